@@ -1,0 +1,162 @@
+//! Every message on the wire. One bincode-encoded [`ClientMsg`] or [`ServerMsg`] per binary
+//! WebSocket frame. Variant and field order is the wire format: append, never reorder
+//! (and bump [`crate::PROTOCOL_VERSION`] when anything changes).
+
+use bincode::{Decode, Encode};
+
+use crate::delta::SnapshotBody;
+use crate::movement::{Aabb, MoveParams};
+
+/// Longest player name, in characters.
+pub const MAX_NAME_CHARS: usize = 24;
+/// Longest lobby name, in characters.
+pub const MAX_LOBBY_NAME_CHARS: usize = 32;
+pub const MIN_PLAYERS: u8 = 2;
+pub const MAX_PLAYERS: u8 = 64;
+
+/// Client to server.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum ClientMsg {
+    /// First message of every connection.
+    Hello { protocol_version: u16, name: String },
+    ListLobbies,
+    CreateLobby { name: String, map: String, max_players: u8, private: bool },
+    JoinLobby { target: LobbyTarget },
+    /// Join the fullest public lobby with a free seat, or open a new one.
+    QuickJoin,
+    LeaveLobby,
+    Input(Input),
+    Ping { client_time: u32 },
+    /// The client does not hold the baseline of the snapshot it received: send a full one.
+    RequestFull,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum LobbyTarget {
+    /// A public lobby by its id.
+    Id(u32),
+    /// Any lobby, public or private, by its join code.
+    Code(String),
+}
+
+/// One tick's worth of player input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
+pub struct Input {
+    /// Increases by one per input sent; the server reports the newest it applied.
+    pub seq: u32,
+    /// The client's own tick counter when it sampled this input.
+    pub client_tick: u32,
+    pub movement: MoveInputWire,
+    pub buttons: u8,
+    /// Newest snapshot tick the client has received and holds (0: none).
+    pub ack: u32,
+}
+
+/// Movement stick: each axis -127..=127 (-128 counts as -127); +x right, +y down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
+pub struct MoveInputWire {
+    pub x: i8,
+    pub y: i8,
+}
+
+/// Server to client.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum ServerMsg {
+    Welcome { client_id: u32, server_version: String, tick_rate: u16 },
+    LobbyList { lobbies: Vec<LobbyInfo> },
+    Joined(Box<Joined>),
+    Left,
+    /// Who is in the lobby; sent on join and whenever it changes.
+    Roster { host: u32, players: Vec<PlayerInfo> },
+    Snapshot(Snapshot),
+    Pong { client_time: u32, server_tick: u32 },
+    Error { code: ErrorCode, message: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct LobbyInfo {
+    pub id: u32,
+    pub name: String,
+    pub map: String,
+    pub players: u8,
+    pub max_players: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Joined {
+    pub lobby: LobbyInfo,
+    /// Join code: share it to invite others (the only way into a private lobby).
+    pub code: String,
+    pub private: bool,
+    /// The entity this client controls.
+    pub entity: u32,
+    /// The lobby's tick when the client joined.
+    pub tick: u32,
+    pub map: MapData,
+    pub movement: MoveParams,
+}
+
+/// What a client needs of the map to draw it and to predict movement.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct MapData {
+    pub name: String,
+    /// Arena size in subunits; the arena spans 0..width, 0..height.
+    pub width: i32,
+    pub height: i32,
+    pub walls: Vec<Aabb>,
+    /// Orb pickup radius, subunits.
+    pub orb_radius: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct PlayerInfo {
+    pub client_id: u32,
+    pub entity: u32,
+    pub name: String,
+}
+
+/// One tick of state for one client: a per-client header and a body shared by every client
+/// of the lobby with the same baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Snapshot {
+    /// Newest input seq the server has applied for this client (0: none yet).
+    pub last_input_seq: u32,
+    pub body: SnapshotBody,
+}
+
+/// Stable refusal codes. The numbers are the wire values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+pub enum ErrorCode {
+    /// 0: `Hello.protocol_version` is not the server's.
+    BadVersion,
+    /// 1: the frame did not decode (or was not binary).
+    Malformed,
+    /// 2: the frame exceeded the size limit.
+    TooLarge,
+    /// 3: the first message must be `Hello`, and only the first.
+    BadHandshake,
+    /// 4: no lobby with that id or code.
+    UnknownLobby,
+    /// 5: the lobby has no free seat.
+    LobbyFull,
+    /// 6: the request needs a lobby and the client is in none.
+    NotInLobby,
+    /// 7: the client is already in a lobby (leave it first).
+    AlreadyInLobby,
+    /// 8: a name is empty, too long or has control characters.
+    InvalidName,
+    /// 9: no map by that name.
+    UnknownMap,
+    /// 10: max players out of range.
+    InvalidMaxPlayers,
+    /// 11: too many messages; excess dropped.
+    RateLimited,
+    /// 12: the server is at its connection or lobby limit.
+    ServerFull,
+    /// 13: the lobby closed (for example after an internal failure).
+    LobbyClosed,
+    /// 14: the server is shutting down.
+    ShuttingDown,
+    /// 15: a fault inside the server.
+    Internal,
+}
