@@ -12,6 +12,7 @@ use bincode::enc::Encoder;
 use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
 use glam::IVec2;
+use serde::Serialize;
 
 use crate::world::{EntityKind, EntityState, NetId, WorldState};
 
@@ -22,14 +23,14 @@ pub const MASK_VEL_Y: u8 = 1 << 3;
 pub const MASK_SCORE: u8 = 1 << 4;
 const MASK_ALL: u8 = MASK_POS_X | MASK_POS_Y | MASK_VEL_X | MASK_VEL_Y | MASK_SCORE;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Spawn {
     pub id: NetId,
     pub state: EntityState,
 }
 
 /// The changed fields of one entity. Fields whose mask bit is clear are zero.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EntityUpdate {
     pub id: NetId,
     pub mask: u8,
@@ -42,7 +43,7 @@ pub struct EntityUpdate {
 }
 
 /// One tick's snapshot payload, shared by every client with the same baseline.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SnapshotBody {
     pub tick: u32,
     /// The tick this body is a delta against; `None` for a full snapshot.

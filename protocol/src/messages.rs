@@ -3,6 +3,7 @@
 //! (and bump [`crate::PROTOCOL_VERSION`] when anything changes).
 
 use bincode::{Decode, Encode};
+use serde::Serialize;
 
 use crate::delta::SnapshotBody;
 use crate::movement::{Aabb, MoveParams};
@@ -15,7 +16,8 @@ pub const MIN_PLAYERS: u8 = 2;
 pub const MAX_PLAYERS: u8 = 64;
 
 /// Client to server.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[serde(tag = "type")]
 pub enum ClientMsg {
     /// First message of every connection.
     Hello { protocol_version: u16, name: String },
@@ -31,7 +33,7 @@ pub enum ClientMsg {
     RequestFull,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub enum LobbyTarget {
     /// A public lobby by its id.
     Id(u32),
@@ -40,7 +42,7 @@ pub enum LobbyTarget {
 }
 
 /// One tick's worth of player input.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Input {
     /// Increases by one per input sent; the server reports the newest it applied.
     pub seq: u32,
@@ -53,14 +55,15 @@ pub struct Input {
 }
 
 /// Movement stick: each axis -127..=127 (-128 counts as -127); +x right, +y down.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct MoveInputWire {
     pub x: i8,
     pub y: i8,
 }
 
 /// Server to client.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[serde(tag = "type")]
 pub enum ServerMsg {
     Welcome { client_id: u32, server_version: String, tick_rate: u16 },
     LobbyList { lobbies: Vec<LobbyInfo> },
@@ -73,7 +76,7 @@ pub enum ServerMsg {
     Error { code: ErrorCode, message: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct LobbyInfo {
     pub id: u32,
     pub name: String,
@@ -82,7 +85,7 @@ pub struct LobbyInfo {
     pub max_players: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Joined {
     pub lobby: LobbyInfo,
     /// Join code: share it to invite others (the only way into a private lobby).
@@ -97,7 +100,7 @@ pub struct Joined {
 }
 
 /// What a client needs of the map to draw it and to predict movement.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct MapData {
     pub name: String,
     /// Arena size in subunits; the arena spans 0..width, 0..height.
@@ -108,7 +111,7 @@ pub struct MapData {
     pub orb_radius: i32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct PlayerInfo {
     pub client_id: u32,
     pub entity: u32,
@@ -117,7 +120,7 @@ pub struct PlayerInfo {
 
 /// One tick of state for one client: a per-client header and a body shared by every client
 /// of the lobby with the same baseline.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Snapshot {
     /// Newest input seq the server has applied for this client (0: none yet).
     pub last_input_seq: u32,
@@ -125,7 +128,7 @@ pub struct Snapshot {
 }
 
 /// Stable refusal codes. The numbers are the wire values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize)]
 pub enum ErrorCode {
     /// 0: `Hello.protocol_version` is not the server's.
     BadVersion,

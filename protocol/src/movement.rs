@@ -8,6 +8,7 @@ use bincode::enc::Encoder;
 use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
 use glam::IVec2;
+use serde::Serialize;
 
 use crate::messages::MoveInputWire;
 use crate::world::SUBUNITS_PER_UNIT;
@@ -16,7 +17,7 @@ use crate::world::SUBUNITS_PER_UNIT;
 pub const STICK_MAX: i32 = 127;
 
 /// Movement constants for one tick rate, in subunits and ticks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct MoveParams {
     /// Top speed, subunits per tick.
     pub max_speed: i32,
@@ -39,7 +40,7 @@ impl MoveParams {
 }
 
 /// An axis-aligned box in subunits, `min` inclusive corner, `max` exclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Aabb {
     pub min: IVec2,
     pub max: IVec2,
@@ -67,21 +68,21 @@ bincode::impl_borrow_decode!(Aabb);
 
 
 /// The space players move in: the rectangle 0..size and solid walls inside it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Arena {
     pub size: IVec2,
     pub walls: Vec<Aabb>,
 }
 
 /// The simulated part of a player.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Body {
     pub pos: IVec2,
     pub vel: IVec2,
 }
 
 /// A movement input with both axes clamped to -127..=127.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MoveInput {
     pub x: i32,
     pub y: i32,

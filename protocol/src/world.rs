@@ -5,6 +5,7 @@
 //! simulates is already on the grid and a client that rebuilds it gets the same numbers.
 
 use glam::IVec2;
+use serde::Serialize;
 
 /// Subunits per world unit: the wire's position grid is 1/16 of a unit.
 pub const SUBUNITS_PER_UNIT: i32 = 16;
@@ -12,7 +13,7 @@ pub const SUBUNITS_PER_UNIT: i32 = 16;
 /// A lobby-scoped entity id; allocated increasingly and never reused within a lobby.
 pub type NetId = u32;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[repr(u8)]
 pub enum EntityKind {
     Player = 0,
@@ -30,7 +31,7 @@ impl EntityKind {
 }
 
 /// Every replicated field of one entity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EntityState {
     pub kind: EntityKind,
     /// The controlling client id for players; 0 for orbs.
@@ -47,7 +48,7 @@ impl EntityState {
 }
 
 /// The whole replicated world at one tick, entities sorted by [`NetId`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct WorldState {
     pub tick: u32,
     pub entities: Vec<(NetId, EntityState)>,
