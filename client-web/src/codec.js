@@ -1,0 +1,256 @@
+// The wire messages (PROTOCOL.md, ClientMsg and ServerMsg): encode and decode both
+// directions, as plain objects shaped like the "value" objects of the golden vectors,
+// e.g. {type: "Welcome", client_id, server_version, tick_rate}. Field order is the wire
+// format and mirrors protocol/src/messages.rs.
+
+import { DecodeError, Reader, Writer } from './bincode.js';
+import { readSnapshotBody, writeSnapshotBody } from './snapshot_body.js';
+
+/** Largest frame a client may send. */
+export const MAX_CLIENT_FRAME = 512;
+/** Largest frame a server sends. */
+export const MAX_SERVER_FRAME = 4 << 20;
+
+/**
+ * A field type: how one value is read and written.
+ * @typedef {{read(r: Reader): any, write(w: Writer, v: any): void}} Type
+ */
+
+/** @type {Record<string, Type>} */
+const prim = {
+  u8: { read: (r) => r.u8(), write: (w, v) => w.u8(v) },
+  i8: { read: (r) => r.i8(), write: (w, v) => w.i8(v) },
+  bool: { read: (r) => r.bool(), write: (w, v) => w.bool(v) },
+  u16: { read: (r) => r.u16(), write: (w, v) => w.u16(v) },
+  u32: { read: (r) => r.u32(), write: (w, v) => w.u32(v) },
+  i32: { read: (r) => r.i32(), write: (w, v) => w.i32(v) },
+  string: { read: (r) => r.string(), write: (w, v) => w.string(v) },
+};
+
+/**
+ * A struct: its fields in order.
+ * @param {[string, Type][]} fields
+ * @returns {Type}
+ */
+function struct(fields) {
+  return {
+    read(r) {
+      /** @type {Record<string, any>} */
+      const out = {};
+      for (const [name, type] of fields) out[name] = type.read(r);
+      return out;
+    },
+    write(w, v) {
+      for (const [name, type] of fields) type.write(w, v[name]);
+    },
+  };
+}
+
+/**
+ * @param {Type} item
+ * @returns {Type}
+ */
+function vec(item) {
+  return {
+    read(r) {
+      const n = r.len();
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = item.read(r);
+      return out;
+    },
+    write(w, v) {
+      w.len(v.length);
+      for (const x of v) item.write(w, x);
+    },
+  };
+}
+
+/**
+ * A C-like enum carried as its variant name.
+ * @param {string[]} names
+ * @returns {Type}
+ */
+function unitEnum(names) {
+  return {
+    read(r) {
+      const i = r.variant();
+      if (i >= names.length) throw new DecodeError(`unknown variant ${i}`);
+      return names[i];
+    },
+    write(w, v) {
+      const i = names.indexOf(v);
+      if (i < 0) throw new RangeError(`unknown variant ${v}`);
+      w.variant(i);
+    },
+  };
+}
+
+/** IVec2 as [x, y]. */
+/** @type {Type} */
+const ivec2 = {
+  read: (r) => [r.i32(), r.i32()],
+  write(w, v) {
+    w.i32(v[0]);
+    w.i32(v[1]);
+  },
+};
+
+/** Aabb as {min: [x, y], max: [x, y]}, on the wire min.x, min.y, max.x, max.y. */
+const aabb = struct([['min', ivec2], ['max', ivec2]]);
+
+/** LobbyTarget as {Id: n} or {Code: "..."}. */
+/** @type {Type} */
+const lobbyTarget = {
+  read(r) {
+    const i = r.variant();
+    if (i === 0) return { Id: r.u32() };
+    if (i === 1) return { Code: r.string() };
+    throw new DecodeError(`unknown LobbyTarget variant ${i}`);
+  },
+  write(w, v) {
+    if ('Id' in v) {
+      w.variant(0);
+      w.u32(v.Id);
+    } else if ('Code' in v) {
+      w.variant(1);
+      w.string(v.Code);
+    } else {
+      throw new RangeError('LobbyTarget needs Id or Code');
+    }
+  },
+};
+
+const lobbyInfo = struct([
+  ['id', prim.u32],
+  ['name', prim.string],
+  ['map', prim.string],
+  ['players', prim.u8],
+  ['max_players', prim.u8],
+]);
+
+const mapData = struct([
+  ['name', prim.string],
+  ['width', prim.i32],
+  ['height', prim.i32],
+  ['walls', vec(aabb)],
+  ['orb_radius', prim.i32],
+]);
+
+const moveParams = struct([['max_speed', prim.i32], ['accel', prim.i32], ['half_size', prim.i32]]);
+
+const playerInfo = struct([['client_id', prim.u32], ['entity', prim.u32], ['name', prim.string]]);
+
+/** Stable refusal codes; the index is the wire value. */
+export const ERROR_CODES = [
+  'BadVersion', 'Malformed', 'TooLarge', 'BadHandshake', 'UnknownLobby', 'LobbyFull',
+  'NotInLobby', 'AlreadyInLobby', 'InvalidName', 'UnknownMap', 'InvalidMaxPlayers',
+  'RateLimited', 'ServerFull', 'LobbyClosed', 'ShuttingDown', 'Internal',
+];
+
+/** @type {Type} */
+const snapshotBody = { read: readSnapshotBody, write: writeSnapshotBody };
+
+/**
+ * @typedef {{type: string, body: Type}} Variant
+ * @param {[string, [string, Type][]][]} list variants in declaration order, each with its fields
+ * @returns {Variant[]}
+ */
+function variants(list) {
+  return list.map(([type, fields]) => ({ type, body: struct(fields) }));
+}
+
+/** ClientMsg variants in declaration order. */
+const CLIENT = variants([
+  ['Hello', [['protocol_version', prim.u16], ['name', prim.string]]],
+  ['ListLobbies', []],
+  ['CreateLobby', [['name', prim.string], ['map', prim.string], ['max_players', prim.u8], ['private', prim.bool]]],
+  ['JoinLobby', [['target', lobbyTarget]]],
+  ['QuickJoin', []],
+  ['LeaveLobby', []],
+  ['Input', [
+    ['seq', prim.u32],
+    ['client_tick', prim.u32],
+    ['movement', struct([['x', prim.i8], ['y', prim.i8]])],
+    ['buttons', prim.u8],
+    ['ack', prim.u32],
+  ]],
+  ['Ping', [['client_time', prim.u32]]],
+  ['RequestFull', []],
+]);
+
+/** ServerMsg variants in declaration order; newtype variants carry their struct's fields. */
+const SERVER = variants([
+  ['Welcome', [['client_id', prim.u32], ['server_version', prim.string], ['tick_rate', prim.u16]]],
+  ['LobbyList', [['lobbies', vec(lobbyInfo)]]],
+  ['Joined', [
+    ['lobby', lobbyInfo],
+    ['code', prim.string],
+    ['private', prim.bool],
+    ['entity', prim.u32],
+    ['tick', prim.u32],
+    ['map', mapData],
+    ['movement', moveParams],
+  ]],
+  ['Left', []],
+  ['Roster', [['host', prim.u32], ['players', vec(playerInfo)]]],
+  ['Snapshot', [['last_input_seq', prim.u32], ['body', snapshotBody]]],
+  ['Pong', [['client_time', prim.u32], ['server_tick', prim.u32]]],
+  ['Error', [['code', unitEnum(ERROR_CODES)], ['message', prim.string]]],
+]);
+
+/**
+ * @param {Variant[]} all
+ * @param {Uint8Array} bytes
+ * @param {number} limit
+ */
+function decodeTagged(all, bytes, limit) {
+  if (bytes.length > limit) throw new DecodeError(`frame of ${bytes.length} bytes exceeds ${limit}`);
+  const r = new Reader(bytes);
+  const index = r.variant();
+  if (index >= all.length) throw new DecodeError(`unknown message variant ${index}`);
+  const msg = { type: all[index].type, ...all[index].body.read(r) };
+  r.finish();
+  return msg;
+}
+
+/**
+ * @param {Variant[]} all
+ * @param {{type: string}} msg
+ */
+function encodeTagged(all, msg) {
+  const index = all.findIndex((v) => v.type === msg.type);
+  if (index < 0) throw new RangeError(`unknown message type ${msg.type}`);
+  const w = new Writer();
+  w.variant(index);
+  all[index].body.write(w, msg);
+  return w.finish();
+}
+
+/**
+ * Encodes a client message; throws if it is invalid or would exceed the client frame limit.
+ * @param {{type: string} & Record<string, any>} msg
+ */
+export function encodeClientMsg(msg) {
+  const bytes = encodeTagged(CLIENT, msg);
+  if (bytes.length > MAX_CLIENT_FRAME) throw new RangeError(`${msg.type} is ${bytes.length} bytes, over ${MAX_CLIENT_FRAME}`);
+  return bytes;
+}
+
+/** @param {Uint8Array} bytes */
+export function decodeClientMsg(bytes) {
+  return decodeTagged(CLIENT, bytes, MAX_CLIENT_FRAME);
+}
+
+/** @param {{type: string} & Record<string, any>} msg */
+export function encodeServerMsg(msg) {
+  return encodeTagged(SERVER, msg);
+}
+
+/**
+ * Decodes one server frame; throws a DecodeError on anything malformed.
+ * @param {Uint8Array} bytes
+ * @returns {{type: string} & Record<string, any>}
+ */
+export function decodeServerMsg(bytes) {
+  return decodeTagged(SERVER, bytes, MAX_SERVER_FRAME);
+}
