@@ -25,6 +25,19 @@ pub enum CodecError {
     Trailing(usize),
 }
 
+/// Variant index of `ServerMsg::Snapshot`, for [`snapshot_frame`].
+const SNAPSHOT_VARIANT: u32 = 5;
+
+/// A `ServerMsg::Snapshot` frame built from a body encoded once and shared by many clients:
+/// the same bytes as encoding the whole message, without encoding the body again.
+pub fn snapshot_frame(last_input_seq: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 6);
+    encode_into(&SNAPSHOT_VARIANT, &mut out);
+    encode_into(&last_input_seq, &mut out);
+    out.extend_from_slice(body);
+    out
+}
+
 /// Encodes any wire value into a fresh buffer.
 pub fn encode<T: bincode::Encode>(msg: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
@@ -62,4 +75,25 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
 /// Decodes one server frame (used by Rust clients: tests, bots, tools).
 pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
     decode_exact(frame, SERVER_DECODE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delta::SnapshotBody;
+    use crate::messages::Snapshot;
+
+    #[test]
+    fn shared_body_frame_equals_whole_message() {
+        let body = SnapshotBody { tick: 300, ..Default::default() };
+        let whole = encode(&ServerMsg::Snapshot(Snapshot { last_input_seq: 70_000, body: body.clone() }));
+        assert_eq!(snapshot_frame(70_000, &encode(&body)), whole);
+    }
+
+    #[test]
+    fn oversized_and_trailing_frames_are_refused() {
+        assert!(matches!(decode_client(&[0u8; MAX_CLIENT_FRAME + 1]), Err(CodecError::TooLarge { .. })));
+        assert!(matches!(decode_client(&[1, 0]), Err(CodecError::Trailing(1))));
+        assert_eq!(decode_client(&[1]).ok(), Some(ClientMsg::ListLobbies));
+    }
 }

@@ -163,3 +163,10 @@ pub enum ErrorCode {
     /// 15: a fault inside the server.
     Internal,
 }
+
+/// Whether `name` is acceptable as a player or lobby name: 1 to `max_chars` characters, no
+/// control characters, not only white space.
+pub fn is_valid_name(name: &str, max_chars: usize) -> bool {
+    let chars = name.chars().count();
+    chars >= 1 && chars <= max_chars && !name.chars().any(char::is_control) && !name.trim().is_empty()
+}

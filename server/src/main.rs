@@ -1,1 +1,36 @@
-fn main(){}
+//! The `tickwire` binary: parse options, start the server, serve until SIGINT or SIGTERM.
+
+use clap::Parser;
+use tickwire_server::app::Server;
+use tickwire_server::config::Config;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let server = Server::bind(config).await?;
+    let addr = server.local_addr()?;
+    // Scripts and tests read this line to find the port.
+    println!("tickwire listening on http://{addr}/");
+    tracing::info!("open http://{addr}/ in a browser to play");
+    server.serve(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,56 @@
+//! Starting a whole server from a [`Config`]: maps, lobby directory, listener, routes.
+//! The binary and the end-to-end tests both start it this way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::game::MapCatalog;
+use crate::lobbies::{Lobbies, LobbyDefaults};
+use crate::lobby::runner::RunnerLimits;
+use crate::net::{AppState, http};
+
+/// A bound server, ready to serve.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    app: Arc<AppState>,
+}
+
+impl Server {
+    /// Loads maps and binds the listener. Must run inside a tokio runtime.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let maps = match &config.maps_dir {
+            Some(dir) => MapCatalog::from_dir(dir),
+            None => MapCatalog::embedded(),
+        }
+        .context("loading maps")?;
+        let seed = config.seed.unwrap_or_else(rand::random);
+        tracing::info!(seed, tick_rate = config.tick_rate, maps = ?maps.names().collect::<Vec<_>>(), "starting");
+        let defaults = LobbyDefaults {
+            tick_rate: config.tick_rate,
+            max_lobbies: config.max_lobbies,
+            seed,
+            limits: RunnerLimits { empty_grace: config.empty_lobby_grace(), stuck_after: config.stuck_client_timeout() },
+        };
+        let lobbies = Lobbies::new(maps, defaults);
+        let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        Ok(Self { listener, app: AppState::new(config, lobbies) })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.app.clone()
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await.context("serving")
+    }
+}

@@ -1,0 +1,5 @@
+//! Game content: maps and their rules.
+
+pub mod map;
+
+pub use map::{GameMap, MapCatalog, MapError};

@@ -1,0 +1,197 @@
+//! Runs one [`Lobby`] on the wall clock: a tokio task that takes commands from connections,
+//! steps the lobby on its fixed tick (catching up a bounded number of late ticks), and
+//! hands each frame to its client's outbox. A slow client never blocks the tick.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tickwire_protocol::codec::encode;
+use tickwire_protocol::messages::{ErrorCode, ServerMsg};
+use tickwire_protocol::{Input, NetId};
+use tracing::{info, warn};
+
+use super::clock::TickClock;
+use super::{ClientId, Delivery, Envelope, Lobby};
+use crate::net::outbox::Outbox;
+
+/// Commands a lobby's queue holds before senders see it as busy.
+pub const COMMAND_CAPACITY: usize = 4096;
+
+#[derive(Debug)]
+pub enum Command {
+    Join { client: ClientId, name: String, outbox: Arc<Outbox>, reply: oneshot::Sender<Result<NetId, ErrorCode>> },
+    Leave { client: ClientId, voluntary: bool },
+    Input { client: ClientId, input: Input },
+    RequestFull { client: ClientId },
+}
+
+/// What the rest of the server may read of a running lobby.
+#[derive(Debug, Default)]
+pub struct LobbyShared {
+    pub players: AtomicU8,
+    pub tick: AtomicU32,
+    pub missed_ticks: AtomicU64,
+    pub closed: AtomicBool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerLimits {
+    /// An empty lobby closes after this long.
+    pub empty_grace: Duration,
+    /// A client whose snapshots are all dropped for this long is disconnected.
+    pub stuck_after: Duration,
+}
+
+struct Seat {
+    outbox: Arc<Outbox>,
+    /// Consecutive snapshots replaced before the writer took them.
+    stale: u32,
+}
+
+pub struct Runner {
+    lobby: Lobby,
+    shared: Arc<LobbyShared>,
+    seats: HashMap<ClientId, Seat>,
+    limits: RunnerLimits,
+    stuck_ticks: u32,
+    pending: Vec<Envelope>,
+}
+
+impl Runner {
+    pub fn new(lobby: Lobby, shared: Arc<LobbyShared>, limits: RunnerLimits) -> Self {
+        let rate = u32::from(lobby.settings().tick_rate);
+        let stuck_ticks = (limits.stuck_after.as_secs_f64() * f64::from(rate)).ceil().max(1.0) as u32;
+        Self { lobby, shared, seats: HashMap::new(), limits, stuck_ticks, pending: Vec::new() }
+    }
+
+    /// Runs until the lobby has been empty for the grace period, its command channel
+    /// closes, or its simulation panics. `on_close` runs before remaining commands are refused.
+    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>, on_close: impl FnOnce()) {
+        let mut clock = TickClock::new(self.lobby.settings().tick_rate);
+        let start = Instant::now();
+        let mut empty_since = Some(start);
+        loop {
+            let deadline = start + clock.next_deadline();
+            tokio::select! {
+                biased;
+                _ = tokio::time::sleep_until(deadline) => {
+                    let plan = clock.due(start.elapsed());
+                    if plan.missed > 0 {
+                        self.shared.missed_ticks.fetch_add(u64::from(plan.missed), Ordering::Relaxed);
+                    }
+                    if !self.run_steps(plan.steps) {
+                        break;
+                    }
+                    if self.lobby.is_empty() {
+                        let since = *empty_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() >= self.limits.empty_grace {
+                            info!(lobby = self.lobby.settings().id, "closing empty lobby");
+                            break;
+                        }
+                    } else {
+                        empty_since = None;
+                    }
+                }
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => break,
+                },
+            }
+            self.deliver();
+        }
+        self.shared.closed.store(true, Ordering::Relaxed);
+        on_close();
+        commands.close();
+        while let Some(cmd) = commands.recv().await {
+            if let Command::Join { reply, .. } = cmd {
+                let _ = reply.send(Err(ErrorCode::UnknownLobby));
+            }
+        }
+    }
+
+    /// Steps and snapshots; false if the simulation panicked (the lobby is then closed
+    /// for its players, and the process goes on).
+    fn run_steps(&mut self, steps: u32) -> bool {
+        if steps == 0 {
+            return true;
+        }
+        let lobby = &mut self.lobby;
+        let ok = catch_unwind(AssertUnwindSafe(|| {
+            for _ in 0..steps {
+                lobby.step();
+            }
+            lobby.send_snapshots();
+        }));
+        self.shared.tick.store(self.lobby.tick(), Ordering::Relaxed);
+        if ok.is_err() {
+            warn!(lobby = self.lobby.settings().id, "lobby simulation panicked; closing the lobby");
+            let msg = encode(&ServerMsg::Error { code: ErrorCode::LobbyClosed, message: "the lobby closed after an internal error".into() });
+            for seat in self.seats.values() {
+                seat.outbox.send(msg.clone().into());
+            }
+            self.seats.clear();
+            return false;
+        }
+        true
+    }
+
+    fn handle(&mut self, cmd: Command) {
+        match cmd {
+            Command::Join { client, name, outbox, reply } => {
+                let result = self.lobby.join(client, &name);
+                if result.is_ok() {
+                    self.seats.insert(client, Seat { outbox, stale: 0 });
+                }
+                let _ = reply.send(result);
+            }
+            Command::Leave { client, voluntary } => {
+                self.lobby.leave(client, voluntary);
+                // Deliver `Left` before forgetting the seat.
+                self.deliver();
+                self.seats.remove(&client);
+            }
+            Command::Input { client, input } => {
+                self.lobby.input(client, input);
+            }
+            Command::RequestFull { client } => self.lobby.request_full(client),
+        }
+    }
+
+    /// Hands queued frames to outboxes; disconnects clients that are gone or stuck (whose
+    /// removal queues roster updates, delivered in the next round).
+    fn deliver(&mut self) {
+        loop {
+            self.pending.extend(self.lobby.drain_outbox());
+            if self.pending.is_empty() {
+                break;
+            }
+            let mut gone = Vec::new();
+            for env in self.pending.drain(..) {
+                let Some(seat) = self.seats.get_mut(&env.client) else { continue };
+                let ok = match env.delivery {
+                    Delivery::Control => seat.outbox.send(env.frame),
+                    Delivery::Snapshot => {
+                        seat.stale = if seat.outbox.send_snapshot(env.frame) { 0 } else { seat.stale + 1 };
+                        seat.stale < self.stuck_ticks && !seat.outbox.is_closed()
+                    }
+                };
+                if !ok {
+                    gone.push(env.client);
+                }
+            }
+            for client in gone {
+                if let Some(seat) = self.seats.remove(&client) {
+                    info!(lobby = self.lobby.settings().id, client, "disconnecting a client that stopped reading");
+                    seat.outbox.close(1008, "not reading fast enough");
+                    self.lobby.leave(client, false);
+                }
+            }
+        }
+        self.shared.players.store(self.lobby.player_count() as u8, Ordering::Relaxed);
+    }
+}

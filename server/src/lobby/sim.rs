@@ -1,0 +1,206 @@
+//! The lobby's ECS simulation: components, resources and the systems of one fixed tick.
+//! Everything here is deterministic given the lobby seed and the inputs.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use glam::IVec2;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use tickwire_protocol::movement::{MoveInput, MoveParams, step};
+use tickwire_protocol::{Body, EntityKind, EntityState, Input, NetId, WorldState};
+
+use crate::game::GameMap;
+
+/// Most unapplied inputs kept per player; more are dropped.
+pub const INPUT_QUEUE_CAP: usize = 8;
+/// Side of an orb grid cell, subunits.
+const ORB_CELL: i32 = 64 * 16;
+
+/// Identity of a replicated entity: its wire id, kind and owning client (0 for orbs).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Replicated {
+    pub id: NetId,
+    pub kind: EntityKind,
+    pub owner: u32,
+}
+
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Position(pub IVec2);
+
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Velocity(pub IVec2);
+
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Score(pub u32);
+
+#[derive(Component, Debug)]
+pub struct Orb;
+
+/// A player's unapplied inputs and the newest seq applied.
+#[derive(Component, Debug, Default)]
+pub struct InputQueue {
+    pub pending: VecDeque<Input>,
+    pub last_received: u32,
+    pub last_applied: u32,
+}
+
+impl InputQueue {
+    /// Queues an input; stale (non-increasing seq) or overflowing inputs are dropped.
+    pub fn push(&mut self, input: Input) -> bool {
+        if input.seq <= self.last_received || self.pending.len() >= INPUT_QUEUE_CAP {
+            return false;
+        }
+        self.last_received = input.seq;
+        self.pending.push_back(input);
+        true
+    }
+}
+
+#[derive(Resource)]
+pub struct Map(pub Arc<GameMap>);
+
+#[derive(Resource)]
+pub struct Movement(pub MoveParams);
+
+#[derive(Resource)]
+pub struct LobbyRng(pub ChaCha8Rng);
+
+/// Allocates wire ids; never reuses one.
+#[derive(Resource, Default)]
+pub struct NetIds(NetId);
+
+impl NetIds {
+    pub fn next(&mut self) -> NetId {
+        self.0 += 1;
+        self.0
+    }
+}
+
+/// Orbs bucketed by grid cell, so pickup checks look at a player's neighbourhood only.
+#[derive(Resource)]
+pub struct OrbGrid {
+    cols: i32,
+    rows: i32,
+    cells: Vec<Vec<Entity>>,
+}
+
+impl OrbGrid {
+    pub fn new(size: IVec2) -> Self {
+        let cols = (size.x + ORB_CELL - 1) / ORB_CELL;
+        let rows = (size.y + ORB_CELL - 1) / ORB_CELL;
+        Self { cols, rows, cells: vec![Vec::new(); (cols * rows).max(1) as usize] }
+    }
+
+    fn cell(&self, p: IVec2) -> usize {
+        let c = (p.x / ORB_CELL).clamp(0, self.cols - 1);
+        let r = (p.y / ORB_CELL).clamp(0, self.rows - 1);
+        (r * self.cols + c) as usize
+    }
+
+    pub fn insert(&mut self, e: Entity, p: IVec2) {
+        let c = self.cell(p);
+        self.cells[c].push(e);
+    }
+
+    fn remove(&mut self, e: Entity, p: IVec2) {
+        let c = self.cell(p);
+        self.cells[c].retain(|x| *x != e);
+    }
+
+    /// Orbs in the cells touched by the box `center ± reach`.
+    fn near(&self, center: IVec2, reach: i32, out: &mut Vec<Entity>) {
+        out.clear();
+        let lo = ((center - reach) / ORB_CELL).clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
+        let hi = ((center + reach) / ORB_CELL).clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
+        for r in lo.y..=hi.y {
+            for c in lo.x..=hi.x {
+                out.extend_from_slice(&self.cells[(r * self.cols + c) as usize]);
+            }
+        }
+    }
+}
+
+/// A random spot where an orb is clear of walls and inside the arena.
+pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
+    let r = map.orb_radius;
+    let size = map.arena.size;
+    let mut p = size / 2;
+    for _ in 0..64 {
+        p = IVec2::new(rng.random_range(r..size.x - r), rng.random_range(r..size.y - r));
+        let blocked = map.arena.walls.iter().any(|w| p.x + r > w.min.x && p.x - r < w.max.x && p.y + r > w.min.y && p.y - r < w.max.y);
+        if !blocked {
+            break;
+        }
+    }
+    p
+}
+
+/// Steps every player once per queued input: one per tick, two while more than two wait.
+pub fn apply_inputs(mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>, map: Res<Map>, params: Res<Movement>) {
+    for (mut queue, mut pos, mut vel) in &mut players {
+        let steps = if queue.pending.len() > 2 { 2 } else { 1 };
+        for _ in 0..steps {
+            let Some(input) = queue.pending.pop_front() else { break };
+            let mut body = Body { pos: pos.0, vel: vel.0 };
+            step(&mut body, MoveInput::from(input.movement), &params.0, &map.0.arena);
+            (pos.0, vel.0) = (body.pos, body.vel);
+            queue.last_applied = input.seq;
+        }
+    }
+}
+
+/// A player touching an orb scores a point; the orb moves to a random free spot.
+pub fn collect_orbs(
+    mut players: Query<(&Position, &mut Score), Without<Orb>>,
+    mut orbs: Query<&mut Position, With<Orb>>,
+    mut grid: ResMut<OrbGrid>,
+    mut rng: ResMut<LobbyRng>,
+    map: Res<Map>,
+    params: Res<Movement>,
+    mut near: Local<Vec<Entity>>,
+) {
+    let reach = params.0.half_size + map.0.orb_radius;
+    for (player, mut score) in &mut players {
+        grid.near(player.0, reach, &mut near);
+        for &orb in near.iter() {
+            let Ok(mut pos) = orbs.get_mut(orb) else { continue };
+            let d = (pos.0 - player.0).abs();
+            if d.x < reach && d.y < reach {
+                score.0 += 1;
+                grid.remove(orb, pos.0);
+                pos.0 = free_orb_spot(&map.0, &mut rng.0);
+                grid.insert(orb, pos.0);
+            }
+        }
+    }
+}
+
+/// The systems of one tick, in order.
+pub fn tick_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.add_systems((apply_inputs, collect_orbs).chain());
+    schedule
+}
+
+/// The replicated state of the world, sorted by id.
+pub fn capture(world: &mut World, query: &mut QueryState<(&Replicated, &Position, Option<&Velocity>, Option<&Score>)>, tick: u32) -> WorldState {
+    let mut entities: Vec<(NetId, EntityState)> = query
+        .iter(world)
+        .map(|(r, p, v, s)| {
+            let state = EntityState {
+                kind: r.kind,
+                owner: r.owner,
+                pos: p.0,
+                vel: v.map_or(IVec2::ZERO, |v| v.0),
+                score: s.map_or(0, |s| s.0),
+            };
+            (r.id, state)
+        })
+        .collect();
+    entities.sort_unstable_by_key(|(id, _)| *id);
+    WorldState { tick, entities }
+}

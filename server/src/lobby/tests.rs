@@ -1,0 +1,242 @@
+//! Lobby core tests: stepped tick by tick, no sockets, no sleeps, no wall clock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
+use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
+
+use super::clock::TickClock;
+use super::*;
+use crate::game::{GameMap, MapCatalog};
+
+fn arena() -> Arc<GameMap> {
+    MapCatalog::embedded().expect("maps").get("arena").expect("arena")
+}
+
+fn map_json(orbs: u32) -> String {
+    format!(
+        r#"{{"name":"box","width":400,"height":300,"walls":[[200,0,220,300]],"spawns":[[100,150],[300,150]],"orbs":{orbs},"orb_radius":8,"player":{{"speed":300,"accel":3000,"half_size":16}}}}"#
+    )
+}
+
+fn lobby_with(map: Arc<GameMap>, max_players: u8) -> Lobby {
+    Lobby::new(LobbySettings {
+        id: 1,
+        name: "test".into(),
+        code: "ABCDEF".into(),
+        private: false,
+        max_players,
+        map,
+        tick_rate: 30,
+        seed: 7,
+    })
+}
+
+/// A client's view: decodes every frame sent to it and rebuilds worlds from snapshots.
+#[derive(Default)]
+struct View {
+    msgs: Vec<ServerMsg>,
+    worlds: HashMap<u32, WorldState>,
+    latest: Option<WorldState>,
+    last_seq: u32,
+}
+
+impl View {
+    fn take(&mut self, frame: &[u8]) {
+        let msg = decode_server(frame).expect("server frames decode");
+        if let ServerMsg::Snapshot(s) = &msg {
+            let base = s.body.baseline.map(|t| self.worlds.get(&t).expect("client holds the baseline"));
+            let world = s.body.apply(base).expect("snapshot applies");
+            self.last_seq = s.last_input_seq;
+            self.worlds.insert(world.tick, world.clone());
+            self.latest = Some(world);
+        }
+        self.msgs.push(msg);
+    }
+
+    fn ack(&self) -> u32 {
+        self.latest.as_ref().map_or(0, |w| w.tick)
+    }
+}
+
+struct Harness {
+    lobby: Lobby,
+    views: HashMap<ClientId, View>,
+    seq: HashMap<ClientId, u32>,
+}
+
+impl Harness {
+    fn new(lobby: Lobby) -> Self {
+        Self { lobby, views: HashMap::new(), seq: HashMap::new() }
+    }
+
+    fn pump(&mut self) {
+        for env in self.lobby.drain_outbox().collect::<Vec<_>>() {
+            self.views.entry(env.client).or_default().take(&env.frame);
+        }
+    }
+
+    fn join(&mut self, client: ClientId) -> Result<NetId, ErrorCode> {
+        let r = self.lobby.join(client, &format!("p{client}"));
+        self.pump();
+        r
+    }
+
+    fn input(&mut self, client: ClientId, x: i8, y: i8) {
+        let seq = self.seq.entry(client).or_default();
+        *seq += 1;
+        let ack = self.views.get(&client).map_or(0, View::ack);
+        let input = Input { seq: *seq, client_tick: *seq, movement: MoveInputWire { x, y }, buttons: 0, ack };
+        self.lobby.input(client, input);
+    }
+
+    fn tick(&mut self) {
+        self.lobby.step();
+        self.lobby.send_snapshots();
+        self.pump();
+    }
+
+    fn entity(&self, viewer: ClientId, id: NetId) -> Option<tickwire_protocol::EntityState> {
+        self.views[&viewer].latest.as_ref()?.get(id).copied()
+    }
+}
+
+#[test]
+fn two_players_see_each_other_move_and_walls_stop_them() {
+    let map = Arc::new(GameMap::parse(&map_json(0)).expect("map"));
+    let mut h = Harness::new(lobby_with(map.clone(), 4));
+    let a = h.join(1).expect("a joins");
+    let _b = h.join(2).expect("b joins");
+    h.tick();
+    let start = h.entity(2, a).expect("b sees a").pos;
+    for _ in 0..60 {
+        h.input(1, 127, 0);
+        h.input(2, 0, 0);
+        h.tick();
+    }
+    let seen = h.entity(2, a).expect("b sees a");
+    let half = map.move_params(30).half_size;
+    assert!(seen.pos.x > start.x, "a moved right");
+    assert_eq!(seen.pos.x, 200 * 16 - half, "the wall at x=200 stops a");
+    assert_eq!(seen.vel.x, 0);
+    assert_eq!(h.views[&1].last_seq, 60, "every input applied once");
+    assert_eq!(h.entity(1, a), h.entity(2, a), "both clients rebuild the same state");
+}
+
+#[test]
+fn touching_an_orb_scores_and_moves_it() {
+    // One orb on a small map; walk the player onto it.
+    let map = Arc::new(GameMap::parse(&map_json(1)).expect("map"));
+    let mut h = Harness::new(lobby_with(map, 2));
+    let me = h.join(1).expect("join");
+    h.tick();
+    let world = h.views[&1].latest.clone().expect("world");
+    let (orb_id, orb) = *world.entities.iter().find(|(_, s)| s.kind == EntityKind::Orb).expect("an orb");
+    for _ in 0..300 {
+        let Some(p) = h.entity(1, me) else { break };
+        if p.score > 0 {
+            break;
+        }
+        let d = orb.pos - p.pos;
+        h.input(1, d.x.signum() as i8 * 127, d.y.signum() as i8 * 127);
+        h.tick();
+    }
+    let p = h.entity(1, me).expect("me");
+    assert_eq!(p.score, 1, "one point for the orb");
+    assert_ne!(h.entity(1, orb_id).expect("orb").pos, orb.pos, "the orb moved elsewhere");
+}
+
+#[test]
+fn full_lobby_refuses_and_host_passes_on() {
+    let mut h = Harness::new(lobby_with(arena(), 2));
+    h.join(10).expect("host");
+    h.join(11).expect("second");
+    assert_eq!(h.join(12), Err(ErrorCode::LobbyFull));
+    assert_eq!(h.lobby.host(), Some(10));
+    assert!(h.lobby.leave(10, true));
+    h.pump();
+    assert_eq!(h.lobby.host(), Some(11));
+    let roster = h.views[&11].msgs.iter().rev().find_map(|m| match m {
+        ServerMsg::Roster { host, players } => Some((*host, players.len())),
+        _ => None,
+    });
+    assert_eq!(roster, Some((11, 1)), "the remaining player is told it is host");
+    assert!(matches!(h.views[&10].msgs.last(), Some(ServerMsg::Left)));
+    assert_eq!(h.join(12).map(|_| ()), Ok(()), "the freed seat is taken");
+}
+
+#[test]
+fn a_leaving_players_entity_disappears_for_others() {
+    let mut h = Harness::new(lobby_with(arena(), 8));
+    let a = h.join(1).expect("a");
+    h.join(2).expect("b");
+    h.tick();
+    assert!(h.entity(2, a).is_some());
+    h.lobby.leave(1, false);
+    h.input(2, 0, 0);
+    h.tick();
+    h.input(2, 0, 0);
+    h.tick();
+    assert!(h.entity(2, a).is_none(), "despawned for the others");
+}
+
+#[test]
+fn a_late_tick_catches_up() {
+    let mut h = Harness::new(lobby_with(arena(), 8));
+    let me = h.join(1).expect("join");
+    let mut clock = TickClock::new(30);
+    let period = clock.period();
+    for _ in 0..5 {
+        h.input(1, 127, 0);
+    }
+    // The runner woke three periods late: three steps run back to back, one snapshot.
+    let plan = clock.due(period * 3);
+    assert_eq!((plan.steps, plan.missed), (3, 2));
+    for _ in 0..plan.steps {
+        h.lobby.step();
+    }
+    h.lobby.send_snapshots();
+    h.pump();
+    assert_eq!(h.lobby.tick(), 3);
+    let snapshots = h.views[&1].msgs.iter().filter(|m| matches!(m, ServerMsg::Snapshot(_))).count();
+    assert_eq!(snapshots, 1);
+    // Two inputs per tick while more than two wait: all five applied within three ticks.
+    assert_eq!(h.views[&1].last_seq, 5);
+    assert!(h.entity(1, me).expect("me").pos.x > arena().spawns[0].x);
+}
+
+#[test]
+fn clients_with_one_baseline_share_one_encoded_body() {
+    let mut h = Harness::new(lobby_with(arena(), 16));
+    for c in 1..=6 {
+        h.join(c).expect("join");
+    }
+    h.tick(); // everyone gets a full snapshot: one body
+    assert_eq!(h.lobby.bodies_encoded(), 1);
+    for c in 1..=6 {
+        h.input(c, 50, -20);
+    }
+    h.tick(); // everyone acked the same tick: one delta body
+    assert_eq!(h.lobby.bodies_encoded(), 1);
+    for c in 1..=3 {
+        h.input(c, 0, 0);
+    }
+    h.tick(); // half acked the newest tick, half still the older one: two bodies
+    assert_eq!(h.lobby.bodies_encoded(), 2);
+    for (c, v) in &h.views {
+        assert_eq!(v.latest.as_ref().map(|w| w.tick), Some(3), "client {c} is current");
+    }
+}
+
+#[test]
+fn bad_acks_are_never_trusted() {
+    let mut h = Harness::new(lobby_with(arena(), 4));
+    h.join(1).expect("join");
+    h.tick();
+    // An ack from the future is ignored: the next snapshot is still full.
+    h.lobby.input(1, Input { seq: 1, ack: 9999, ..Default::default() });
+    h.tick();
+    let last = h.views[&1].msgs.last().cloned();
+    assert!(matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline.is_none()));
+}

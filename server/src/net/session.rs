@@ -1,0 +1,278 @@
+//! One WebSocket connection: decodes each binary frame (size-checked first), walks the
+//! handshake, answers lobby requests, and forwards play messages to the client's lobby.
+//! Everything it sends goes through the client's [`Outbox`], written by a separate task.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tickwire_protocol::codec::{CodecError, encode};
+use tickwire_protocol::messages::{
+    ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ServerMsg, is_valid_name,
+};
+use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
+use tokio::sync::oneshot;
+use tracing::{Instrument, debug, info_span};
+
+use super::AppState;
+use super::outbox::{Outbox, OutboxReader, Outgoing};
+use crate::lobbies::{LobbyHandle, NewLobby};
+use crate::lobby::runner::Command;
+
+/// WebSocket close codes used by the server.
+pub mod close {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// How long queued frames (and the close frame) may take to flush after the session ends.
+const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
+/// Seats in a lobby opened by quick join.
+const QUICK_JOIN_SEATS: u8 = 16;
+
+/// Ends the session: an error to send, then a close frame.
+struct Fatal {
+    code: ErrorCode,
+    message: String,
+    close: u16,
+}
+
+struct Session {
+    app: Arc<AppState>,
+    client: u32,
+    outbox: Arc<Outbox>,
+    name: Option<String>,
+    lobby: Option<LobbyHandle>,
+}
+
+pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAddr) {
+    let client = app.next_client_id();
+    let span = info_span!("conn", client, %peer);
+    async move {
+        debug!("connected");
+        let (sink, mut stream) = socket.split();
+        let (outbox, reader) = Outbox::new();
+        let writer = tokio::spawn(write_loop(sink, reader, outbox.clone()));
+        let mut session = Session { app, client, outbox: outbox.clone(), name: None, lobby: None };
+        let fatal = loop {
+            let Some(msg) = stream.next().await else { break None };
+            let result = match msg {
+                Ok(Message::Binary(bytes)) => session.on_frame(&bytes).await,
+                Ok(Message::Text(_)) => Err(Fatal {
+                    code: ErrorCode::Malformed,
+                    message: "text frames are not part of the protocol: send binary bincode frames".into(),
+                    close: close::UNSUPPORTED_DATA,
+                }),
+                Ok(Message::Close(_)) => break None,
+                Ok(Message::Ping(_) | Message::Pong(_)) => Ok(()),
+                Err(e) => Err(Fatal { code: ErrorCode::TooLarge, message: format!("bad frame: {e}"), close: close::TOO_BIG }),
+            };
+            if let Err(f) = result {
+                break Some(f);
+            }
+        };
+        session.leave(false).await;
+        match fatal {
+            Some(f) => {
+                debug!(code = ?f.code, message = %f.message, "closing");
+                session.send(&ServerMsg::Error { code: f.code, message: f.message.clone() });
+                outbox.close(f.close, f.message);
+            }
+            None => outbox.close(close::NORMAL, "bye"),
+        }
+        drop(session);
+        let _ = tokio::time::timeout(FLUSH_DEADLINE, writer).await;
+        debug!("disconnected");
+    }
+    .instrument(span)
+    .await
+}
+
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut reader: OutboxReader,
+    outbox: Arc<Outbox>,
+) {
+    while let Some(out) = reader.next(&outbox).await {
+        match out {
+            Outgoing::Frame(frame) => {
+                if sink.send(Message::Binary(frame)).await.is_err() {
+                    return;
+                }
+            }
+            Outgoing::Close(code, reason) => {
+                let mut reason = reason;
+                reason.truncate(120); // close reasons must fit in a control frame
+                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                return;
+            }
+        }
+    }
+}
+
+impl Session {
+    fn send(&self, msg: &ServerMsg) {
+        self.outbox.send(Bytes::from(encode(msg)));
+    }
+
+    fn refuse(&self, code: ErrorCode, message: impl Into<String>) {
+        self.send(&ServerMsg::Error { code, message: message.into() });
+    }
+
+    async fn on_frame(&mut self, frame: &[u8]) -> Result<(), Fatal> {
+        let msg = match decode_client(frame) {
+            Ok(msg) => msg,
+            Err(CodecError::TooLarge { len, limit }) => {
+                return Err(Fatal {
+                    code: ErrorCode::TooLarge,
+                    message: format!("frame of {len} bytes is over the {limit}-byte limit"),
+                    close: close::TOO_BIG,
+                });
+            }
+            Err(e) => return Err(Fatal { code: ErrorCode::Malformed, message: e.to_string(), close: close::PROTOCOL_ERROR }),
+        };
+        let Some(name) = self.name.clone() else {
+            return self.hello(msg);
+        };
+        match msg {
+            ClientMsg::Hello { .. } => self.refuse(ErrorCode::BadHandshake, "already said hello"),
+            ClientMsg::ListLobbies => self.send(&ServerMsg::LobbyList { lobbies: self.app.lobbies.list() }),
+            ClientMsg::CreateLobby { name: lobby_name, map, max_players, private } => {
+                if !is_valid_name(&lobby_name, MAX_LOBBY_NAME_CHARS) {
+                    self.refuse(ErrorCode::InvalidName, format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} characters, no control characters"));
+                } else if self.lobby.is_some() {
+                    self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+                } else {
+                    let req = NewLobby { name: lobby_name.trim().to_owned(), map, max_players, private };
+                    match self.app.lobbies.create(req) {
+                        Ok(handle) => self.join(handle, &name).await,
+                        Err(code) => self.refuse(code, create_refusal(code)),
+                    }
+                }
+            }
+            ClientMsg::JoinLobby { target } => {
+                let found = match &target {
+                    LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
+                    LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
+                };
+                match found {
+                    _ if self.lobby.is_some() => self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first"),
+                    Some(handle) => self.join(handle, &name).await,
+                    None => self.refuse(ErrorCode::UnknownLobby, match target {
+                        LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
+                        LobbyTarget::Code(code) => format!("no lobby with code {code:?}"),
+                    }),
+                }
+            }
+            ClientMsg::QuickJoin => self.quick_join(&name).await,
+            ClientMsg::LeaveLobby => {
+                if self.lobby.is_none() {
+                    self.refuse(ErrorCode::NotInLobby, "not in a lobby");
+                }
+                self.leave(true).await;
+            }
+            ClientMsg::Input(input) => self.forward(Command::Input { client: self.client, input }),
+            ClientMsg::RequestFull => self.forward(Command::RequestFull { client: self.client }),
+            ClientMsg::Ping { client_time } => {
+                let server_tick = self.lobby.as_ref().map_or(0, |l| l.shared.tick.load(Ordering::Relaxed));
+                self.send(&ServerMsg::Pong { client_time, server_tick });
+            }
+        }
+        Ok(())
+    }
+
+    fn hello(&mut self, msg: ClientMsg) -> Result<(), Fatal> {
+        let ClientMsg::Hello { protocol_version, name } = msg else {
+            self.refuse(ErrorCode::BadHandshake, "say Hello first");
+            return Ok(());
+        };
+        if protocol_version != PROTOCOL_VERSION {
+            return Err(Fatal {
+                code: ErrorCode::BadVersion,
+                message: format!("protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+                close: close::PROTOCOL_ERROR,
+            });
+        }
+        if !is_valid_name(&name, MAX_NAME_CHARS) {
+            self.refuse(ErrorCode::InvalidName, format!("names are 1 to {MAX_NAME_CHARS} characters, no control characters"));
+            return Ok(());
+        }
+        self.name = Some(name.trim().to_owned());
+        self.send(&ServerMsg::Welcome {
+            client_id: self.client,
+            server_version: env!("CARGO_PKG_VERSION").into(),
+            tick_rate: self.app.config.tick_rate,
+        });
+        Ok(())
+    }
+
+    /// Sends a play message to the lobby. Dropped when the lobby's queue is full: inputs
+    /// are superseded by the next tick's anyway.
+    fn forward(&self, cmd: Command) {
+        match &self.lobby {
+            Some(lobby) => {
+                let _ = lobby.commands.try_send(cmd);
+            }
+            None => self.refuse(ErrorCode::NotInLobby, "join a lobby first"),
+        }
+    }
+
+    async fn try_join(&mut self, handle: &LobbyHandle, name: &str) -> Result<(), ErrorCode> {
+        let (reply, answer) = oneshot::channel();
+        let cmd = Command::Join { client: self.client, name: name.to_owned(), outbox: self.outbox.clone(), reply };
+        handle.commands.send(cmd).await.map_err(|_| ErrorCode::UnknownLobby)?;
+        answer.await.map_err(|_| ErrorCode::UnknownLobby)??;
+        self.lobby = Some(handle.clone());
+        Ok(())
+    }
+
+    async fn join(&mut self, handle: LobbyHandle, name: &str) {
+        if let Err(code) = self.try_join(&handle, name).await {
+            self.refuse(code, match code {
+                ErrorCode::LobbyFull => format!("lobby {:?} is full ({} players)", handle.name, handle.max_players),
+                ErrorCode::UnknownLobby => "that lobby just closed".to_owned(),
+                _ => format!("could not join: {code:?}"),
+            });
+        }
+    }
+
+    async fn quick_join(&mut self, name: &str) {
+        if self.lobby.is_some() {
+            return self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+        }
+        for handle in self.app.lobbies.quick_join_candidates() {
+            if self.try_join(&handle, name).await.is_ok() {
+                return;
+            }
+        }
+        let map = self.app.lobbies.maps().default_map().name.clone();
+        let req = NewLobby { name: format!("{name}'s lobby"), map, max_players: QUICK_JOIN_SEATS, private: false };
+        let req = NewLobby { name: req.name.chars().take(MAX_LOBBY_NAME_CHARS).collect(), ..req };
+        match self.app.lobbies.create(req) {
+            Ok(handle) => self.join(handle, name).await,
+            Err(code) => self.refuse(code, create_refusal(code)),
+        }
+    }
+
+    async fn leave(&mut self, voluntary: bool) {
+        if let Some(lobby) = self.lobby.take() {
+            let _ = lobby.commands.send(Command::Leave { client: self.client, voluntary }).await;
+        }
+    }
+}
+
+fn create_refusal(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::InvalidMaxPlayers => "max players must be 2 to 64".into(),
+        ErrorCode::UnknownMap => "no map by that name".into(),
+        ErrorCode::ServerFull => "the server has no room for another lobby".into(),
+        _ => format!("could not create the lobby: {code:?}"),
+    }
+}
