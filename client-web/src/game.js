@@ -1,0 +1,126 @@
+// One stay in one lobby, from Joined to Left: the worlds received, the prediction of the own
+// player, the interpolation of everyone else and the roster. It turns snapshots and stick
+// samples into Input messages and scenes to draw; it does no I/O.
+
+import { entityById } from './delta.js';
+import { Interpolator } from './interpolation.js';
+import { Predictor } from './prediction.js';
+import { SnapshotStore } from './snapshots.js';
+
+/**
+ * @typedef {import('./movement.js').MoveInput} MoveInput
+ * @typedef {import('./movement.js').Vec2} Vec2
+ * @typedef {{client_id: number, entity: number, name: string}} PlayerInfo
+ * @typedef {{type: 'Joined', lobby: {id: number, name: string, map: string, players: number, max_players: number},
+ *   code: string, private: boolean, entity: number, tick: number,
+ *   map: {name: string, width: number, height: number, walls: import('./movement.js').Aabb[], orb_radius: number},
+ *   movement: import('./movement.js').MoveParams}} Joined
+ * @typedef {{id: number, kind: string, owner: number, pos: [number, number], score: number, own: boolean}} SceneEntity
+ * @typedef {{client_id: number, name: string, score: number, own: boolean, host: boolean}} ScoreLine
+ */
+
+export class GameSession {
+  /** @param {Joined} joined @param {number} clientId @param {number} tickRate */
+  constructor(joined, clientId, tickRate) {
+    this.joined = joined;
+    this.clientId = clientId;
+    this.tickRate = tickRate;
+    this.arena = { width: joined.map.width, height: joined.map.height, walls: joined.map.walls };
+    this.store = new SnapshotStore();
+    this.predictor = new Predictor(joined.movement, this.arena);
+    this.interpolator = new Interpolator(tickRate, 2 * joined.movement.max_speed);
+    this.seq = 0;
+    this.clientTick = 0;
+    this.snapshotsApplied = 0;
+    /** @type {{host: number, players: PlayerInfo[]}} */
+    this.roster = { host: 0, players: [] };
+    /** Own predicted position before the latest input, for smoothing between ticks. */
+    /** @type {Vec2 | null} */
+    this.ownFrom = null;
+  }
+
+  /**
+   * Takes a Snapshot message; returns whether to send RequestFull.
+   * @param {{last_input_seq: number, body: import('./snapshot_body.js').SnapshotBody}} msg @param {number} nowMs
+   */
+  onSnapshot(msg, nowMs) {
+    const receipt = this.store.receive(msg.body, nowMs);
+    if (receipt.kind === 'missing') return receipt.requestFull;
+    if (receipt.kind === 'applied') {
+      this.snapshotsApplied++;
+      const own = entityById(receipt.world, this.joined.entity);
+      this.predictor.reconcile(msg.last_input_seq, own);
+      this.interpolator.push(receipt.world, nowMs);
+    }
+    return false;
+  }
+
+  /** @param {{host: number, players: PlayerInfo[]}} roster */
+  onRoster(roster) {
+    this.roster = { host: roster.host, players: roster.players };
+  }
+
+  /**
+   * Samples one tick: predicts it and returns the Input message to send.
+   * @param {MoveInput} movement
+   */
+  tick(movement) {
+    this.seq++;
+    this.ownFrom = this.predictor.body?.pos ?? null;
+    this.predictor.applyInput(this.seq, movement);
+    return { type: 'Input', seq: this.seq, client_tick: this.clientTick++, movement, buttons: 0, ack: this.store.ack };
+  }
+
+  /** The own predicted position, `alpha` of the way through the current tick. */
+  ownPos(alpha = 1) {
+    const to = this.predictor.body?.pos;
+    if (to === undefined) return null;
+    const from = this.ownFrom ?? to;
+    return /** @type {[number, number]} */ ([from[0] + (to[0] - from[0]) * alpha, from[1] + (to[1] - from[1]) * alpha]);
+  }
+
+  /** Names by client id. */
+  names() {
+    return new Map(this.roster.players.map((p) => [p.client_id, p.name]));
+  }
+
+  /**
+   * Everything to draw at local time `nowMs`: others interpolated, the own player predicted.
+   * @param {number} nowMs @param {number} alpha fraction of the current tick elapsed
+   * @returns {SceneEntity[]}
+   */
+  scene(nowMs, alpha) {
+    const own = this.ownPos(alpha);
+    const latestOwn = this.latestOwn();
+    /** @type {SceneEntity[]} */
+    const out = [];
+    for (const e of this.interpolator.sample(nowMs)) {
+      if (e.id !== this.joined.entity) out.push({ ...e, own: false });
+    }
+    if (own !== null && latestOwn !== undefined) out.push({ ...latestOwn, pos: own, own: true });
+    return out;
+  }
+
+  /** The own entity in the newest world held. */
+  latestOwn() {
+    const world = this.store.latest();
+    return world === undefined ? undefined : entityById(world, this.joined.entity);
+  }
+
+  /**
+   * The scoreboard: every player on the roster with the score of its entity, best first.
+   * @returns {ScoreLine[]}
+   */
+  scores() {
+    const world = this.store.latest();
+    return this.roster.players
+      .map((p) => ({
+        client_id: p.client_id,
+        name: p.name,
+        score: (world && entityById(world, p.entity)?.score) ?? 0,
+        own: p.client_id === this.clientId,
+        host: p.client_id === this.roster.host,
+      }))
+      .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
+  }
+}

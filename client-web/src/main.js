@@ -1,0 +1,269 @@
+// The client application: wires the connection, the lobby screen, the game session, input
+// sampling at the server's tick rate, drawing each animation frame and the net graph, and
+// exposes a read-only `window.tickwire` for tests.
+
+import { FixedStep } from './fixedstep.js';
+import { GameSession } from './game.js';
+import { InputSampler } from './input.js';
+import { Connection } from './net.js';
+import { RateWindow } from './netstats.js';
+import { UNREACHABLE, describeError, reconnectingIn } from './refusals.js';
+import { Renderer } from './render.js';
+import { Ui } from './ui.js';
+
+const LOBBY_LIST_INTERVAL_MS = 2000;
+const HUD_INTERVAL_MS = 250;
+
+/** @typedef {{type: string} & Record<string, any>} Msg */
+
+class App {
+  constructor() {
+    this.ui = new Ui();
+    this.renderer = new Renderer(this.ui.canvas);
+    this.input = new InputSampler();
+    this.conn = new Connection({
+      url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`,
+      onMessage: (msg) => this.onMessage(msg),
+      onStatus: (status) => this.onStatus(status),
+    });
+    /** @type {'lobby' | 'game'} */
+    this.screen = 'lobby';
+    /** The request to send once welcomed. */
+    /** @type {Msg | null} */
+    this.pending = null;
+    /** Name the current connection said Hello with. */
+    this.helloName = '';
+    this.clientId = 0;
+    this.tickRate = 30;
+    /** @type {GameSession | null} */
+    this.session = null;
+    /** Whether the current connection is in the session's lobby (inputs may be sent). */
+    this.inLobby = false;
+    /** Join code of the lobby to return to after a reconnect. */
+    /** @type {string | null} */
+    this.rejoinCode = null;
+    /** @type {FixedStep | null} */
+    this.ticks = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.tickTimer = undefined;
+    this.rates = new RateWindow();
+    this.lastHudMs = 0;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.bannerTimer = undefined;
+    this.ui.bind({ request: (req) => this.request(req), leave: () => this.leave() });
+    this.pollLobbies();
+    setInterval(() => this.screen === 'lobby' && this.pollLobbies(), LOBBY_LIST_INTERVAL_MS);
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  async pollLobbies() {
+    try {
+      const res = await fetch('/api/lobbies', { cache: 'no-store' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      this.ui.lobbyList(await res.json());
+    } catch {
+      this.ui.lobbyList(null, UNREACHABLE);
+    }
+  }
+
+  /**
+   * Sends a lobby request, first connecting (or reconnecting under a new name) if needed.
+   * @param {Msg} req
+   */
+  request(req) {
+    this.ui.lobbyMessage('');
+    this.ui.busy(true);
+    const name = this.ui.playerName();
+    if (this.conn.ready && name === this.helloName) {
+      this.conn.send(req);
+      return;
+    }
+    this.pending = req;
+    if (!this.conn.wanted || name !== this.helloName) {
+      this.helloName = name;
+      this.conn.open(name);
+    }
+  }
+
+  leave() {
+    this.rejoinCode = null;
+    if (!this.conn.send({ type: 'LeaveLobby' })) this.toLobby('');
+  }
+
+  /** @param {import('./net.js').Status} status */
+  onStatus(status) {
+    clearInterval(this.bannerTimer);
+    if (status.state !== 'lost') {
+      this.ui.banner('');
+      return;
+    }
+    this.stopTicking();
+    this.inLobby = false;
+    if (!status.wasOpen && this.screen === 'lobby') {
+      // Nothing to keep alive: say why the request failed and stop retrying.
+      this.conn.close();
+      this.pending = null;
+      this.ui.busy(false);
+      this.ui.lobbyMessage(UNREACHABLE);
+      return;
+    }
+    const show = () => this.ui.banner(reconnectingIn(Math.max(0, Math.ceil((status.retryAt - performance.now()) / 1000))));
+    show();
+    this.bannerTimer = setInterval(show, 250);
+  }
+
+  /** @param {Msg} msg */
+  onMessage(msg) {
+    switch (msg.type) {
+      case 'Welcome':
+        this.clientId = msg.client_id;
+        this.tickRate = msg.tick_rate;
+        if (this.rejoinCode !== null) {
+          this.conn.send({ type: 'JoinLobby', target: { Code: this.rejoinCode } });
+        } else if (this.pending !== null) {
+          this.conn.send(this.pending);
+        }
+        this.pending = null;
+        break;
+      case 'Joined':
+        this.startGame(msg);
+        break;
+      case 'Roster':
+        this.session?.onRoster(msg);
+        break;
+      case 'Snapshot':
+        if (this.session?.onSnapshot(msg, performance.now())) this.conn.send({ type: 'RequestFull' });
+        break;
+      case 'Left':
+        this.toLobby('');
+        break;
+      case 'Error':
+        this.onRefusal(msg);
+        break;
+    }
+  }
+
+  /** @param {Msg} error */
+  onRefusal(error) {
+    const words = describeError(/** @type {{code: string, message: string}} */ (error));
+    if (error.code === 'BadVersion') this.conn.close();
+    const inGame = this.screen === 'game';
+    const lostLobby = inGame && (error.code === 'LobbyClosed' || error.code === 'UnknownLobby' || error.code === 'LobbyFull');
+    if (lostLobby) {
+      this.toLobby(error.code === 'LobbyClosed' ? words : `Could not get back into the lobby: ${words}`);
+    } else if (inGame) {
+      this.ui.gameMessage(words);
+    } else {
+      this.ui.busy(false);
+      this.ui.lobbyMessage(words);
+    }
+  }
+
+  /** @param {Msg} joined */
+  startGame(joined) {
+    this.session = new GameSession(/** @type {import('./game.js').Joined} */ (joined), this.clientId, this.tickRate);
+    this.rejoinCode = joined.code;
+    this.inLobby = true;
+    this.screen = 'game';
+    this.ui.busy(false);
+    this.ui.lobbyMessage('');
+    this.ui.joined(/** @type {import('./game.js').Joined} */ (joined));
+    this.ui.show('game');
+    this.ticks = new FixedStep(1000 / this.tickRate);
+    this.stopTicking();
+    this.tick();
+  }
+
+  /** @param {string} message shown on the lobby screen */
+  toLobby(message) {
+    this.stopTicking();
+    this.session = null;
+    this.inLobby = false;
+    this.rejoinCode = null;
+    this.screen = 'lobby';
+    this.ui.show('lobby');
+    this.ui.busy(false);
+    this.ui.lobbyMessage(message);
+    this.pollLobbies();
+  }
+
+  stopTicking() {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+  }
+
+  /** Sends one Input per due tick, then sleeps until the next one. */
+  tick() {
+    const { session, ticks } = this;
+    if (session === null || ticks === null || !this.inLobby) return;
+    const due = ticks.advance(performance.now());
+    for (let i = 0; i < due; i++) this.conn.send(session.tick(this.input.sample()));
+    this.tickTimer = setTimeout(() => this.tick(), Math.max(1, ticks.untilNextMs()));
+  }
+
+  /** @param {number} nowMs */
+  frame(nowMs) {
+    requestAnimationFrame((t) => this.frame(t));
+    const { session } = this;
+    if (session === null) return;
+    if (this.tickTimer === undefined && this.inLobby) this.tick();
+    const now = performance.now();
+    const alpha = this.ticks?.alpha(now) ?? 1;
+    this.renderer.draw({
+      map: session.joined.map,
+      halfSize: session.joined.movement.half_size,
+      entities: session.scene(now, alpha),
+      names: session.names(),
+    });
+    if (nowMs - this.lastHudMs >= HUD_INTERVAL_MS) {
+      this.lastHudMs = nowMs;
+      this.updateHud(session, now);
+    }
+  }
+
+  /** @param {GameSession} session @param {number} now */
+  updateHud(session, now) {
+    this.ui.scores(session.scores());
+    this.rates.sample(now, { down: this.conn.bytesDown, up: this.conn.bytesUp, snapshots: session.snapshotsApplied });
+    const r = this.rates.rates();
+    const interp = session.interpolator;
+    const fmt = (/** @type {number | undefined} */ v, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+    this.ui.netGraph(
+      [
+        `rtt          ${this.conn.rttMs === null ? '-' : `${this.conn.rttMs} ms`}`,
+        `jitter       ${fmt(interp.jitterMs, 1)} ms`,
+        `snapshots/s  ${fmt(r.snapshots, 1)}`,
+        `down         ${fmt(r.down / 1024, 2)} KiB/s`,
+        `up           ${fmt(r.up / 1024, 2)} KiB/s`,
+        `server tick  ${session.store.newest} (pong ${this.conn.serverTick})`,
+        `tick rate    ${this.tickRate} Hz`,
+        `corrections  ${session.predictor.corrections}`,
+        `interp       ${interp.bufferDepth} buffered, ${fmt(interp.delayMs)} ms delay`,
+        `pending in   ${session.predictor.pending.length}`,
+      ].join('\n'),
+    );
+  }
+
+  /** What the browser tests read. */
+  state() {
+    const s = this.session;
+    const world = s?.store.latest();
+    return {
+      screen: this.screen,
+      connected: this.conn.ready,
+      clientId: this.clientId,
+      lobby: s?.joined.lobby.name ?? null,
+      code: s?.joined.code ?? null,
+      entity: s?.joined.entity ?? null,
+      tick: s?.store.newest ?? 0,
+      corrections: s?.predictor.corrections ?? 0,
+      ownPos: s?.ownPos() ?? null,
+      entities: (world?.entities ?? []).map((e) => ({ id: e.id, kind: e.kind, owner: e.owner, pos: [e.pos[0], e.pos[1]], score: e.score })),
+      roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
+      lobbyMessage: document.getElementById('lobby-message')?.textContent ?? '',
+    };
+  }
+}
+
+const app = new App();
+Object.defineProperty(window, 'tickwire', { value: Object.freeze({ state: () => app.state() }) });

@@ -1,0 +1,157 @@
+// The WebSocket to the server: binary frames only, Hello on every (re)connect, a Ping each
+// second for the round-trip time, byte counters both ways, and reconnection with exponential
+// backoff while the connection is wanted.
+
+import { decodeServerMsg, encodeClientMsg } from './codec.js';
+import { PROTOCOL_VERSION } from './limits.js';
+
+export const PING_INTERVAL_MS = 1000;
+export const BACKOFF_FIRST_MS = 500;
+export const BACKOFF_MAX_MS = 10000;
+/** Close code (application range) for a server frame this client cannot decode. */
+const CLOSE_UNDECODABLE = 4000;
+
+/**
+ * @typedef {{type: string} & Record<string, any>} Msg
+ * @typedef {{state: 'connecting'} | {state: 'open'} | {state: 'lost', wasOpen: boolean, retryAt: number} | {state: 'closed'}} Status
+ * @typedef {{
+ *   url: string,
+ *   onMessage: (msg: Msg) => void,
+ *   onStatus: (status: Status) => void,
+ *   WebSocketImpl?: typeof WebSocket,
+ *   now?: () => number,
+ * }} ConnectionOptions
+ */
+
+/** The client clock a Ping carries: milliseconds, wrapped to u32. */
+const clientTime = (/** @type {number} */ ms) => Math.trunc(ms) >>> 0;
+
+export class Connection {
+  /** @param {ConnectionOptions} opts */
+  constructor({ url, onMessage, onStatus, WebSocketImpl = WebSocket, now = () => performance.now() }) {
+    this.url = url;
+    this.onMessage = onMessage;
+    this.onStatus = onStatus;
+    this.WebSocketImpl = WebSocketImpl;
+    this.now = now;
+    /** @type {WebSocket | null} */
+    this.ws = null;
+    this.name = '';
+    /** Whether the connection should be kept up (reconnecting when it drops). */
+    this.wanted = false;
+    /** Whether the server has welcomed this connection. */
+    this.ready = false;
+    this.failures = 0;
+    this.bytesUp = 0;
+    this.bytesDown = 0;
+    /** Latest round-trip time, ms; null before the first Pong. */
+    /** @type {number | null} */
+    this.rttMs = null;
+    /** Lobby tick from the latest Pong. */
+    this.serverTick = 0;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * Connects and says Hello with `name`, replacing any current connection.
+   * @param {string} name
+   */
+  open(name) {
+    this.name = name;
+    this.wanted = true;
+    this.failures = 0;
+    this.drop();
+    this.connect();
+  }
+
+  /** Closes the connection for good (no reconnecting). */
+  close() {
+    this.wanted = false;
+    this.drop();
+    this.onStatus({ state: 'closed' });
+  }
+
+  /**
+   * Sends a message once welcomed; returns whether it was sent.
+   * @param {Msg} msg
+   */
+  send(msg) {
+    if (!this.ready) return false;
+    this.write(msg);
+    return true;
+  }
+
+  /** @param {Msg} msg */
+  write(msg) {
+    const bytes = encodeClientMsg(msg);
+    this.bytesUp += bytes.length;
+    /** @type {WebSocket} */ (this.ws).send(bytes);
+  }
+
+  connect() {
+    clearTimeout(this.retryTimer);
+    this.onStatus({ state: 'connecting' });
+    const ws = new this.WebSocketImpl(this.url);
+    this.ws = ws;
+    ws.binaryType = 'arraybuffer';
+    let wasOpen = false;
+    ws.onopen = () => {
+      wasOpen = true;
+      this.write({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name });
+    };
+    ws.onmessage = (ev) => {
+      if (!(ev.data instanceof ArrayBuffer)) return;
+      this.bytesDown += ev.data.byteLength;
+      let msg;
+      try {
+        msg = decodeServerMsg(new Uint8Array(ev.data));
+      } catch (e) {
+        ws.close(CLOSE_UNDECODABLE, 'undecodable frame from the server');
+        console.error('undecodable frame from the server', e);
+        return;
+      }
+      this.onServerMsg(msg);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.drop();
+      if (!this.wanted) return;
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures);
+      this.failures++;
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+      this.onStatus({ state: 'lost', wasOpen, retryAt: this.now() + delay });
+    };
+  }
+
+  /** @param {Msg} msg */
+  onServerMsg(msg) {
+    if (msg.type === 'Welcome') {
+      this.ready = true;
+      this.failures = 0;
+      this.ping();
+      this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+      this.onStatus({ state: 'open' });
+    } else if (msg.type === 'Pong') {
+      this.rttMs = (clientTime(this.now()) - msg.client_time) >>> 0;
+      this.serverTick = msg.server_tick;
+    }
+    this.onMessage(msg);
+  }
+
+  ping() {
+    this.send({ type: 'Ping', client_time: clientTime(this.now()) });
+  }
+
+  /** Forgets the current socket and its timers. */
+  drop() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.retryTimer);
+    this.ready = false;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws !== null && ws.readyState <= 1) ws.close(1000);
+  }
+}

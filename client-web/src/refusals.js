@@ -1,0 +1,35 @@
+// Every refusal the client can meet, in words for people: the server's ErrorCodes and the
+// client's own connection failures.
+
+/** @type {Record<string, string>} */
+const BY_CODE = {
+  BadVersion: 'This page is out of date with the server (protocol version mismatch). Reload the page.',
+  Malformed: 'The server could not read a message from this client.',
+  TooLarge: 'A message from this client was too large for the server.',
+  BadHandshake: 'The server expected a greeting first; reconnecting should fix it.',
+  UnknownLobby: 'There is no lobby with that code or id (it may have closed).',
+  LobbyFull: 'That lobby is full.',
+  NotInLobby: 'You are not in a lobby.',
+  AlreadyInLobby: 'You are already in a lobby: leave it first.',
+  InvalidName: 'The server refused that name: use 1 to 24 characters (lobby names up to 32), no control characters.',
+  UnknownMap: 'The server has no map by that name.',
+  InvalidMaxPlayers: 'Max players must be between 2 and 64.',
+  RateLimited: 'Too many requests at once: slow down a little.',
+  ServerFull: 'The server is full right now. Try again in a moment.',
+  LobbyClosed: 'The lobby was closed.',
+  ShuttingDown: 'The server is shutting down.',
+  Internal: 'The server hit an internal error.',
+};
+
+/**
+ * Words for a server Error message.
+ * @param {{code: string, message: string}} error
+ */
+export function describeError(error) {
+  return BY_CODE[error.code] ?? `The server refused: ${error.message}`;
+}
+
+export const UNREACHABLE = 'The server is unreachable: check that it is running and your connection works.';
+
+/** @param {number} seconds */
+export const reconnectingIn = (seconds) => `Connection lost. Reconnecting in ${seconds} s…`;
