@@ -1,1 +1,266 @@
+//! Test support for end-to-end tests: a real server on 127.0.0.1 port 0 and a protocol
+//! client over tokio-tungstenite that keeps the world its snapshots describe.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use tickwire_protocol::codec::encode;
+use tickwire_protocol::messages::*;
+use tickwire_protocol::{Input, PROTOCOL_VERSION, WorldState, decode_server};
+use tickwire_server::app::Server;
+use tickwire_server::config::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Longest any single expected message may take to arrive.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server running in this process until dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1:0 with the given extra command-line options.
+    pub async fn start(args: &[&str]) -> Result<Self> {
+        let argv = ["tickwire", "--addr", "127.0.0.1:0", "--seed", "1"].into_iter().chain(args.iter().copied());
+        let config = Config::try_parse_from(argv)?;
+        let server = Server::bind(config).await?;
+        let addr = server.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.serve(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self { addr, stop: Some(stop) })
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// A plain HTTP GET: (status, body).
+    pub async fn get(&self, path: &str) -> Result<(u16, String)> {
+        let mut s = TcpStream::connect(self.addr).await?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).as_bytes()).await?;
+        let mut raw = Vec::new();
+        tokio::time::timeout(TIMEOUT, s.read_to_end(&mut raw)).await??;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").context("no header end")?;
+        let status = head.split_whitespace().nth(1).context("no status")?.parse()?;
+        // Bodies here are small; undo chunked encoding if used.
+        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+        Ok((status, body))
+    }
+
+    pub async fn public_lobbies(&self) -> Result<Vec<serde_json::Value>> {
+        let (status, body) = self.get("/api/lobbies").await?;
+        if status != 200 {
+            bail!("/api/lobbies answered {status}");
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+
+    pub async fn client(&self, name: &str) -> Result<Client> {
+        let mut c = Client::connect(&self.ws_url()).await?;
+        c.hello(name).await?;
+        Ok(c)
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What the socket delivered next.
+#[derive(Debug)]
+pub enum Event {
+    Msg(ServerMsg),
+    Closed(Option<CloseFrame>),
+}
+
+/// A protocol client that applies snapshots as they arrive.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub client_id: u32,
+    pub joined: Option<Joined>,
+    pub roster: Vec<PlayerInfo>,
+    worlds: HashMap<u32, WorldState>,
+    pub world: Option<WorldState>,
+    pub last_input_seq: u32,
+    seq: u32,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(Self { ws, client_id: 0, joined: None, roster: vec![], worlds: HashMap::new(), world: None, last_input_seq: 0, seq: 0 })
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {
+        self.send_raw(Message::Binary(encode(msg).into())).await
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) -> Result<()> {
+        Ok(self.ws.send(msg).await?)
+    }
+
+    /// The next message or close, applying snapshots and tracking join and roster state.
+    pub async fn next_event(&mut self) -> Result<Event> {
+        loop {
+            let msg = tokio::time::timeout(TIMEOUT, self.ws.next()).await.context("timed out waiting for the server")?;
+            let frame = match msg {
+                None => return Ok(Event::Closed(None)),
+                Some(Err(e)) => return Err(anyhow!("socket error: {e}")),
+                Some(Ok(Message::Close(frame))) => return Ok(Event::Closed(frame)),
+                Some(Ok(Message::Binary(b))) => b,
+                Some(Ok(Message::Text(t))) => bail!("server sent a text frame: {t}"),
+                Some(Ok(_)) => continue,
+            };
+            let msg = decode_server(&frame)?;
+            match &msg {
+                ServerMsg::Welcome { client_id, .. } => self.client_id = *client_id,
+                ServerMsg::Joined(j) => {
+                    self.joined = Some((**j).clone());
+                    self.worlds.clear();
+                    self.world = None;
+                }
+                ServerMsg::Left => self.joined = None,
+                ServerMsg::Roster { players, .. } => self.roster = players.clone(),
+                ServerMsg::Snapshot(s) => {
+                    let base = match s.body.baseline {
+                        Some(t) => Some(self.worlds.get(&t).with_context(|| format!("baseline {t} not held"))?),
+                        None => None,
+                    };
+                    let world = s.body.apply(base)?;
+                    self.last_input_seq = s.last_input_seq;
+                    if let Some(b) = s.body.baseline {
+                        self.worlds.retain(|t, _| *t >= b);
+                    }
+                    self.worlds.insert(world.tick, world.clone());
+                    self.world = Some(world);
+                }
+                _ => {}
+            }
+            return Ok(Event::Msg(msg));
+        }
+    }
+
+    pub async fn recv(&mut self) -> Result<ServerMsg> {
+        match self.next_event().await? {
+            Event::Msg(m) => Ok(m),
+            Event::Closed(f) => bail!("connection closed: {f:?}"),
+        }
+    }
+
+    /// Skips messages until one matches.
+    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> Result<T> {
+        loop {
+            let msg = self.recv().await?;
+            if let Some(t) = pick(&msg) {
+                return Ok(t);
+            }
+        }
+    }
+
+    /// The next `Error`, skipping snapshots and the like.
+    pub async fn expect_error(&mut self) -> Result<ErrorCode> {
+        self.recv_until(|m| match m {
+            ServerMsg::Error { code, .. } => Some(*code),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Skips messages until the socket closes; returns the close frame.
+    pub async fn expect_close(&mut self) -> Result<Option<CloseFrame>> {
+        loop {
+            if let Event::Closed(f) = self.next_event().await? {
+                return Ok(f);
+            }
+        }
+    }
+
+    pub async fn hello(&mut self, name: &str) -> Result<()> {
+        self.send(&ClientMsg::Hello { protocol_version: PROTOCOL_VERSION, name: name.into() }).await?;
+        self.recv_until(|m| matches!(m, ServerMsg::Welcome { .. }).then_some(())).await
+    }
+
+    async fn expect_joined(&mut self) -> Result<Joined> {
+        match self.recv_until(|m| matches!(m, ServerMsg::Joined(_) | ServerMsg::Error { .. }).then(|| m.clone())).await? {
+            ServerMsg::Joined(j) => Ok(*j),
+            other => bail!("expected Joined, got {other:?}"),
+        }
+    }
+
+    pub async fn create(&mut self, name: &str, max_players: u8, private: bool) -> Result<Joined> {
+        self.send(&ClientMsg::CreateLobby { name: name.into(), map: "arena".into(), max_players, private }).await?;
+        self.expect_joined().await
+    }
+
+    pub async fn join(&mut self, target: LobbyTarget) -> Result<Joined> {
+        self.send(&ClientMsg::JoinLobby { target }).await?;
+        self.expect_joined().await
+    }
+
+    pub async fn quick_join(&mut self) -> Result<Joined> {
+        self.send(&ClientMsg::QuickJoin).await?;
+        self.expect_joined().await
+    }
+
+    /// Sends one input, acknowledging the newest world held.
+    pub async fn input(&mut self, x: i8, y: i8) -> Result<()> {
+        self.seq += 1;
+        let ack = self.world.as_ref().map_or(0, |w| w.tick);
+        let input = Input { seq: self.seq, client_tick: self.seq, movement: MoveInputWire { x, y }, buttons: 0, ack };
+        self.send(&ClientMsg::Input(input)).await
+    }
+
+    /// Waits for the next snapshot; returns its tick.
+    pub async fn next_snapshot(&mut self) -> Result<u32> {
+        self.recv_until(|m| match m {
+            ServerMsg::Snapshot(s) => Some(s.body.tick),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Plays `ticks` ticks holding the stick at (x, y): one input per snapshot received.
+    pub async fn hold(&mut self, x: i8, y: i8, ticks: u32) -> Result<()> {
+        for _ in 0..ticks {
+            self.input(x, y).await?;
+            self.next_snapshot().await?;
+        }
+        Ok(())
+    }
+
+    /// The state of an entity in the newest world held.
+    pub fn entity(&self, id: u32) -> Option<tickwire_protocol::EntityState> {
+        self.world.as_ref()?.get(id).copied()
+    }
+}
