@@ -258,7 +258,7 @@ class App {
       tick: s?.store.newest ?? 0,
       corrections: s?.predictor.corrections ?? 0,
       ownPos: s?.ownPos() ?? null,
-      entities: (world?.entities ?? []).map((e) => ({ id: e.id, kind: e.kind, owner: e.owner, pos: [e.pos[0], e.pos[1]], score: e.score })),
+      entities: (world?.entities ?? []).map((e) => ({ id: e.id, kind: e.kind, owner: e.owner, pos: [...e.pos], vel: [...e.vel], score: e.score })),
       roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
       lobbyMessage: document.getElementById('lobby-message')?.textContent ?? '',
     };

@@ -12,10 +12,9 @@ const MARGIN_PX = 12;
  * @typedef {{map: MapData, halfSize: number, entities: SceneEntity[], names: Map<number, string>}} Scene
  */
 
-/** A stable, distinct colour per client id. */
+/** A stable colour per client id; consecutive ids are a golden angle apart in hue. */
 export function playerColor(/** @type {number} */ clientId) {
-  const hue = (Math.imul(clientId, 2654435761) >>> 0) % 360;
-  return `hsl(${hue} 70% 58%)`;
+  return `hsl(${((clientId * 137.508) % 360).toFixed(1)} 70% 58%)`;
 }
 
 export class Renderer {

@@ -1,0 +1,162 @@
+// Browser test: the real server binary and Debian's Chromium. Two players pick names, one
+// creates a lobby and the other joins it by code; one moves with the keyboard and the other
+// sees it move, with no prediction corrections. Refusals and a lost server show in words.
+// Server binary: $TICKWIRE_BIN, default ../target/debug/tickwire. Screenshots of failures
+// go to client-web/test-results/.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.TICKWIRE_BIN ?? fileURLToPath(new URL('../../target/debug/tickwire', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
+const WAIT = { timeout: 15000, polling: 50 };
+
+/**
+ * Starts the server on `addr` and resolves with it and its base URL once it listens.
+ * @param {string} addr
+ */
+function startServer(addr = '127.0.0.1:0') {
+  const proc = spawn(BIN, ['--addr', addr], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30000);
+    const onData = (/** @type {Buffer} */ chunk) => {
+      output += chunk;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1] });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('error', (e) => reject(new Error(`cannot run ${BIN}: ${e.message} (build it with cargo build -p tickwire-server, or set TICKWIRE_BIN)`)));
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/** @param {import('node:child_process').ChildProcess} proc */
+function stopServer(proc) {
+  if (proc.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.kill('SIGKILL');
+  });
+}
+
+/** @type {{proc: import('node:child_process').ChildProcess, url: string}} */
+let server;
+/** @type {import('playwright-core').Browser} */
+let browser;
+/** @type {import('playwright-core').Page[]} */
+const pages = [];
+/** @type {string[]} */
+const pageErrors = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await stopServer(server.proc);
+});
+
+/** A fresh player (own browser context, so own localStorage) on the lobby screen. */
+async function newPlayer(/** @type {string} */ name) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
+  pages.push(page);
+  await page.goto(server.url);
+  await page.fill('#player-name', name);
+  return page;
+}
+
+/** @param {import('playwright-core').Page} page */
+const state = (page) => page.evaluate(() => /** @type {any} */ (window).tickwire.state());
+
+/**
+ * Runs a test body; on failure saves a screenshot of every open page first.
+ * @param {string} name @param {() => Promise<void>} body
+ */
+function browserTest(name, body) {
+  test(name, async () => {
+    try {
+      await body();
+      assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+    } catch (e) {
+      mkdirSync(RESULTS, { recursive: true });
+      const slug = name.replace(/\W+/g, '-');
+      await Promise.all(pages.map((p, i) => (p.isClosed() ? null : p.screenshot({ path: `${RESULTS}${slug}-${i}.png` }).catch(() => null))));
+      throw e;
+    } finally {
+      await Promise.all(pages.splice(0).map((p) => p.context().close()));
+    }
+  });
+}
+
+/** @param {import('playwright-core').Page} page @param {string} screen */
+const waitForScreen = (page, screen) => page.waitForFunction((s) => /** @type {any} */ (window).tickwire.state().screen === s, screen, WAIT);
+
+describe('two players in one lobby', () => {
+  browserTest('a private lobby joined by code: one moves, the other sees it, zero corrections', async () => {
+    const ada = await newPlayer('Ada');
+    await ada.fill('#lobby-name', 'E2E private');
+    await ada.check('#lobby-private');
+    await ada.click('#create-form button[type=submit]');
+    await waitForScreen(ada, 'game');
+    const { code, entity: adaEntity } = await state(ada);
+    assert.match(code, /\S+/);
+    assert.equal(await ada.textContent('#lobby-code'), code, 'the join code is shown to invite others');
+
+    const bo = await newPlayer('Bo');
+    await bo.fill('#join-code', code);
+    await bo.click('#join-form button[type=submit]');
+    await waitForScreen(bo, 'game');
+    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((e) => e.id === id), adaEntity, WAIT);
+    await ada.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
+    const names = await ada.evaluate(() => /** @type {any} */ (window).tickwire.state().roster.map((p) => p.name).sort());
+    assert.deepEqual(names, ['Ada', 'Bo']);
+
+    const seenBefore = (await state(bo)).entities.find((e) => e.id === adaEntity).pos;
+    await ada.keyboard.down('KeyD');
+    // Bo sees Ada move right by at least 100 world units.
+    await bo.waitForFunction(
+      ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos[0] > x + 1600,
+      [adaEntity, seenBefore[0]],
+      WAIT,
+    );
+    await ada.keyboard.up('KeyD');
+    // Once Ada has stopped, the server's state of her entity is exactly her prediction...
+    await ada.waitForFunction(
+      () => {
+        const s = /** @type {any} */ (window).tickwire.state();
+        const own = s.entities.find((e) => e.id === s.entity);
+        return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
+      },
+      null,
+      WAIT,
+    );
+    const stoppedAt = (await state(ada)).ownPos;
+    // ...and that is where Bo sees her.
+    await bo.waitForFunction(
+      ([id, pos]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos.join() === pos.join(),
+      [adaEntity, stoppedAt],
+      WAIT,
+    );
+    assert.ok(stoppedAt[0] > seenBefore[0] + 1600, `Ada stopped at ${stoppedAt}, started at ${seenBefore}`);
+    assert.equal((await state(ada)).corrections, 0, 'no mispredictions without loss');
+    assert.equal((await state(bo)).corrections, 0);
+  });
+});
