@@ -160,3 +160,68 @@ describe('two players in one lobby', () => {
     assert.equal((await state(bo)).corrections, 0);
   });
 });
+
+describe('lobby screen', () => {
+  browserTest('public lobbies are listed and joinable; refusals are shown in words; leaving frees the seat', async () => {
+    const ada = await newPlayer('Ada');
+    await ada.fill('#lobby-name', 'E2E duo');
+    await ada.fill('#lobby-max', '2');
+    await ada.click('#create-form button[type=submit]');
+    await waitForScreen(ada, 'game');
+    const { code } = await state(ada);
+
+    const bo = await newPlayer('Bo');
+    const row = bo.locator('#lobby-rows tr', { hasText: 'E2E duo' });
+    await row.getByRole('button', { name: 'Join' }).click(WAIT);
+    await waitForScreen(bo, 'game');
+
+    const cy = await newPlayer('');
+    await cy.click('#quick-join');
+    await cy.waitForSelector('#lobby-message:has-text("Pick a name first")', WAIT);
+    await cy.fill('#player-name', 'Cy');
+    await cy.locator('#lobby-rows tr', { hasText: 'E2E duo' }).getByRole('button', { name: 'Full' }).waitFor(WAIT);
+    await cy.fill('#join-code', code);
+    await cy.click('#join-form button[type=submit]');
+    await cy.waitForSelector('#lobby-message:has-text("That lobby is full.")', WAIT);
+    await cy.fill('#join-code', 'NO-SUCH-CODE');
+    await cy.click('#join-form button[type=submit]');
+    await cy.waitForSelector('#lobby-message:has-text("There is no lobby with that code")', WAIT);
+    assert.equal((await state(cy)).screen, 'lobby');
+
+    await bo.click('#leave');
+    await waitForScreen(bo, 'lobby');
+    await ada.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 1, null, WAIT);
+    await cy.fill('#join-code', code);
+    await cy.click('#join-form button[type=submit]');
+    await waitForScreen(cy, 'game');
+  });
+
+  browserTest('quick join puts two players in the same lobby', async () => {
+    const ada = await newPlayer('Ada');
+    await ada.click('#quick-join');
+    await waitForScreen(ada, 'game');
+    const bo = await newPlayer('Bo');
+    await bo.click('#quick-join');
+    await waitForScreen(bo, 'game');
+    assert.equal((await state(bo)).code, (await state(ada)).code);
+  });
+});
+
+describe('losing the server', () => {
+  browserTest('a banner says the connection is lost, the client reconnects and says why it cannot rejoin', async () => {
+    const ada = await newPlayer('Ada');
+    await ada.fill('#lobby-name', 'E2E doomed');
+    await ada.click('#create-form button[type=submit]');
+    await waitForScreen(ada, 'game');
+    const addr = new URL(server.url).host;
+    await stopServer(server.proc);
+    await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
+    assert.equal((await state(ada)).connected, false);
+    server = await startServer(addr);
+    // The new server has no such lobby: the client reconnects, tries to rejoin by code and says so.
+    await waitForScreen(ada, 'lobby');
+    await ada.waitForSelector('#lobby-message:has-text("Could not get back into the lobby")', WAIT);
+    assert.equal(await ada.isHidden('#banner'), true);
+    assert.equal((await state(ada)).connected, true);
+  });
+});
