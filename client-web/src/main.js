@@ -14,6 +14,7 @@ import { Ui } from './ui.js';
 const LOBBY_LIST_INTERVAL_MS = 2000;
 const HUD_INTERVAL_MS = 250;
 
+/** A decoded server message or a request; see codec.js for the shapes. */
 /** @typedef {{type: string} & Record<string, any>} Msg */
 
 class App {
@@ -112,7 +113,7 @@ class App {
     this.bannerTimer = setInterval(show, 250);
   }
 
-  /** @param {Msg} msg */
+  /** @param {any} msg a decoded server message */
   onMessage(msg) {
     switch (msg.type) {
       case 'Welcome':
@@ -143,9 +144,9 @@ class App {
     }
   }
 
-  /** @param {Msg} error */
+  /** @param {{code: string, message: string}} error */
   onRefusal(error) {
-    const words = describeError(/** @type {{code: string, message: string}} */ (error));
+    const words = describeError(error);
     if (error.code === 'BadVersion') this.conn.close();
     const inGame = this.screen === 'game';
     const lostLobby = inGame && (error.code === 'LobbyClosed' || error.code === 'UnknownLobby' || error.code === 'LobbyFull');

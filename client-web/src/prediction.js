@@ -59,11 +59,12 @@ export class Predictor {
       this.body = null;
       return;
     }
+    /** @type {Body} */
     let body = { pos: [own.pos[0], own.pos[1]], vel: [own.vel[0], own.vel[1]] };
     for (const p of this.pending) {
       body = step(body, p.input, this.params, this.arena);
       p.predicted = body;
     }
-    this.body = /** @type {Body} */ (body);
+    this.body = body;
   }
 }

@@ -13,6 +13,7 @@ export const MASK_SCORE = 1 << 4;
 const MASK_ALL = MASK_POS_X | MASK_POS_Y | MASK_VEL_X | MASK_VEL_Y | MASK_SCORE;
 
 /** Entity kinds by their wire value. */
+/** @type {Kind[]} */
 export const KINDS = ['Player', 'Orb'];
 
 /**
