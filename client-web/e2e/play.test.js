@@ -15,14 +15,14 @@ import { chromium } from 'playwright-core';
 const BIN = process.env.TICKWIRE_BIN ?? fileURLToPath(new URL('../../target/debug/tickwire', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
-const WAIT = { timeout: 15000, polling: 50 };
+const WAIT = { timeout: 30000, polling: 50 };
 
 /**
  * Starts the server on `addr` and resolves with it and its base URL once it listens.
  * @param {string} addr
  */
-function startServer(addr = '127.0.0.1:0') {
-  const proc = spawn(BIN, ['--addr', addr], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(addr = '127.0.0.1:0', extraArgs = /** @type {string[]} */ ([])) {
+  const proc = spawn(BIN, ['--addr', addr, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30000);
@@ -58,6 +58,9 @@ let browser;
 const pages = [];
 /** @type {string[]} */
 const pageErrors = [];
+/** What to undo after the current test, once failure screenshots are taken. */
+/** @type {(() => Promise<unknown>)[]} */
+const cleanups = [];
 
 before(async () => {
   server = await startServer();
@@ -73,12 +76,12 @@ after(async () => {
 });
 
 /** A fresh player (own browser context, so own localStorage) on the lobby screen. */
-async function newPlayer(/** @type {string} */ name) {
+async function newPlayer(/** @type {string} */ name, url = server.url) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
   pages.push(page);
-  await page.goto(server.url);
+  await page.goto(url);
   await page.fill('#player-name', name);
   return page;
 }
@@ -102,6 +105,7 @@ function browserTest(name, body) {
       throw e;
     } finally {
       await Promise.all(pages.splice(0).map((p) => p.context().close()));
+      await Promise.all(cleanups.splice(0).map((undo) => undo()));
     }
   });
 }
@@ -109,56 +113,71 @@ function browserTest(name, body) {
 /** @param {import('playwright-core').Page} page @param {string} screen */
 const waitForScreen = (page, screen) => page.waitForFunction((s) => /** @type {any} */ (window).tickwire.state().screen === s, screen, WAIT);
 
+/**
+ * Ada creates a private lobby, Bo joins it by code; Ada holds D until Bo sees her move
+ * 100 units right, then lets go. Checks that her prediction needed no correction and that
+ * where she stopped is where the server, and so Bo, has her.
+ * @param {string} url
+ */
+async function playTogether(url) {
+  const ada = await newPlayer('Ada', url);
+  await ada.fill('#lobby-name', 'E2E private');
+  await ada.check('#lobby-private');
+  await ada.click('#create-form button[type=submit]');
+  await waitForScreen(ada, 'game');
+  const { code, entity: adaEntity } = await state(ada);
+  assert.match(code, /\S+/);
+  assert.equal(await ada.textContent('#lobby-code'), code, 'the join code is shown to invite others');
+
+  const bo = await newPlayer('Bo', url);
+  await bo.fill('#join-code', code);
+  await bo.click('#join-form button[type=submit]');
+  await waitForScreen(bo, 'game');
+  await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((e) => e.id === id), adaEntity, WAIT);
+  await ada.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
+  const names = await ada.evaluate(() => /** @type {any} */ (window).tickwire.state().roster.map((p) => p.name).sort());
+  assert.deepEqual(names, ['Ada', 'Bo']);
+
+  const seenBefore = (await state(bo)).entities.find((e) => e.id === adaEntity).pos;
+  await ada.keyboard.down('KeyD');
+  await bo.waitForFunction(
+    ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos[0] > x + 1600,
+    [adaEntity, seenBefore[0]],
+    WAIT,
+  );
+  await ada.keyboard.up('KeyD');
+  // Once Ada has stopped, the server's state of her entity is exactly her prediction...
+  await ada.waitForFunction(
+    () => {
+      const s = /** @type {any} */ (window).tickwire.state();
+      const own = s.entities.find((e) => e.id === s.entity);
+      return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
+    },
+    null,
+    WAIT,
+  );
+  const stoppedAt = (await state(ada)).ownPos;
+  // ...and that is where Bo sees her.
+  await bo.waitForFunction(
+    ([id, pos]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos.join() === pos.join(),
+    [adaEntity, stoppedAt],
+    WAIT,
+  );
+  assert.ok(stoppedAt[0] > seenBefore[0] + 1600, `Ada stopped at ${stoppedAt}, started at ${seenBefore}`);
+  assert.equal((await state(ada)).corrections, 0, 'no mispredictions without loss');
+  assert.equal((await state(bo)).corrections, 0);
+}
+
 describe('two players in one lobby', () => {
-  browserTest('a private lobby joined by code: one moves, the other sees it, zero corrections', async () => {
-    const ada = await newPlayer('Ada');
-    await ada.fill('#lobby-name', 'E2E private');
-    await ada.check('#lobby-private');
-    await ada.click('#create-form button[type=submit]');
-    await waitForScreen(ada, 'game');
-    const { code, entity: adaEntity } = await state(ada);
-    assert.match(code, /\S+/);
-    assert.equal(await ada.textContent('#lobby-code'), code, 'the join code is shown to invite others');
+  browserTest('a private lobby joined by code: one moves, the other sees it, zero corrections', () => playTogether(server.url));
 
-    const bo = await newPlayer('Bo');
-    await bo.fill('#join-code', code);
-    await bo.click('#join-form button[type=submit]');
-    await waitForScreen(bo, 'game');
-    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((e) => e.id === id), adaEntity, WAIT);
-    await ada.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
-    const names = await ada.evaluate(() => /** @type {any} */ (window).tickwire.state().roster.map((p) => p.name).sort());
-    assert.deepEqual(names, ['Ada', 'Bo']);
-
-    const seenBefore = (await state(bo)).entities.find((e) => e.id === adaEntity).pos;
-    await ada.keyboard.down('KeyD');
-    // Bo sees Ada move right by at least 100 world units.
-    await bo.waitForFunction(
-      ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos[0] > x + 1600,
-      [adaEntity, seenBefore[0]],
-      WAIT,
-    );
-    await ada.keyboard.up('KeyD');
-    // Once Ada has stopped, the server's state of her entity is exactly her prediction...
-    await ada.waitForFunction(
-      () => {
-        const s = /** @type {any} */ (window).tickwire.state();
-        const own = s.entities.find((e) => e.id === s.entity);
-        return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
-      },
-      null,
-      WAIT,
-    );
-    const stoppedAt = (await state(ada)).ownPos;
-    // ...and that is where Bo sees her.
-    await bo.waitForFunction(
-      ([id, pos]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos.join() === pos.join(),
-      [adaEntity, stoppedAt],
-      WAIT,
-    );
-    assert.ok(stoppedAt[0] > seenBefore[0] + 1600, `Ada stopped at ${stoppedAt}, started at ${seenBefore}`);
-    assert.equal((await state(ada)).corrections, 0, 'no mispredictions without loss');
-    assert.equal((await state(bo)).corrections, 0);
-  });
+  for (const rate of [10, 60]) {
+    browserTest(`the same at ${rate} Hz`, async () => {
+      const other = await startServer('127.0.0.1:0', ['--tick-rate', String(rate)]);
+      cleanups.push(() => stopServer(other.proc));
+      await playTogether(other.url);
+    });
+  }
 });
 
 describe('lobby screen', () => {

@@ -12,7 +12,9 @@
 
 export const MIN_DELAY_MS = 100;
 const MAX_DELAY_MS = 1000;
-/** Jitter is measured as the mean absolute deviation of arrival offsets; margin in those. */
+/** The delay is at least this many snapshot intervals (matters at low tick rates)... */
+const TICKS_MARGIN = 1.5;
+/** ...plus this many times the jitter, measured as the mean absolute deviation of arrival offsets. */
 const JITTER_MARGIN = 4;
 /** Weight of each new arrival in the clock offset and jitter averages. */
 const SMOOTHING = 0.05;
@@ -48,7 +50,7 @@ export class Interpolator {
 
   /** Current interpolation delay behind the estimated newest tick, ms. */
   get delayMs() {
-    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, this.tickMs + JITTER_MARGIN * this.jitterMs));
+    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, TICKS_MARGIN * this.tickMs + JITTER_MARGIN * this.jitterMs));
   }
 
   /** The tick being drawn (fractional); null before the first frame. */

@@ -147,7 +147,12 @@ class App {
   /** @param {{code: string, message: string}} error */
   onRefusal(error) {
     const words = describeError(error);
-    if (error.code === 'BadVersion') this.conn.close();
+    if (!this.conn.ready) {
+      // Refused before Welcome: the handshake failed, so this connection is of no use.
+      this.conn.close();
+      this.helloName = '';
+      this.pending = null;
+    }
     const inGame = this.screen === 'game';
     const lostLobby = inGame && (error.code === 'LobbyClosed' || error.code === 'UnknownLobby' || error.code === 'LobbyFull');
     if (lostLobby) {

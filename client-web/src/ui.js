@@ -7,6 +7,7 @@ import { MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, MAX_PLAYERS, MIN_PLAYERS, isValid
 import { playerColor } from './render.js';
 
 const NAME_KEY = 'tickwire.name';
+const GAME_MESSAGE_MS = 6000;
 
 /**
  * @typedef {{id: number, name: string, map: string, players: number, max_players: number}} LobbyInfo
@@ -27,6 +28,10 @@ export class Ui {
   constructor() {
     this.canvas = /** @type {HTMLCanvasElement} */ ($('view'));
     this.netgraph = $('netgraph');
+    /** @type {string | undefined} join code of the lobby being played */
+    this.code = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.gameMessageTimer = undefined;
     input('player-name').value = localStorage.getItem(NAME_KEY) ?? '';
     input('join-code').value = new URLSearchParams(location.search).get('code') ?? '';
   }
@@ -101,9 +106,11 @@ export class Ui {
     say($('lobby-message'), text);
   }
 
-  /** @param {string} text empty to clear */
+  /** @param {string} text shown for a few seconds; empty to clear */
   gameMessage(text) {
     say($('game-message'), text);
+    clearTimeout(this.gameMessageTimer);
+    if (text !== '') this.gameMessageTimer = setTimeout(() => say($('game-message'), ''), GAME_MESSAGE_MS);
   }
 
   /** @param {string} text empty to hide */
@@ -153,10 +160,9 @@ export class Ui {
   copyInvite() {
     const url = new URL(location.href);
     url.search = new URLSearchParams({ code: this.code ?? '' }).toString();
-    navigator.clipboard?.writeText(url.toString()).then(
-      () => this.gameMessage(''),
-      () => this.gameMessage(`Copy failed; share the code ${this.code} instead.`),
-    );
+    const failed = () => this.gameMessage(`Could not copy: share the code ${this.code} or ${url}`);
+    if (navigator.clipboard === undefined) return failed();
+    navigator.clipboard.writeText(url.toString()).then(() => this.gameMessage('Invite link copied.'), failed);
   }
 
   /** @param {import('./game.js').ScoreLine[]} lines */
