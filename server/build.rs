@@ -4,7 +4,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const SERVED_EXTENSIONS: &[&str] = &["html", "js", "css", "svg", "png", "ico", "json", "webmanifest"];
+const SERVED_EXTENSIONS: &[&str] = &[
+    "html",
+    "js",
+    "css",
+    "svg",
+    "png",
+    "ico",
+    "json",
+    "webmanifest",
+];
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::create_dir_all(to)?;
@@ -22,7 +31,8 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 fn main() -> std::io::Result<()> {
     let client = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client-web");
-    let out = PathBuf::from(std::env::var("OUT_DIR").map_err(std::io::Error::other)?).join("client");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").map_err(std::io::Error::other)?).join("client");
     if out.exists() {
         fs::remove_dir_all(&out)?;
     }
@@ -33,8 +43,16 @@ fn main() -> std::io::Result<()> {
     }
     for entry in fs::read_dir(&client)? {
         let path = entry?.path();
-        let served = path.extension().and_then(|e| e.to_str()).is_some_and(|e| SERVED_EXTENSIONS.contains(&e));
-        if path.is_file() && served && path.file_name().is_some_and(|n| n != "package.json" && n != "package-lock.json" && n != "tsconfig.json") {
+        let served = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SERVED_EXTENSIONS.contains(&e));
+        if path.is_file()
+            && served
+            && path.file_name().is_some_and(|n| {
+                n != "package.json" && n != "package-lock.json" && n != "tsconfig.json"
+            })
+        {
             println!("cargo:rerun-if-changed={}", path.display());
             fs::copy(&path, out.join(path.file_name().unwrap_or_default()))?;
         }

@@ -12,8 +12,10 @@ pub const MAX_SERVER_FRAME: usize = 4 << 20;
 /// Standard bincode 2 configuration: little-endian, variable-length integers.
 pub const CONFIG: Configuration = config::standard();
 type Limited<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
-const CLIENT_DECODE: Limited<MAX_CLIENT_FRAME> = config::standard().with_limit::<MAX_CLIENT_FRAME>();
-const SERVER_DECODE: Limited<MAX_SERVER_FRAME> = config::standard().with_limit::<MAX_SERVER_FRAME>();
+const CLIENT_DECODE: Limited<MAX_CLIENT_FRAME> =
+    config::standard().with_limit::<MAX_CLIENT_FRAME>();
+const SERVER_DECODE: Limited<MAX_SERVER_FRAME> =
+    config::standard().with_limit::<MAX_SERVER_FRAME>();
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -58,7 +60,10 @@ fn decode_exact<T: bincode::Decode<()>, const N: usize>(
     config: Limited<N>,
 ) -> Result<T, CodecError> {
     if frame.len() > N {
-        return Err(CodecError::TooLarge { len: frame.len(), limit: N });
+        return Err(CodecError::TooLarge {
+            len: frame.len(),
+            limit: N,
+        });
     }
     let (msg, used) = bincode::decode_from_slice(frame, config)?;
     match frame.len() - used {
@@ -85,15 +90,27 @@ mod tests {
 
     #[test]
     fn shared_body_frame_equals_whole_message() {
-        let body = SnapshotBody { tick: 300, ..Default::default() };
-        let whole = encode(&ServerMsg::Snapshot(Snapshot { last_input_seq: 70_000, body: body.clone() }));
+        let body = SnapshotBody {
+            tick: 300,
+            ..Default::default()
+        };
+        let whole = encode(&ServerMsg::Snapshot(Snapshot {
+            last_input_seq: 70_000,
+            body: body.clone(),
+        }));
         assert_eq!(snapshot_frame(70_000, &encode(&body)), whole);
     }
 
     #[test]
     fn oversized_and_trailing_frames_are_refused() {
-        assert!(matches!(decode_client(&[0u8; MAX_CLIENT_FRAME + 1]), Err(CodecError::TooLarge { .. })));
-        assert!(matches!(decode_client(&[1, 0]), Err(CodecError::Trailing(1))));
+        assert!(matches!(
+            decode_client(&[0u8; MAX_CLIENT_FRAME + 1]),
+            Err(CodecError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode_client(&[1, 0]),
+            Err(CodecError::Trailing(1))
+        ));
         assert_eq!(decode_client(&[1]).ok(), Some(ClientMsg::ListLobbies));
     }
 }

@@ -56,7 +56,11 @@ pub struct SnapshotBody {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
     #[error("snapshot for tick {tick} needs baseline {needed:?}, the client holds {held:?}")]
-    WrongBaseline { tick: u32, needed: Option<u32>, held: Option<u32> },
+    WrongBaseline {
+        tick: u32,
+        needed: Option<u32>,
+        held: Option<u32>,
+    },
     #[error("entity {0} is not in the baseline")]
     UnknownEntity(NetId),
     #[error("entity {0} spawned twice")]
@@ -65,7 +69,8 @@ pub enum ApplyError {
 
 fn predicted(base: &EntityState, vel: IVec2, age: u32) -> IVec2 {
     // `age` is at most the history length; wrap rather than panic on a corrupt body.
-    base.pos.wrapping_add(vel.wrapping_mul(IVec2::splat(age as i32)))
+    base.pos
+        .wrapping_add(vel.wrapping_mul(IVec2::splat(age as i32)))
 }
 
 fn update_for(id: NetId, base: &EntityState, cur: &EntityState, age: u32) -> Option<EntityUpdate> {
@@ -76,9 +81,19 @@ fn update_for(id: NetId, base: &EntityState, cur: &EntityState, age: u32) -> Opt
     mask |= if pos_residual.y != 0 { MASK_POS_Y } else { 0 };
     mask |= if vel_delta.x != 0 { MASK_VEL_X } else { 0 };
     mask |= if vel_delta.y != 0 { MASK_VEL_Y } else { 0 };
-    mask |= if cur.score != base.score { MASK_SCORE } else { 0 };
+    mask |= if cur.score != base.score {
+        MASK_SCORE
+    } else {
+        0
+    };
     let score = if mask & MASK_SCORE != 0 { cur.score } else { 0 };
-    (mask != 0).then_some(EntityUpdate { id, mask, pos_residual, vel_delta, score })
+    (mask != 0).then_some(EntityUpdate {
+        id,
+        mask,
+        pos_residual,
+        vel_delta,
+        score,
+    })
 }
 
 impl SnapshotBody {
@@ -101,7 +116,10 @@ impl SnapshotBody {
                     if (b.kind, b.owner) != (c.kind, c.owner) {
                         // Identity changed under the same id: replace the entity.
                         body.despawns.push(*bid);
-                        body.spawns.push(Spawn { id: *cid, state: *c });
+                        body.spawns.push(Spawn {
+                            id: *cid,
+                            state: *c,
+                        });
                     } else if b != c {
                         body.updates.extend(update_for(*cid, b, c, age));
                     }
@@ -117,7 +135,10 @@ impl SnapshotBody {
                     i += 1;
                 }
                 (_, Some((cid, c))) => {
-                    body.spawns.push(Spawn { id: *cid, state: *c });
+                    body.spawns.push(Spawn {
+                        id: *cid,
+                        state: *c,
+                    });
                     j += 1;
                 }
                 (None, None) => unreachable!(),
@@ -130,12 +151,19 @@ impl SnapshotBody {
     pub fn apply(&self, baseline: Option<&WorldState>) -> Result<WorldState, ApplyError> {
         let held = baseline.map(|b| b.tick);
         if held != self.baseline {
-            return Err(ApplyError::WrongBaseline { tick: self.tick, needed: self.baseline, held });
+            return Err(ApplyError::WrongBaseline {
+                tick: self.tick,
+                needed: self.baseline,
+                held,
+            });
         }
         let age = self.baseline.map_or(0, |b| self.tick.wrapping_sub(b));
         let base = baseline.map_or(&[][..], |b| &b.entities[..]);
         let mut out = Vec::with_capacity(base.len() + self.spawns.len());
-        let (mut despawns, mut updates) = (self.despawns.iter().peekable(), self.updates.iter().peekable());
+        let (mut despawns, mut updates) = (
+            self.despawns.iter().peekable(),
+            self.updates.iter().peekable(),
+        );
         for (id, state) in base {
             if despawns.next_if(|d| **d == *id).is_some() {
                 continue;
@@ -164,7 +192,10 @@ impl SnapshotBody {
                 Err(at) => out.insert(at, (s.id, s.state)),
             }
         }
-        Ok(WorldState { tick: self.tick, entities: out })
+        Ok(WorldState {
+            tick: self.tick,
+            entities: out,
+        })
     }
 }
 
@@ -226,32 +257,44 @@ fn decode_vec<D: Decoder>(d: &mut D) -> Result<IVec2, DecodeError> {
 impl Encode for SnapshotBody {
     fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
         self.tick.encode(e)?;
-        self.baseline.map_or(0, |b| self.tick.wrapping_sub(b)).encode(e)?;
-        encode_records(e, &self.spawns, |s| s.id, |e, s| {
-            (s.state.kind as u8).encode(e)?;
-            s.state.owner.encode(e)?;
-            encode_vec(e, s.state.pos)?;
-            encode_vec(e, s.state.vel)?;
-            s.state.score.encode(e)
-        })?;
+        self.baseline
+            .map_or(0, |b| self.tick.wrapping_sub(b))
+            .encode(e)?;
+        encode_records(
+            e,
+            &self.spawns,
+            |s| s.id,
+            |e, s| {
+                (s.state.kind as u8).encode(e)?;
+                s.state.owner.encode(e)?;
+                encode_vec(e, s.state.pos)?;
+                encode_vec(e, s.state.vel)?;
+                s.state.score.encode(e)
+            },
+        )?;
         encode_records(e, &self.despawns, |id| *id, |_, _| Ok(()))?;
-        encode_records(e, &self.updates, |u| u.id, |e, u| {
-            u.mask.encode(e)?;
-            for (bit, v) in [
-                (MASK_POS_X, u.pos_residual.x),
-                (MASK_POS_Y, u.pos_residual.y),
-                (MASK_VEL_X, u.vel_delta.x),
-                (MASK_VEL_Y, u.vel_delta.y),
-            ] {
-                if u.mask & bit != 0 {
-                    v.encode(e)?;
+        encode_records(
+            e,
+            &self.updates,
+            |u| u.id,
+            |e, u| {
+                u.mask.encode(e)?;
+                for (bit, v) in [
+                    (MASK_POS_X, u.pos_residual.x),
+                    (MASK_POS_Y, u.pos_residual.y),
+                    (MASK_VEL_X, u.vel_delta.x),
+                    (MASK_VEL_Y, u.vel_delta.y),
+                ] {
+                    if u.mask & bit != 0 {
+                        v.encode(e)?;
+                    }
                 }
-            }
-            if u.mask & MASK_SCORE != 0 {
-                u.score.encode(e)?;
-            }
-            Ok(())
-        })
+                if u.mask & MASK_SCORE != 0 {
+                    u.score.encode(e)?;
+                }
+                Ok(())
+            },
+        )
     }
 }
 
@@ -261,15 +304,28 @@ impl<C> Decode<C> for SnapshotBody {
         let age = u32::decode(d)?;
         let baseline = match age {
             0 => None,
-            a => Some(tick.checked_sub(a).ok_or(DecodeError::Other("baseline before tick 0"))?),
+            a => Some(
+                tick.checked_sub(a)
+                    .ok_or(DecodeError::Other("baseline before tick 0"))?,
+            ),
         };
         let spawns = decode_records(d, |d, id| {
-            let kind = EntityKind::from_u8(u8::decode(d)?).ok_or(DecodeError::Other("unknown entity kind"))?;
+            let kind = EntityKind::from_u8(u8::decode(d)?)
+                .ok_or(DecodeError::Other("unknown entity kind"))?;
             let owner = u32::decode(d)?;
             let pos = decode_vec(d)?;
             let vel = decode_vec(d)?;
             let score = u32::decode(d)?;
-            Ok(Spawn { id, state: EntityState { kind, owner, pos, vel, score } })
+            Ok(Spawn {
+                id,
+                state: EntityState {
+                    kind,
+                    owner,
+                    pos,
+                    vel,
+                    score,
+                },
+            })
         })?;
         let despawns = decode_records(d, |_, id| Ok(id))?;
         let updates = decode_records(d, |d, id| {
@@ -278,14 +334,34 @@ impl<C> Decode<C> for SnapshotBody {
                 return Err(DecodeError::Other("invalid change mask"));
             }
             let mut field = |bit: u8| -> Result<i32, DecodeError> {
-                if mask & bit != 0 { i32::decode(d) } else { Ok(0) }
+                if mask & bit != 0 {
+                    i32::decode(d)
+                } else {
+                    Ok(0)
+                }
             };
             let pos_residual = IVec2::new(field(MASK_POS_X)?, field(MASK_POS_Y)?);
             let vel_delta = IVec2::new(field(MASK_VEL_X)?, field(MASK_VEL_Y)?);
-            let score = if mask & MASK_SCORE != 0 { u32::decode(d)? } else { 0 };
-            Ok(EntityUpdate { id, mask, pos_residual, vel_delta, score })
+            let score = if mask & MASK_SCORE != 0 {
+                u32::decode(d)?
+            } else {
+                0
+            };
+            Ok(EntityUpdate {
+                id,
+                mask,
+                pos_residual,
+                vel_delta,
+                score,
+            })
         })?;
-        Ok(Self { tick, baseline, spawns, despawns, updates })
+        Ok(Self {
+            tick,
+            baseline,
+            spawns,
+            despawns,
+            updates,
+        })
     }
 }
 bincode::impl_borrow_decode!(SnapshotBody);

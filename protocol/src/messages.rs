@@ -20,15 +20,27 @@ pub const MAX_PLAYERS: u8 = 64;
 #[serde(tag = "type")]
 pub enum ClientMsg {
     /// First message of every connection.
-    Hello { protocol_version: u16, name: String },
+    Hello {
+        protocol_version: u16,
+        name: String,
+    },
     ListLobbies,
-    CreateLobby { name: String, map: String, max_players: u8, private: bool },
-    JoinLobby { target: LobbyTarget },
+    CreateLobby {
+        name: String,
+        map: String,
+        max_players: u8,
+        private: bool,
+    },
+    JoinLobby {
+        target: LobbyTarget,
+    },
     /// Join the fullest public lobby with a free seat, or open a new one.
     QuickJoin,
     LeaveLobby,
     Input(Input),
-    Ping { client_time: u32 },
+    Ping {
+        client_time: u32,
+    },
     /// The client does not hold the baseline of the snapshot it received: send a full one.
     RequestFull,
 }
@@ -65,15 +77,30 @@ pub struct MoveInputWire {
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 #[serde(tag = "type")]
 pub enum ServerMsg {
-    Welcome { client_id: u32, server_version: String, tick_rate: u16 },
-    LobbyList { lobbies: Vec<LobbyInfo> },
+    Welcome {
+        client_id: u32,
+        server_version: String,
+        tick_rate: u16,
+    },
+    LobbyList {
+        lobbies: Vec<LobbyInfo>,
+    },
     Joined(Box<Joined>),
     Left,
     /// Who is in the lobby; sent on join and whenever it changes.
-    Roster { host: u32, players: Vec<PlayerInfo> },
+    Roster {
+        host: u32,
+        players: Vec<PlayerInfo>,
+    },
     Snapshot(Snapshot),
-    Pong { client_time: u32, server_tick: u32 },
-    Error { code: ErrorCode, message: String },
+    Pong {
+        client_time: u32,
+        server_tick: u32,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -168,5 +195,8 @@ pub enum ErrorCode {
 /// control characters, not only white space.
 pub fn is_valid_name(name: &str, max_chars: usize) -> bool {
     let chars = name.chars().count();
-    chars >= 1 && chars <= max_chars && !name.chars().any(char::is_control) && !name.trim().is_empty()
+    chars >= 1
+        && chars <= max_chars
+        && !name.chars().any(char::is_control)
+        && !name.trim().is_empty()
 }

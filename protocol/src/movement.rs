@@ -61,11 +61,13 @@ impl<C> Decode<C> for Aabb {
         for x in &mut v {
             *x = i32::decode(d)?;
         }
-        Ok(Self { min: IVec2::new(v[0], v[1]), max: IVec2::new(v[2], v[3]) })
+        Ok(Self {
+            min: IVec2::new(v[0], v[1]),
+            max: IVec2::new(v[2], v[3]),
+        })
     }
 }
 bincode::impl_borrow_decode!(Aabb);
-
 
 /// The space players move in: the rectangle 0..size and solid walls inside it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -115,7 +117,10 @@ fn approach(v: i32, target: i32, step: i32) -> i32 {
 }
 
 fn overlaps(pos: IVec2, half: i32, w: &Aabb) -> bool {
-    pos.x - half < w.max.x && pos.x + half > w.min.x && pos.y - half < w.max.y && pos.y + half > w.min.y
+    pos.x - half < w.max.x
+        && pos.x + half > w.min.x
+        && pos.y - half < w.max.y
+        && pos.y + half > w.min.y
 }
 
 /// Advances one body by one tick: accelerate toward the stick's target velocity, move along
@@ -168,11 +173,17 @@ mod tests {
     }
 
     fn open_arena() -> Arena {
-        Arena { size: IVec2::new(1000, 1000) * SUBUNITS_PER_UNIT, walls: vec![] }
+        Arena {
+            size: IVec2::new(1000, 1000) * SUBUNITS_PER_UNIT,
+            walls: vec![],
+        }
     }
 
     fn at(x: i32, y: i32) -> Body {
-        Body { pos: IVec2::new(x, y) * SUBUNITS_PER_UNIT, vel: IVec2::ZERO }
+        Body {
+            pos: IVec2::new(x, y) * SUBUNITS_PER_UNIT,
+            vel: IVec2::ZERO,
+        }
     }
 
     #[test]
@@ -199,8 +210,14 @@ mod tests {
     #[test]
     fn walls_block_and_zero_velocity() {
         let p = params();
-        let wall = Aabb { min: IVec2::new(600, 0) * 16, max: IVec2::new(620, 1000) * 16 };
-        let a = Arena { walls: vec![wall], ..open_arena() };
+        let wall = Aabb {
+            min: IVec2::new(600, 0) * 16,
+            max: IVec2::new(620, 1000) * 16,
+        };
+        let a = Arena {
+            walls: vec![wall],
+            ..open_arena()
+        };
         let mut b = at(500, 500);
         for _ in 0..60 {
             step(&mut b, MoveInput { x: 127, y: 0 }, &p, &a);

@@ -43,7 +43,13 @@ pub struct EntityState {
 
 impl EntityState {
     pub fn orb(pos: IVec2) -> Self {
-        Self { kind: EntityKind::Orb, owner: 0, pos, vel: IVec2::ZERO, score: 0 }
+        Self {
+            kind: EntityKind::Orb,
+            owner: 0,
+            pos,
+            vel: IVec2::ZERO,
+            score: 0,
+        }
     }
 }
 

@@ -6,43 +6,57 @@ use tickwire_protocol::codec::{CONFIG, encode};
 use tickwire_protocol::{EntityKind, EntityState, SnapshotBody, WorldState};
 
 fn state() -> impl Strategy<Value = EntityState> {
-    (any::<bool>(), 0u32..100, any::<[i32; 4]>(), 0u32..1000).prop_map(|(p, owner, v, score)| EntityState {
-        kind: if p { EntityKind::Player } else { EntityKind::Orb },
-        owner,
-        pos: IVec2::new(v[0], v[1]),
-        vel: IVec2::new(v[2] % 4096, v[3] % 4096),
-        score,
+    (any::<bool>(), 0u32..100, any::<[i32; 4]>(), 0u32..1000).prop_map(|(p, owner, v, score)| {
+        EntityState {
+            kind: if p {
+                EntityKind::Player
+            } else {
+                EntityKind::Orb
+            },
+            owner,
+            pos: IVec2::new(v[0], v[1]),
+            vel: IVec2::new(v[2] % 4096, v[3] % 4096),
+            score,
+        }
     })
 }
 
 fn world(tick: u32) -> impl Strategy<Value = WorldState> {
-    proptest::collection::btree_map(1u32..200, state(), 0..40)
-        .prop_map(move |m| WorldState { tick, entities: m.into_iter().collect() })
+    proptest::collection::btree_map(1u32..200, state(), 0..40).prop_map(move |m| WorldState {
+        tick,
+        entities: m.into_iter().collect(),
+    })
 }
 
 /// Worlds that share ids the way a lobby's consecutive ticks do.
 fn related_pair() -> impl Strategy<Value = (WorldState, WorldState)> {
     (1u32..1000, 1u32..80).prop_flat_map(|(t, age)| {
-        (world(t), world(t + age), proptest::collection::vec(any::<bool>(), 200)).prop_map(|(a, mut b, keep)| {
-            // Keep some baseline entities (same kind and owner) alive in the target.
-            for (id, s) in &a.entities {
-                if keep[*id as usize] {
-                    let mut moved = *s;
-                    moved.pos += IVec2::new(3, -2);
-                    match b.entities.binary_search_by_key(id, |(i, _)| *i) {
-                        Ok(i) => b.entities[i].1 = moved,
-                        Err(i) => b.entities.insert(i, (*id, moved)),
+        (
+            world(t),
+            world(t + age),
+            proptest::collection::vec(any::<bool>(), 200),
+        )
+            .prop_map(|(a, mut b, keep)| {
+                // Keep some baseline entities (same kind and owner) alive in the target.
+                for (id, s) in &a.entities {
+                    if keep[*id as usize] {
+                        let mut moved = *s;
+                        moved.pos += IVec2::new(3, -2);
+                        match b.entities.binary_search_by_key(id, |(i, _)| *i) {
+                            Ok(i) => b.entities[i].1 = moved,
+                            Err(i) => b.entities.insert(i, (*id, moved)),
+                        }
                     }
                 }
-            }
-            (a, b)
-        })
+                (a, b)
+            })
     })
 }
 
 fn roundtrip(body: &SnapshotBody) -> SnapshotBody {
     let bytes = encode(body);
-    let (decoded, used): (SnapshotBody, usize) = bincode::decode_from_slice(&bytes, CONFIG).expect("decodes");
+    let (decoded, used): (SnapshotBody, usize) =
+        bincode::decode_from_slice(&bytes, CONFIG).expect("decodes");
     assert_eq!(used, bytes.len());
     decoded
 }
@@ -72,9 +86,21 @@ proptest! {
 
 #[test]
 fn steady_motion_costs_nothing() {
-    let s = |x: i32| EntityState { kind: EntityKind::Player, owner: 1, pos: IVec2::new(x, 50), vel: IVec2::new(10, 0), score: 0 };
-    let base = WorldState { tick: 10, entities: vec![(1, s(100))] };
-    let now = WorldState { tick: 14, entities: vec![(1, s(140))] };
+    let s = |x: i32| EntityState {
+        kind: EntityKind::Player,
+        owner: 1,
+        pos: IVec2::new(x, 50),
+        vel: IVec2::new(10, 0),
+        score: 0,
+    };
+    let base = WorldState {
+        tick: 10,
+        entities: vec![(1, s(100))],
+    };
+    let now = WorldState {
+        tick: 14,
+        entities: vec![(1, s(140))],
+    };
     let body = SnapshotBody::diff(Some(&base), &now);
     assert!(body.updates.is_empty());
     assert_eq!(body.apply(Some(&base)).expect("applies"), now);
@@ -83,9 +109,21 @@ fn steady_motion_costs_nothing() {
 
 #[test]
 fn wrong_baseline_is_refused() {
-    let base = WorldState { tick: 10, entities: vec![] };
-    let other = WorldState { tick: 11, entities: vec![] };
-    let body = SnapshotBody::diff(Some(&base), &WorldState { tick: 12, entities: vec![] });
+    let base = WorldState {
+        tick: 10,
+        entities: vec![],
+    };
+    let other = WorldState {
+        tick: 11,
+        entities: vec![],
+    };
+    let body = SnapshotBody::diff(
+        Some(&base),
+        &WorldState {
+            tick: 12,
+            entities: vec![],
+        },
+    );
     assert!(body.apply(Some(&other)).is_err());
     assert!(body.apply(None).is_err());
 }

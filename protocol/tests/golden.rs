@@ -15,8 +15,16 @@ use tickwire_protocol::{EntityKind, EntityState, SnapshotBody, WorldState};
 fn check(file: &str, value: Value) {
     // Trajectories are long number lists: one line keeps the file small.
     let pretty = !file.starts_with("trajectories");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client-web/test/vectors").join(file);
-    let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.expect("json") + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../client-web/test/vectors")
+        .join(file);
+    let text = if pretty {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
+    }
+    .expect("json")
+        + "\n";
     if std::env::var_os("TICKWIRE_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
         std::fs::write(&path, text).expect("write vectors");
@@ -43,7 +51,10 @@ fn map() -> MapData {
         name: "arena".into(),
         width: 1600 * 16,
         height: 1000 * 16,
-        walls: vec![Aabb { min: IVec2::new(700, 400) * 16, max: IVec2::new(900, 440) * 16 }],
+        walls: vec![Aabb {
+            min: IVec2::new(700, 400) * 16,
+            max: IVec2::new(900, 440) * 16,
+        }],
         orb_radius: 10 * 16,
     }
 }
@@ -51,43 +62,161 @@ fn map() -> MapData {
 #[test]
 fn messages() {
     let client = [
-        ("hello", ClientMsg::Hello { protocol_version: tickwire_protocol::PROTOCOL_VERSION, name: "Ada ✨".into() }),
+        (
+            "hello",
+            ClientMsg::Hello {
+                protocol_version: tickwire_protocol::PROTOCOL_VERSION,
+                name: "Ada ✨".into(),
+            },
+        ),
         ("list_lobbies", ClientMsg::ListLobbies),
-        ("create_lobby", ClientMsg::CreateLobby { name: "Friday night".into(), map: "arena".into(), max_players: 16, private: true }),
-        ("join_by_id", ClientMsg::JoinLobby { target: LobbyTarget::Id(300) }),
-        ("join_by_code", ClientMsg::JoinLobby { target: LobbyTarget::Code("KQ7XZM".into()) }),
+        (
+            "create_lobby",
+            ClientMsg::CreateLobby {
+                name: "Friday night".into(),
+                map: "arena".into(),
+                max_players: 16,
+                private: true,
+            },
+        ),
+        (
+            "join_by_id",
+            ClientMsg::JoinLobby {
+                target: LobbyTarget::Id(300),
+            },
+        ),
+        (
+            "join_by_code",
+            ClientMsg::JoinLobby {
+                target: LobbyTarget::Code("KQ7XZM".into()),
+            },
+        ),
         ("quick_join", ClientMsg::QuickJoin),
         ("leave_lobby", ClientMsg::LeaveLobby),
-        ("input", ClientMsg::Input(Input { seq: 70000, client_tick: 251, movement: MoveInputWire { x: -127, y: 90 }, buttons: 1, ack: 65535 })),
-        ("input_min_stick", ClientMsg::Input(Input { seq: 1, client_tick: 0, movement: MoveInputWire { x: -128, y: 127 }, buttons: 0, ack: 0 })),
-        ("ping", ClientMsg::Ping { client_time: 4_000_000_000 }),
+        (
+            "input",
+            ClientMsg::Input(Input {
+                seq: 70000,
+                client_tick: 251,
+                movement: MoveInputWire { x: -127, y: 90 },
+                buttons: 1,
+                ack: 65535,
+            }),
+        ),
+        (
+            "input_min_stick",
+            ClientMsg::Input(Input {
+                seq: 1,
+                client_tick: 0,
+                movement: MoveInputWire { x: -128, y: 127 },
+                buttons: 0,
+                ack: 0,
+            }),
+        ),
+        (
+            "ping",
+            ClientMsg::Ping {
+                client_time: 4_000_000_000,
+            },
+        ),
         ("request_full", ClientMsg::RequestFull),
     ];
-    let lobby = LobbyInfo { id: 3, name: "Friday night".into(), map: "arena".into(), players: 2, max_players: 16 };
+    let lobby = LobbyInfo {
+        id: 3,
+        name: "Friday night".into(),
+        map: "arena".into(),
+        players: 2,
+        max_players: 16,
+    };
     let mut server = vec![
-        ("welcome", ServerMsg::Welcome { client_id: 42, server_version: "0.1.0".into(), tick_rate: 30 }),
-        ("lobby_list", ServerMsg::LobbyList { lobbies: vec![lobby.clone(), LobbyInfo { id: 9, name: "b".into(), map: "arena".into(), players: 0, max_players: 64 }] }),
-        ("joined", ServerMsg::Joined(Box::new(Joined {
-            lobby: lobby.clone(),
-            code: "KQ7XZM".into(),
-            private: false,
-            entity: 5,
-            tick: 1234,
-            map: map(),
-            movement: MoveParams::from_rules(300, 3000, 16, 30),
-        }))),
+        (
+            "welcome",
+            ServerMsg::Welcome {
+                client_id: 42,
+                server_version: "0.1.0".into(),
+                tick_rate: 30,
+            },
+        ),
+        (
+            "lobby_list",
+            ServerMsg::LobbyList {
+                lobbies: vec![
+                    lobby.clone(),
+                    LobbyInfo {
+                        id: 9,
+                        name: "b".into(),
+                        map: "arena".into(),
+                        players: 0,
+                        max_players: 64,
+                    },
+                ],
+            },
+        ),
+        (
+            "joined",
+            ServerMsg::Joined(Box::new(Joined {
+                lobby: lobby.clone(),
+                code: "KQ7XZM".into(),
+                private: false,
+                entity: 5,
+                tick: 1234,
+                map: map(),
+                movement: MoveParams::from_rules(300, 3000, 16, 30),
+            })),
+        ),
         ("left", ServerMsg::Left),
-        ("roster", ServerMsg::Roster { host: 42, players: vec![PlayerInfo { client_id: 42, entity: 5, name: "Ada ✨".into() }, PlayerInfo { client_id: 43, entity: 6, name: "Bo".into() }] }),
-        ("pong", ServerMsg::Pong { client_time: 123456, server_tick: 99 }),
+        (
+            "roster",
+            ServerMsg::Roster {
+                host: 42,
+                players: vec![
+                    PlayerInfo {
+                        client_id: 42,
+                        entity: 5,
+                        name: "Ada ✨".into(),
+                    },
+                    PlayerInfo {
+                        client_id: 43,
+                        entity: 6,
+                        name: "Bo".into(),
+                    },
+                ],
+            },
+        ),
+        (
+            "pong",
+            ServerMsg::Pong {
+                client_time: 123456,
+                server_tick: 99,
+            },
+        ),
     ];
     let codes = [
-        ErrorCode::BadVersion, ErrorCode::Malformed, ErrorCode::TooLarge, ErrorCode::BadHandshake,
-        ErrorCode::UnknownLobby, ErrorCode::LobbyFull, ErrorCode::NotInLobby, ErrorCode::AlreadyInLobby,
-        ErrorCode::InvalidName, ErrorCode::UnknownMap, ErrorCode::InvalidMaxPlayers, ErrorCode::RateLimited,
-        ErrorCode::ServerFull, ErrorCode::LobbyClosed, ErrorCode::ShuttingDown, ErrorCode::Internal,
+        ErrorCode::BadVersion,
+        ErrorCode::Malformed,
+        ErrorCode::TooLarge,
+        ErrorCode::BadHandshake,
+        ErrorCode::UnknownLobby,
+        ErrorCode::LobbyFull,
+        ErrorCode::NotInLobby,
+        ErrorCode::AlreadyInLobby,
+        ErrorCode::InvalidName,
+        ErrorCode::UnknownMap,
+        ErrorCode::InvalidMaxPlayers,
+        ErrorCode::RateLimited,
+        ErrorCode::ServerFull,
+        ErrorCode::LobbyClosed,
+        ErrorCode::ShuttingDown,
+        ErrorCode::Internal,
     ];
     for code in codes {
-        server.push(("error", ServerMsg::Error { code, message: format!("{code:?}") }));
+        server.push((
+            "error",
+            ServerMsg::Error {
+                code,
+                message: format!("{code:?}"),
+            },
+        ));
     }
     check(
         "messages.json",
@@ -99,7 +228,13 @@ fn messages() {
 }
 
 fn player(owner: u32, pos: (i32, i32), vel: (i32, i32), score: u32) -> EntityState {
-    EntityState { kind: EntityKind::Player, owner, pos: IVec2::new(pos.0, pos.1), vel: IVec2::new(vel.0, vel.1), score }
+    EntityState {
+        kind: EntityKind::Player,
+        owner,
+        pos: IVec2::new(pos.0, pos.1),
+        vel: IVec2::new(vel.0, vel.1),
+        score,
+    }
 }
 
 fn world_json(w: &WorldState) -> Value {
@@ -115,28 +250,92 @@ fn world_json(w: &WorldState) -> Value {
 fn scenario() -> Vec<WorldState> {
     let orb = |x, y| EntityState::orb(IVec2::new(x, y));
     vec![
-        WorldState { tick: 100, entities: vec![(1, player(42, (1600, 1600), (0, 0), 0)), (2, player(43, (8000, 4000), (0, 0), 3)), (3, orb(3200, 3200)), (4, orb(20000, 12000))] },
-        WorldState { tick: 101, entities: vec![(1, player(42, (1760, 1600), (160, 0), 0)), (2, player(43, (7894, 4000), (-106, 0), 3)), (3, orb(3200, 3200)), (4, orb(20000, 12000))] },
-        WorldState { tick: 102, entities: vec![(1, player(42, (1920, 1600), (160, 0), 0)), (2, player(43, (7734, 4000), (-160, 0), 3)), (3, orb(3200, 3200)), (4, orb(20000, 12000))] },
-        WorldState { tick: 103, entities: vec![(1, player(42, (2080, 1600), (160, 0), 1)), (2, player(43, (7574, 4000), (-160, 0), 3)), (3, orb(15000, 2100)), (4, orb(20000, 12000))] },
-        WorldState { tick: 104, entities: vec![(1, player(42, (2240, 1706), (160, 106), 1)), (3, orb(15000, 2100)), (4, orb(20000, 12000)), (7, player(44, (800, 15000), (0, 0), 0))] },
-        WorldState { tick: 105, entities: vec![(1, player(42, (2400, 1866), (160, 160), 1)), (3, orb(15000, 2100)), (4, orb(20000, 12000)), (7, player(44, (800, 14894), (0, -106), 0))] },
+        WorldState {
+            tick: 100,
+            entities: vec![
+                (1, player(42, (1600, 1600), (0, 0), 0)),
+                (2, player(43, (8000, 4000), (0, 0), 3)),
+                (3, orb(3200, 3200)),
+                (4, orb(20000, 12000)),
+            ],
+        },
+        WorldState {
+            tick: 101,
+            entities: vec![
+                (1, player(42, (1760, 1600), (160, 0), 0)),
+                (2, player(43, (7894, 4000), (-106, 0), 3)),
+                (3, orb(3200, 3200)),
+                (4, orb(20000, 12000)),
+            ],
+        },
+        WorldState {
+            tick: 102,
+            entities: vec![
+                (1, player(42, (1920, 1600), (160, 0), 0)),
+                (2, player(43, (7734, 4000), (-160, 0), 3)),
+                (3, orb(3200, 3200)),
+                (4, orb(20000, 12000)),
+            ],
+        },
+        WorldState {
+            tick: 103,
+            entities: vec![
+                (1, player(42, (2080, 1600), (160, 0), 1)),
+                (2, player(43, (7574, 4000), (-160, 0), 3)),
+                (3, orb(15000, 2100)),
+                (4, orb(20000, 12000)),
+            ],
+        },
+        WorldState {
+            tick: 104,
+            entities: vec![
+                (1, player(42, (2240, 1706), (160, 106), 1)),
+                (3, orb(15000, 2100)),
+                (4, orb(20000, 12000)),
+                (7, player(44, (800, 15000), (0, 0), 0)),
+            ],
+        },
+        WorldState {
+            tick: 105,
+            entities: vec![
+                (1, player(42, (2400, 1866), (160, 160), 1)),
+                (3, orb(15000, 2100)),
+                (4, orb(20000, 12000)),
+                (7, player(44, (800, 14894), (0, -106), 0)),
+            ],
+        },
     ]
 }
 
 #[test]
 fn snapshots() {
     let worlds = scenario();
-    let at = |tick: u32| worlds.iter().find(|w| w.tick == tick).expect("tick in scenario");
+    let at = |tick: u32| {
+        worlds
+            .iter()
+            .find(|w| w.tick == tick)
+            .expect("tick in scenario")
+    };
     // (tick, baseline tick, last_input_seq)
-    let plan = [(100, None, 0), (101, Some(100), 1), (102, Some(101), 2), (103, Some(101), 3), (104, Some(102), 4), (105, Some(103), 5), (105, None, 5)];
+    let plan = [
+        (100, None, 0),
+        (101, Some(100), 1),
+        (102, Some(101), 2),
+        (103, Some(101), 3),
+        (104, Some(102), 4),
+        (105, Some(103), 5),
+        (105, None, 5),
+    ];
     let mut out = Vec::new();
     for (tick, baseline, seq) in plan {
         let base = baseline.map(at);
         let body = SnapshotBody::diff(base, at(tick));
         let rebuilt = body.apply(base).expect("scenario applies");
         assert_eq!(&rebuilt, at(tick));
-        let frame = ServerMsg::Snapshot(Snapshot { last_input_seq: seq, body });
+        let frame = ServerMsg::Snapshot(Snapshot {
+            last_input_seq: seq,
+            body,
+        });
         out.push(json!({
             "tick": tick,
             "baseline": baseline,
@@ -145,7 +344,10 @@ fn snapshots() {
             "world": world_json(&rebuilt),
         }));
     }
-    check("snapshots.json", json!({ "worlds": worlds.iter().map(world_json).collect::<Vec<_>>(), "snapshots": out }));
+    check(
+        "snapshots.json",
+        json!({ "worlds": worlds.iter().map(world_json).collect::<Vec<_>>(), "snapshots": out }),
+    );
 }
 
 /// Deterministic inputs without a dependency: a small LCG, holding each stick for a while.
@@ -172,22 +374,63 @@ fn scripted_inputs(seed: u32, n: usize) -> Vec<(i8, i8)> {
 #[test]
 fn trajectories() {
     let m = map();
-    let arena = Arena { size: IVec2::new(m.width, m.height), walls: m.walls.clone() };
+    let arena = Arena {
+        size: IVec2::new(m.width, m.height),
+        walls: m.walls.clone(),
+    };
     let cases = [
-        ("corner_run_30hz", 30, IVec2::new(50, 50) * 16, vec![(-128, -128); 20]),
-        ("into_wall_from_left", 30, IVec2::new(640, 420) * 16, vec![(127, 0); 40]),
-        ("into_wall_from_below", 60, IVec2::new(800, 520) * 16, vec![(0, -127); 80]),
-        ("diagonal_slide_along_wall", 20, IVec2::new(650, 300) * 16, vec![(100, 127); 60]),
-        ("scripted_random_30hz", 30, IVec2::new(800, 600) * 16, scripted_inputs(7, 900)),
-        ("scripted_random_120hz", 120, IVec2::new(300, 800) * 16, scripted_inputs(11, 900)),
+        (
+            "corner_run_30hz",
+            30,
+            IVec2::new(50, 50) * 16,
+            vec![(-128, -128); 20],
+        ),
+        (
+            "into_wall_from_left",
+            30,
+            IVec2::new(640, 420) * 16,
+            vec![(127, 0); 40],
+        ),
+        (
+            "into_wall_from_below",
+            60,
+            IVec2::new(800, 520) * 16,
+            vec![(0, -127); 80],
+        ),
+        (
+            "diagonal_slide_along_wall",
+            20,
+            IVec2::new(650, 300) * 16,
+            vec![(100, 127); 60],
+        ),
+        (
+            "scripted_random_30hz",
+            30,
+            IVec2::new(800, 600) * 16,
+            scripted_inputs(7, 900),
+        ),
+        (
+            "scripted_random_120hz",
+            120,
+            IVec2::new(300, 800) * 16,
+            scripted_inputs(11, 900),
+        ),
     ];
     let mut out = Vec::new();
     for (name, hz, start, inputs) in cases {
         let params = MoveParams::from_rules(300, 3000, 16, hz);
-        let mut body = Body { pos: start, vel: IVec2::ZERO };
+        let mut body = Body {
+            pos: start,
+            vel: IVec2::ZERO,
+        };
         let mut states = Vec::with_capacity(inputs.len());
         for &(x, y) in &inputs {
-            step(&mut body, MoveInput::from(MoveInputWire { x, y }), &params, &arena);
+            step(
+                &mut body,
+                MoveInput::from(MoveInputWire { x, y }),
+                &params,
+                &arena,
+            );
             states.push([body.pos.x, body.pos.y, body.vel.x, body.vel.y]);
         }
         out.push(json!({ "name": name, "tick_rate": hz, "params": params, "start": start, "inputs": inputs, "states": states }));

@@ -33,11 +33,19 @@ impl Server {
             tick_rate: config.tick_rate,
             max_lobbies: config.max_lobbies,
             seed,
-            limits: RunnerLimits { empty_grace: config.empty_lobby_grace(), stuck_after: config.stuck_client_timeout() },
+            limits: RunnerLimits {
+                empty_grace: config.empty_lobby_grace(),
+                stuck_after: config.stuck_client_timeout(),
+            },
         };
         let lobbies = Lobbies::new(maps, defaults);
-        let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
-        Ok(Self { listener, app: AppState::new(config, lobbies) })
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        Ok(Self {
+            listener,
+            app: AppState::new(config, lobbies),
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -49,8 +57,14 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await.context("serving")
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving")
     }
 }

@@ -7,7 +7,11 @@ use std::time::Duration;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tickwire", version, about = "Tickwire: multiplayer game state server with fixed-tick lobbies over WebSocket")]
+#[command(
+    name = "tickwire",
+    version,
+    about = "Tickwire: multiplayer game state server with fixed-tick lobbies over WebSocket"
+)]
 pub struct Config {
     /// Address to listen on for HTTP and WebSocket (port 0 picks a free port).
     #[arg(long, env = "TICKWIRE_ADDR", default_value = "127.0.0.1:8080")]

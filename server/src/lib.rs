@@ -11,4 +11,5 @@ pub mod config;
 pub mod game;
 pub mod lobbies;
 pub mod lobby;
+pub mod metrics;
 pub mod net;

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::game::{GameMap, MapCatalog};
 use crate::lobby::runner::{COMMAND_CAPACITY, Command, LobbyShared, Runner, RunnerLimits};
 use crate::lobby::{Lobby, LobbySettings};
+use crate::metrics::METRICS;
 
 /// Join codes use letters and digits that cannot be mistaken for each other.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -79,12 +80,19 @@ pub struct NewLobby {
 }
 
 fn new_code(rng: &mut impl Rng) -> String {
-    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
 }
 
 impl Lobbies {
     pub fn new(maps: MapCatalog, defaults: LobbyDefaults) -> Arc<Self> {
-        Arc::new(Self { maps, defaults, directory: Mutex::default(), next_id: AtomicU32::new(1) })
+        Arc::new(Self {
+            maps,
+            defaults,
+            directory: Mutex::default(),
+            next_id: AtomicU32::new(1),
+        })
     }
 
     fn dir(&self) -> std::sync::MutexGuard<'_, Directory> {
@@ -140,6 +148,7 @@ impl Lobbies {
             };
             dir.by_code.insert(code, id);
             dir.by_id.insert(id, handle.clone());
+            METRICS.lobbies.inc();
             handle
         };
         let lobby = Lobby::new(LobbySettings {
@@ -176,6 +185,7 @@ impl Lobbies {
         let mut dir = self.dir();
         if let Some(h) = dir.by_id.remove(&id) {
             dir.by_code.remove(&h.code);
+            METRICS.lobbies.dec();
         }
     }
 
@@ -193,15 +203,32 @@ impl Lobbies {
 
     /// Public lobbies, oldest first.
     pub fn list(&self) -> Vec<LobbyInfo> {
-        let mut list: Vec<LobbyInfo> = self.dir().by_id.values().filter(|h| !h.private).map(LobbyHandle::info).collect();
+        let mut list: Vec<LobbyInfo> = self
+            .dir()
+            .by_id
+            .values()
+            .filter(|h| !h.private)
+            .map(LobbyHandle::info)
+            .collect();
         list.sort_by_key(|l| l.id);
         list
     }
 
     /// Public lobbies with a free seat, fullest first (then oldest).
     pub fn quick_join_candidates(&self) -> Vec<LobbyHandle> {
-        let mut c: Vec<LobbyHandle> = self.dir().by_id.values().filter(|h| !h.private && h.has_seat()).cloned().collect();
-        c.sort_by_key(|h| (std::cmp::Reverse(h.shared.players.load(Ordering::Relaxed)), h.id));
+        let mut c: Vec<LobbyHandle> = self
+            .dir()
+            .by_id
+            .values()
+            .filter(|h| !h.private && h.has_seat())
+            .cloned()
+            .collect();
+        c.sort_by_key(|h| {
+            (
+                std::cmp::Reverse(h.shared.players.load(Ordering::Relaxed)),
+                h.id,
+            )
+        });
         c
     }
 }

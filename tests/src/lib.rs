@@ -31,7 +31,9 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on 127.0.0.1:0 with the given extra command-line options.
     pub async fn start(args: &[&str]) -> Result<Self> {
-        let argv = ["tickwire", "--addr", "127.0.0.1:0", "--seed", "1"].into_iter().chain(args.iter().copied());
+        let argv = ["tickwire", "--addr", "127.0.0.1:0", "--seed", "1"]
+            .into_iter()
+            .chain(args.iter().copied());
         let config = Config::try_parse_from(argv)?;
         let server = Server::bind(config).await?;
         let addr = server.local_addr()?;
@@ -39,7 +41,10 @@ impl TestServer {
         tokio::spawn(server.serve(async move {
             let _ = stopped.await;
         }));
-        Ok(Self { addr, stop: Some(stop) })
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+        })
     }
 
     pub fn ws_url(&self) -> String {
@@ -49,14 +54,32 @@ impl TestServer {
     /// A plain HTTP GET: (status, body).
     pub async fn get(&self, path: &str) -> Result<(u16, String)> {
         let mut s = TcpStream::connect(self.addr).await?;
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).as_bytes()).await?;
+        s.write_all(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                self.addr
+            )
+            .as_bytes(),
+        )
+        .await?;
         let mut raw = Vec::new();
         tokio::time::timeout(TIMEOUT, s.read_to_end(&mut raw)).await??;
         let text = String::from_utf8_lossy(&raw).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").context("no header end")?;
-        let status = head.split_whitespace().nth(1).context("no status")?.parse()?;
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .context("no status")?
+            .parse()?;
         // Bodies here are small; undo chunked encoding if used.
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
         Ok((status, body))
     }
 
@@ -119,7 +142,16 @@ pub struct Client {
 impl Client {
     pub async fn connect(url: &str) -> Result<Self> {
         let (ws, _) = tokio_tungstenite::connect_async(url).await?;
-        Ok(Self { ws, client_id: 0, joined: None, roster: vec![], worlds: HashMap::new(), world: None, last_input_seq: 0, seq: 0 })
+        Ok(Self {
+            ws,
+            client_id: 0,
+            joined: None,
+            roster: vec![],
+            worlds: HashMap::new(),
+            world: None,
+            last_input_seq: 0,
+            seq: 0,
+        })
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {
@@ -133,7 +165,9 @@ impl Client {
     /// The next message or close, applying snapshots and tracking join and roster state.
     pub async fn next_event(&mut self) -> Result<Event> {
         loop {
-            let msg = tokio::time::timeout(TIMEOUT, self.ws.next()).await.context("timed out waiting for the server")?;
+            let msg = tokio::time::timeout(TIMEOUT, self.ws.next())
+                .await
+                .context("timed out waiting for the server")?;
             let frame = match msg {
                 None => return Ok(Event::Closed(None)),
                 Some(Err(e)) => return Err(anyhow!("socket error: {e}")),
@@ -154,7 +188,11 @@ impl Client {
                 ServerMsg::Roster { players, .. } => self.roster = players.clone(),
                 ServerMsg::Snapshot(s) => {
                     let base = match s.body.baseline {
-                        Some(t) => Some(self.worlds.get(&t).with_context(|| format!("baseline {t} not held"))?),
+                        Some(t) => Some(
+                            self.worlds
+                                .get(&t)
+                                .with_context(|| format!("baseline {t} not held"))?,
+                        ),
                         None => None,
                     };
                     let world = s.body.apply(base)?;
@@ -179,7 +217,10 @@ impl Client {
     }
 
     /// Skips messages until one matches.
-    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> Result<T> {
+    pub async fn recv_until<T>(
+        &mut self,
+        mut pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> Result<T> {
         loop {
             let msg = self.recv().await?;
             if let Some(t) = pick(&msg) {
@@ -207,19 +248,35 @@ impl Client {
     }
 
     pub async fn hello(&mut self, name: &str) -> Result<()> {
-        self.send(&ClientMsg::Hello { protocol_version: PROTOCOL_VERSION, name: name.into() }).await?;
-        self.recv_until(|m| matches!(m, ServerMsg::Welcome { .. }).then_some(())).await
+        self.send(&ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name: name.into(),
+        })
+        .await?;
+        self.recv_until(|m| matches!(m, ServerMsg::Welcome { .. }).then_some(()))
+            .await
     }
 
     async fn expect_joined(&mut self) -> Result<Joined> {
-        match self.recv_until(|m| matches!(m, ServerMsg::Joined(_) | ServerMsg::Error { .. }).then(|| m.clone())).await? {
+        match self
+            .recv_until(|m| {
+                matches!(m, ServerMsg::Joined(_) | ServerMsg::Error { .. }).then(|| m.clone())
+            })
+            .await?
+        {
             ServerMsg::Joined(j) => Ok(*j),
             other => bail!("expected Joined, got {other:?}"),
         }
     }
 
     pub async fn create(&mut self, name: &str, max_players: u8, private: bool) -> Result<Joined> {
-        self.send(&ClientMsg::CreateLobby { name: name.into(), map: "arena".into(), max_players, private }).await?;
+        self.send(&ClientMsg::CreateLobby {
+            name: name.into(),
+            map: "arena".into(),
+            max_players,
+            private,
+        })
+        .await?;
         self.expect_joined().await
     }
 
@@ -237,7 +294,13 @@ impl Client {
     pub async fn input(&mut self, x: i8, y: i8) -> Result<()> {
         self.seq += 1;
         let ack = self.world.as_ref().map_or(0, |w| w.tick);
-        let input = Input { seq: self.seq, client_tick: self.seq, movement: MoveInputWire { x, y }, buttons: 0, ack };
+        let input = Input {
+            seq: self.seq,
+            client_tick: self.seq,
+            movement: MoveInputWire { x, y },
+            buttons: 0,
+            ack,
+        };
         self.send(&ClientMsg::Input(input)).await
     }
 

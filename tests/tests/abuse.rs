@@ -19,7 +19,10 @@ async fn still_ticking(c: &mut Client) -> Result<()> {
     let before = c.world.as_ref().map_or(0, |w| w.tick);
     c.hold(10, 0, 3).await?;
     let after = c.world.as_ref().map_or(0, |w| w.tick);
-    assert!(after > before, "snapshots keep coming ({before} -> {after})");
+    assert!(
+        after > before,
+        "snapshots keep coming ({before} -> {after})"
+    );
     Ok(())
 }
 
@@ -27,9 +30,15 @@ async fn still_ticking(c: &mut Client) -> Result<()> {
 async fn unknown_lobby_id_is_refused_and_the_connection_stays() -> Result<()> {
     let server = TestServer::start(&[]).await?;
     let mut c = server.client("x").await?;
-    c.send(&ClientMsg::JoinLobby { target: LobbyTarget::Id(4242) }).await?;
+    c.send(&ClientMsg::JoinLobby {
+        target: LobbyTarget::Id(4242),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::UnknownLobby);
-    c.send(&ClientMsg::JoinLobby { target: LobbyTarget::Code("NOPE42".into()) }).await?;
+    c.send(&ClientMsg::JoinLobby {
+        target: LobbyTarget::Code("NOPE42".into()),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::UnknownLobby);
     c.create("after", 4, false).await?;
     Ok(())
@@ -44,7 +53,11 @@ async fn text_frames_are_refused_with_a_reason() -> Result<()> {
     assert_eq!(c.expect_error().await?, ErrorCode::Malformed);
     let close = c.expect_close().await?.expect("a close frame");
     assert_eq!(close.code, CloseCode::Unsupported);
-    assert!(close.reason.contains("binary"), "reason says what to do: {}", close.reason);
+    assert!(
+        close.reason.contains("binary"),
+        "reason says what to do: {}",
+        close.reason
+    );
     still_ticking(&mut watcher).await
 }
 
@@ -55,13 +68,21 @@ async fn oversized_frames_are_refused() -> Result<()> {
     let mut c = server.client("big").await?;
     c.send_raw(Message::Binary(vec![6u8; 4096].into())).await?;
     assert_eq!(c.expect_error().await?, ErrorCode::TooLarge);
-    assert_eq!(c.expect_close().await?.expect("close frame").code, CloseCode::Size);
+    assert_eq!(
+        c.expect_close().await?.expect("close frame").code,
+        CloseCode::Size
+    );
     // Far past any buffer the server keeps: the server stops reading at the frame header and
     // ends the connection at once (a close frame, or a reset while the client still sends).
     let mut huge = server.client("huge").await?;
-    let _ = huge.send_raw(Message::Binary(vec![0u8; 1 << 20].into())).await;
+    let _ = huge
+        .send_raw(Message::Binary(vec![0u8; 1 << 20].into()))
+        .await;
     if let Err(e) = huge.expect_close().await {
-        assert!(!e.to_string().contains("timed out"), "the connection must end, not hang: {e}");
+        assert!(
+            !e.to_string().contains("timed out"),
+            "the connection must end, not hang: {e}"
+        );
     }
     still_ticking(&mut watcher).await
 }
@@ -71,11 +92,18 @@ async fn random_bytes_are_refused() -> Result<()> {
     let server = TestServer::start(&[]).await?;
     let mut watcher = bystander(&server).await?;
     // Fixed garbage, deterministic: an unknown variant, a truncated message, a huge length.
-    for garbage in [vec![0xff, 0x13, 0x37], vec![0x00, 0x01], vec![0x02, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]] {
+    for garbage in [
+        vec![0xff, 0x13, 0x37],
+        vec![0x00, 0x01],
+        vec![0x02, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    ] {
         let mut c = server.client("noise").await?;
         c.send_raw(Message::Binary(garbage.into())).await?;
         assert_eq!(c.expect_error().await?, ErrorCode::Malformed);
-        assert_eq!(c.expect_close().await?.expect("close frame").code, CloseCode::Protocol);
+        assert_eq!(
+            c.expect_close().await?.expect("close frame").code,
+            CloseCode::Protocol
+        );
     }
     still_ticking(&mut watcher).await
 }
@@ -85,9 +113,16 @@ async fn a_wrong_protocol_version_is_refused() -> Result<()> {
     let server = TestServer::start(&[]).await?;
     let mut watcher = bystander(&server).await?;
     let mut c = Client::connect(&server.ws_url()).await?;
-    c.send(&ClientMsg::Hello { protocol_version: 999, name: "future".into() }).await?;
+    c.send(&ClientMsg::Hello {
+        protocol_version: 999,
+        name: "future".into(),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::BadVersion);
-    assert_eq!(c.expect_close().await?.expect("close frame").code, CloseCode::Protocol);
+    assert_eq!(
+        c.expect_close().await?.expect("close frame").code,
+        CloseCode::Protocol
+    );
     still_ticking(&mut watcher).await
 }
 
@@ -97,14 +132,34 @@ async fn messages_before_hello_and_bad_names_are_refused() -> Result<()> {
     let mut c = Client::connect(&server.ws_url()).await?;
     c.send(&ClientMsg::QuickJoin).await?;
     assert_eq!(c.expect_error().await?, ErrorCode::BadHandshake);
-    c.send(&ClientMsg::Hello { protocol_version: 1, name: "bad\u{7}name".into() }).await?;
+    c.send(&ClientMsg::Hello {
+        protocol_version: 1,
+        name: "bad\u{7}name".into(),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);
-    c.send(&ClientMsg::Hello { protocol_version: 1, name: "x".repeat(25) }).await?;
+    c.send(&ClientMsg::Hello {
+        protocol_version: 1,
+        name: "x".repeat(25),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);
     c.hello("fine").await?;
-    c.send(&ClientMsg::CreateLobby { name: "lobby".into(), map: "arena".into(), max_players: 1, private: false }).await?;
+    c.send(&ClientMsg::CreateLobby {
+        name: "lobby".into(),
+        map: "arena".into(),
+        max_players: 1,
+        private: false,
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidMaxPlayers);
-    c.send(&ClientMsg::CreateLobby { name: "lobby".into(), map: "nowhere".into(), max_players: 4, private: false }).await?;
+    c.send(&ClientMsg::CreateLobby {
+        name: "lobby".into(),
+        map: "nowhere".into(),
+        max_players: 4,
+        private: false,
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::UnknownMap);
     c.send(&ClientMsg::LeaveLobby).await?;
     assert_eq!(c.expect_error().await?, ErrorCode::NotInLobby);

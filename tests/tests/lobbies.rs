@@ -5,7 +5,13 @@ use tickwire_protocol::messages::{ErrorCode, LobbyTarget};
 use tickwire_tests::{Client, TestServer};
 
 /// Plays with the stick at (x, y) until `done` holds for the client's world, or gives up.
-async fn play_until(c: &mut Client, x: i8, y: i8, max_ticks: u32, done: impl Fn(&Client) -> bool) -> Result<bool> {
+async fn play_until(
+    c: &mut Client,
+    x: i8,
+    y: i8,
+    max_ticks: u32,
+    done: impl Fn(&Client) -> bool,
+) -> Result<bool> {
     for _ in 0..max_ticks {
         c.hold(x, y, 1).await?;
         if done(c) {
@@ -31,8 +37,12 @@ async fn two_clients_see_each_other_move() -> Result<()> {
 
     // Each moves while the other watches.
     let (seen_a, seen_b) = tokio::join!(
-        play_until(&mut b, 0, 127, 90, |c| c.entity(a_id).is_some_and(|e| e.pos.x > a_start.x + 400)),
-        play_until(&mut a, 127, 0, 90, |c| c.entity(b_id).is_some_and(|e| e.pos.y > b_start.y + 400)),
+        play_until(&mut b, 0, 127, 90, |c| c
+            .entity(a_id)
+            .is_some_and(|e| e.pos.x > a_start.x + 400)),
+        play_until(&mut a, 127, 0, 90, |c| c
+            .entity(b_id)
+            .is_some_and(|e| e.pos.y > b_start.y + 400)),
     );
     assert!(seen_a?, "b saw a move right");
     assert!(seen_b?, "a saw b move down");
@@ -46,13 +56,24 @@ async fn quick_join_fills_a_lobby_then_opens_another() -> Result<()> {
     let mut first = server.client("host").await?;
     let small = first.create("small", 2, false).await?;
     let mut second = server.client("second").await?;
-    assert_eq!(second.quick_join().await?.lobby.id, small.lobby.id, "quick join picks the lobby with a free seat");
+    assert_eq!(
+        second.quick_join().await?.lobby.id,
+        small.lobby.id,
+        "quick join picks the lobby with a free seat"
+    );
     let mut third = server.client("third").await?;
     let other = third.quick_join().await?;
-    assert_ne!(other.lobby.id, small.lobby.id, "a full lobby is skipped: a new one opens");
+    assert_ne!(
+        other.lobby.id, small.lobby.id,
+        "a full lobby is skipped: a new one opens"
+    );
     let listed = server.public_lobbies().await?;
     assert_eq!(listed.len(), 2);
-    assert!(listed.iter().any(|l| l["id"] == small.lobby.id && l["players"] == 2 && l["max_players"] == 2));
+    assert!(
+        listed
+            .iter()
+            .any(|l| l["id"] == small.lobby.id && l["players"] == 2 && l["max_players"] == 2)
+    );
     Ok(())
 }
 
@@ -62,10 +83,15 @@ async fn private_lobbies_are_unlisted_and_joinable_by_code() -> Result<()> {
     let mut host = server.client("host").await?;
     let joined = host.create("secret", 4, true).await?;
     assert!(joined.private);
-    assert!(server.public_lobbies().await?.is_empty(), "private lobbies are not listed");
+    assert!(
+        server.public_lobbies().await?.is_empty(),
+        "private lobbies are not listed"
+    );
 
     let mut guest = server.client("guest").await?;
-    guest.send(&tickwire_protocol::messages::ClientMsg::ListLobbies).await?;
+    guest
+        .send(&tickwire_protocol::messages::ClientMsg::ListLobbies)
+        .await?;
     let listed = guest
         .recv_until(|m| match m {
             tickwire_protocol::messages::ServerMsg::LobbyList { lobbies } => Some(lobbies.len()),
@@ -74,10 +100,16 @@ async fn private_lobbies_are_unlisted_and_joinable_by_code() -> Result<()> {
         .await?;
     assert_eq!(listed, 0);
     // Not by id: ids are guessable.
-    guest.send(&tickwire_protocol::messages::ClientMsg::JoinLobby { target: LobbyTarget::Id(joined.lobby.id) }).await?;
+    guest
+        .send(&tickwire_protocol::messages::ClientMsg::JoinLobby {
+            target: LobbyTarget::Id(joined.lobby.id),
+        })
+        .await?;
     assert_eq!(guest.expect_error().await?, ErrorCode::UnknownLobby);
     // By code, in any case.
-    let by_code = guest.join(LobbyTarget::Code(joined.code.to_lowercase())).await?;
+    let by_code = guest
+        .join(LobbyTarget::Code(joined.code.to_lowercase()))
+        .await?;
     assert_eq!(by_code.lobby.id, joined.lobby.id);
     Ok(())
 }
@@ -90,7 +122,10 @@ async fn a_full_lobby_refuses_the_next_player() -> Result<()> {
     let mut b = server.client("b").await?;
     b.join(LobbyTarget::Id(lobby.lobby.id)).await?;
     let mut c = server.client("c").await?;
-    c.send(&tickwire_protocol::messages::ClientMsg::JoinLobby { target: LobbyTarget::Code(lobby.code.clone()) }).await?;
+    c.send(&tickwire_protocol::messages::ClientMsg::JoinLobby {
+        target: LobbyTarget::Code(lobby.code.clone()),
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::LobbyFull);
     Ok(())
 }
@@ -102,10 +137,18 @@ async fn a_leaving_players_entity_disappears_for_the_others() -> Result<()> {
     let lobby = a.create("room", 4, false).await?;
     let mut b = server.client("b").await?;
     let b_joined = b.join(LobbyTarget::Id(lobby.lobby.id)).await?;
-    assert!(play_until(&mut a, 0, 0, 30, |c| c.entity(b_joined.entity).is_some()).await?, "a sees b");
-    b.send(&tickwire_protocol::messages::ClientMsg::LeaveLobby).await?;
-    b.recv_until(|m| matches!(m, tickwire_protocol::messages::ServerMsg::Left).then_some(())).await?;
-    assert!(play_until(&mut a, 0, 0, 30, |c| c.entity(b_joined.entity).is_none()).await?, "b's entity is gone for a");
+    assert!(
+        play_until(&mut a, 0, 0, 30, |c| c.entity(b_joined.entity).is_some()).await?,
+        "a sees b"
+    );
+    b.send(&tickwire_protocol::messages::ClientMsg::LeaveLobby)
+        .await?;
+    b.recv_until(|m| matches!(m, tickwire_protocol::messages::ServerMsg::Left).then_some(()))
+        .await?;
+    assert!(
+        play_until(&mut a, 0, 0, 30, |c| c.entity(b_joined.entity).is_none()).await?,
+        "b's entity is gone for a"
+    );
     assert_eq!(a.roster.len(), 1, "the roster no longer lists b");
     Ok(())
 }

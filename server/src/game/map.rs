@@ -12,12 +12,16 @@ use tickwire_protocol::movement::{Aabb, Arena, MoveParams};
 use tickwire_protocol::world::SUBUNITS_PER_UNIT;
 
 /// The maps compiled into the binary, so a fresh `cargo run` needs no files beside it.
-static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../assets/maps");
+static EMBEDDED: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../assets/maps");
 
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
     #[error("reading {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("map {name}: {message}")]
     Invalid { name: String, message: String },
     #[error("no maps found")]
@@ -62,14 +66,29 @@ pub struct GameMap {
 
 impl GameMap {
     pub fn parse(json: &str) -> Result<Self, MapError> {
-        let file: MapFile = serde_json::from_str(json).map_err(|e| MapError::Invalid { name: "?".into(), message: e.to_string() })?;
-        let bad = |message: &str| MapError::Invalid { name: file.name.clone(), message: message.into() };
-        if file.name.is_empty() || file.width < 64 || file.height < 64 || file.width > 100_000 || file.height > 100_000 {
-            return Err(bad("name must be set and the arena between 64 and 100000 units a side"));
+        let file: MapFile = serde_json::from_str(json).map_err(|e| MapError::Invalid {
+            name: "?".into(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: &str| MapError::Invalid {
+            name: file.name.clone(),
+            message: message.into(),
+        };
+        if file.name.is_empty()
+            || file.width < 64
+            || file.height < 64
+            || file.width > 100_000
+            || file.height > 100_000
+        {
+            return Err(bad(
+                "name must be set and the arena between 64 and 100000 units a side",
+            ));
         }
         let r = file.player;
         if r.speed <= 0 || r.accel <= 0 || r.half_size <= 0 || file.orb_radius <= 0 {
-            return Err(bad("speed, accel, half_size and orb_radius must be positive"));
+            return Err(bad(
+                "speed, accel, half_size and orb_radius must be positive",
+            ));
         }
         if file.spawns.is_empty() {
             return Err(bad("at least one spawn point is needed"));
@@ -78,18 +97,39 @@ impl GameMap {
         let walls: Vec<Aabb> = file
             .walls
             .iter()
-            .map(|w| Aabb { min: IVec2::new(w[0], w[1]) * s, max: IVec2::new(w[2], w[3]) * s })
+            .map(|w| Aabb {
+                min: IVec2::new(w[0], w[1]) * s,
+                max: IVec2::new(w[2], w[3]) * s,
+            })
             .collect();
-        if walls.iter().any(|w| w.min.x >= w.max.x || w.min.y >= w.max.y) {
+        if walls
+            .iter()
+            .any(|w| w.min.x >= w.max.x || w.min.y >= w.max.y)
+        {
             return Err(bad("every wall needs min < max on both axes"));
         }
         let size = IVec2::new(file.width, file.height) * s;
         let half = r.half_size * s;
-        let spawns: Vec<IVec2> = file.spawns.iter().map(|p| IVec2::new(p[0], p[1]) * s).collect();
-        let inside = |p: IVec2| p.x >= half && p.y >= half && p.x <= size.x - half && p.y <= size.y - half;
-        let clear = |p: IVec2| !walls.iter().any(|w| p.x - half < w.max.x && p.x + half > w.min.x && p.y - half < w.max.y && p.y + half > w.min.y);
+        let spawns: Vec<IVec2> = file
+            .spawns
+            .iter()
+            .map(|p| IVec2::new(p[0], p[1]) * s)
+            .collect();
+        let inside =
+            |p: IVec2| p.x >= half && p.y >= half && p.x <= size.x - half && p.y <= size.y - half;
+        let clear = |p: IVec2| {
+            !walls.iter().any(|w| {
+                p.x - half < w.max.x
+                    && p.x + half > w.min.x
+                    && p.y - half < w.max.y
+                    && p.y + half > w.min.y
+            })
+        };
         if let Some(p) = spawns.iter().find(|p| !inside(**p) || !clear(**p)) {
-            return Err(bad(&format!("spawn point {:?} is outside the arena or inside a wall", *p / s)));
+            return Err(bad(&format!(
+                "spawn point {:?} is outside the arena or inside a wall",
+                *p / s
+            )));
         }
         Ok(Self {
             name: file.name,
@@ -102,7 +142,12 @@ impl GameMap {
     }
 
     pub fn move_params(&self, tick_rate: u16) -> MoveParams {
-        MoveParams::from_rules(self.rules.speed, self.rules.accel, self.rules.half_size, tick_rate)
+        MoveParams::from_rules(
+            self.rules.speed,
+            self.rules.accel,
+            self.rules.half_size,
+            tick_rate,
+        )
     }
 
     /// What clients receive in `Joined`.
@@ -126,18 +171,31 @@ pub struct MapCatalog {
 impl MapCatalog {
     /// The maps built into the binary.
     pub fn embedded() -> Result<Self, MapError> {
-        let files = EMBEDDED.files().filter(|f| f.path().extension().is_some_and(|e| e == "json"));
-        Self::from_sources(files.map(|f| (f.path().display().to_string(), f.contents_utf8().unwrap_or_default().to_owned())))
+        let files = EMBEDDED
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "json"));
+        Self::from_sources(files.map(|f| {
+            (
+                f.path().display().to_string(),
+                f.contents_utf8().unwrap_or_default().to_owned(),
+            )
+        }))
     }
 
     /// The `*.json` maps of a directory.
     pub fn from_dir(dir: &Path) -> Result<Self, MapError> {
-        let io = |e| MapError::Io { path: dir.display().to_string(), source: e };
+        let io = |e| MapError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        };
         let mut sources = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let path = entry.map_err(io)?.path();
             if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path).map_err(|e| MapError::Io { path: path.display().to_string(), source: e })?;
+                let text = std::fs::read_to_string(&path).map_err(|e| MapError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })?;
                 sources.push((path.display().to_string(), text));
             }
         }
@@ -148,7 +206,10 @@ impl MapCatalog {
         let mut maps = BTreeMap::new();
         for (origin, text) in sources {
             let map = GameMap::parse(&text).map_err(|e| match e {
-                MapError::Invalid { name, message } => MapError::Invalid { name: format!("{name} ({origin})"), message },
+                MapError::Invalid { name, message } => MapError::Invalid {
+                    name: format!("{name} ({origin})"),
+                    message,
+                },
                 other => other,
             })?;
             maps.insert(map.name.clone(), Arc::new(map));
@@ -165,7 +226,9 @@ impl MapCatalog {
 
     /// The map new lobbies get when none is named: "arena" if present, else the first.
     pub fn default_map(&self) -> Arc<GameMap> {
-        self.get("arena").or_else(|| self.maps.values().next().cloned()).expect("a catalog always holds a map")
+        self.get("arena")
+            .or_else(|| self.maps.values().next().cloned())
+            .expect("a catalog always holds a map")
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

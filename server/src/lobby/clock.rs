@@ -25,7 +25,10 @@ pub struct TickClock {
 
 impl TickClock {
     pub fn new(tick_rate: u16) -> Self {
-        Self { period: Duration::from_secs(1) / u32::from(tick_rate.max(1)), done: 0 }
+        Self {
+            period: Duration::from_secs(1) / u32::from(tick_rate.max(1)),
+            done: 0,
+        }
     }
 
     pub fn period(&self) -> Duration {
@@ -34,7 +37,8 @@ impl TickClock {
 
     /// When the next tick is due, measured from the start.
     pub fn next_deadline(&self) -> Duration {
-        self.period.saturating_mul((self.done + 1).min(u64::from(u32::MAX)) as u32)
+        self.period
+            .saturating_mul((self.done + 1).min(u64::from(u32::MAX)) as u32)
     }
 
     /// The steps due at `elapsed` since the start. If more than [`MAX_CATCH_UP`] are due,
@@ -43,7 +47,10 @@ impl TickClock {
         let due_total = (elapsed.as_nanos() / self.period.as_nanos().max(1)) as u64;
         let due = due_total.saturating_sub(self.done);
         if due == 0 {
-            return TickPlan { steps: 0, missed: 0 };
+            return TickPlan {
+                steps: 0,
+                missed: 0,
+            };
         }
         self.done = due_total;
         let steps = due.min(u64::from(MAX_CATCH_UP)) as u32;
@@ -60,9 +67,27 @@ mod tests {
     fn on_time_ticks_run_one_step_each() {
         let mut c = TickClock::new(30);
         let p = c.period();
-        assert_eq!(c.due(p / 2), TickPlan { steps: 0, missed: 0 });
-        assert_eq!(c.due(p), TickPlan { steps: 1, missed: 0 });
-        assert_eq!(c.due(p * 2 + p / 3), TickPlan { steps: 1, missed: 0 });
+        assert_eq!(
+            c.due(p / 2),
+            TickPlan {
+                steps: 0,
+                missed: 0
+            }
+        );
+        assert_eq!(
+            c.due(p),
+            TickPlan {
+                steps: 1,
+                missed: 0
+            }
+        );
+        assert_eq!(
+            c.due(p * 2 + p / 3),
+            TickPlan {
+                steps: 1,
+                missed: 0
+            }
+        );
         assert_eq!(c.next_deadline(), p * 3);
     }
 
@@ -70,9 +95,27 @@ mod tests {
     fn a_late_wakeup_catches_up_and_counts_missed_deadlines() {
         let mut c = TickClock::new(30);
         let p = c.period();
-        assert_eq!(c.due(p * 3), TickPlan { steps: 3, missed: 2 });
+        assert_eq!(
+            c.due(p * 3),
+            TickPlan {
+                steps: 3,
+                missed: 2
+            }
+        );
         // A long stall: only MAX_CATCH_UP steps run, every late deadline is counted.
-        assert_eq!(c.due(p * 13), TickPlan { steps: MAX_CATCH_UP, missed: 9 });
-        assert_eq!(c.due(p * 14), TickPlan { steps: 1, missed: 0 });
+        assert_eq!(
+            c.due(p * 13),
+            TickPlan {
+                steps: MAX_CATCH_UP,
+                missed: 9
+            }
+        );
+        assert_eq!(
+            c.due(p * 14),
+            TickPlan {
+                steps: 1,
+                missed: 0
+            }
+        );
     }
 }

@@ -95,8 +95,18 @@ impl Lobby {
         let mut ids = sim::NetIds::default();
         for _ in 0..map.orbs {
             let pos = sim::free_orb_spot(&map, &mut rng);
-            let id = ids.next();
-            let e = world.spawn((Replicated { id, kind: EntityKind::Orb, owner: 0 }, Position(pos), Orb)).id();
+            let id = ids.allocate();
+            let e = world
+                .spawn((
+                    Replicated {
+                        id,
+                        kind: EntityKind::Orb,
+                        owner: 0,
+                    },
+                    Position(pos),
+                    Orb,
+                ))
+                .id();
             grid.insert(e, pos);
         }
         world.insert_resource(grid);
@@ -169,13 +179,21 @@ impl Lobby {
     }
 
     fn send(&mut self, client: ClientId, msg: &ServerMsg) {
-        self.outbox.push(Envelope { client, delivery: Delivery::Control, frame: Bytes::from(encode(msg)) });
+        self.outbox.push(Envelope {
+            client,
+            delivery: Delivery::Control,
+            frame: Bytes::from(encode(msg)),
+        });
     }
 
     fn broadcast(&mut self, msg: &ServerMsg) {
         let frame = Bytes::from(encode(msg));
         for m in &self.members {
-            self.outbox.push(Envelope { client: m.client, delivery: Delivery::Control, frame: frame.clone() });
+            self.outbox.push(Envelope {
+                client: m.client,
+                delivery: Delivery::Control,
+                frame: frame.clone(),
+            });
         }
     }
 
@@ -185,27 +203,45 @@ impl Lobby {
 
     /// Seats a client: spawns its player, sends it `Joined`, and everyone the new roster.
     pub fn join(&mut self, client: ClientId, name: &str) -> Result<NetId, ErrorCode> {
-        if self.members.iter().any(|m| m.client == client) {
-            return Err(ErrorCode::AlreadyInLobby);
-        }
         if self.members.len() >= usize::from(self.settings.max_players) {
             return Err(ErrorCode::LobbyFull);
+        }
+        self.join_uncapped(client, name)
+    }
+
+    /// Seats a client like [`Lobby::join`] but without the `max_players` limit (a `u8`, so
+    /// at most 255): for benches and tools that drive the core with more players than a
+    /// lobby on the wire can have. No network path calls it.
+    pub fn join_uncapped(&mut self, client: ClientId, name: &str) -> Result<NetId, ErrorCode> {
+        if self.members.iter().any(|m| m.client == client) {
+            return Err(ErrorCode::AlreadyInLobby);
         }
         let map = &self.settings.map;
         let spawn = map.spawns[self.spawn_cursor % map.spawns.len()];
         self.spawn_cursor += 1;
-        let net_id = self.world.resource_mut::<sim::NetIds>().next();
+        let net_id = self.world.resource_mut::<sim::NetIds>().allocate();
         let entity = self
             .world
             .spawn((
-                Replicated { id: net_id, kind: EntityKind::Player, owner: client },
+                Replicated {
+                    id: net_id,
+                    kind: EntityKind::Player,
+                    owner: client,
+                },
                 Position(spawn),
                 Velocity(IVec2::ZERO),
                 Score(0),
                 InputQueue::default(),
             ))
             .id();
-        self.members.push(Member { client, name: name.to_owned(), entity, net_id, baseline: Baseline::new(self.tick) });
+        let baseline = Baseline::new(self.tick);
+        self.members.push(Member {
+            client,
+            name: name.to_owned(),
+            entity,
+            net_id,
+            baseline,
+        });
         let joined = Joined {
             lobby: self.info(),
             code: self.settings.code.clone(),
@@ -222,7 +258,9 @@ impl Lobby {
 
     /// Removes a client and its player; `voluntary` leavers are told `Left`.
     pub fn leave(&mut self, client: ClientId, voluntary: bool) -> bool {
-        let Some(i) = self.members.iter().position(|m| m.client == client) else { return false };
+        let Some(i) = self.members.iter().position(|m| m.client == client) else {
+            return false;
+        };
         let member = self.members.remove(i);
         self.world.despawn(member.entity);
         if voluntary {
@@ -239,7 +277,11 @@ impl Lobby {
         let players = self
             .members
             .iter()
-            .map(|m| PlayerInfo { client_id: m.client, entity: m.net_id, name: m.name.clone() })
+            .map(|m| PlayerInfo {
+                client_id: m.client,
+                entity: m.net_id,
+                name: m.name.clone(),
+            })
             .collect();
         let host = self.members[0].client;
         self.broadcast(&ServerMsg::Roster { host, players });
@@ -248,10 +290,14 @@ impl Lobby {
     /// Queues a client's input and takes its ack. Inputs with a stale seq, or beyond the
     /// queue's capacity, are dropped (returns false).
     pub fn input(&mut self, client: ClientId, input: Input) -> bool {
-        let Some(member) = self.member(client) else { return false };
+        let Some(member) = self.member(client) else {
+            return false;
+        };
         member.baseline.ack(input.ack);
         let entity = member.entity;
-        self.world.get_mut::<InputQueue>(entity).is_some_and(|mut q| q.push(input))
+        self.world
+            .get_mut::<InputQueue>(entity)
+            .is_some_and(|mut q| q.push(input))
     }
 
     /// The client does not hold the baseline it was sent: its next snapshot is full.
@@ -277,9 +323,16 @@ impl Lobby {
     /// Queues this tick's snapshot for every member.
     pub fn send_snapshots(&mut self) {
         for m in &mut self.members {
-            let seq = self.world.get::<InputQueue>(m.entity).map_or(0, |q| q.last_applied);
+            let seq = self
+                .world
+                .get::<InputQueue>(m.entity)
+                .map_or(0, |q| q.last_applied);
             if let Some(frame) = self.bodies.frame_for(&self.history, &mut m.baseline, seq) {
-                self.outbox.push(Envelope { client: m.client, delivery: Delivery::Snapshot, frame });
+                self.outbox.push(Envelope {
+                    client: m.client,
+                    delivery: Delivery::Snapshot,
+                    frame,
+                });
             }
         }
     }

@@ -8,15 +8,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ErrorCode, ServerMsg};
 use tickwire_protocol::{Input, NetId};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::clock::TickClock;
 use super::{ClientId, Delivery, Envelope, Lobby};
+use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
 
 /// Commands a lobby's queue holds before senders see it as busy.
@@ -24,10 +25,23 @@ pub const COMMAND_CAPACITY: usize = 4096;
 
 #[derive(Debug)]
 pub enum Command {
-    Join { client: ClientId, name: String, outbox: Arc<Outbox>, reply: oneshot::Sender<Result<NetId, ErrorCode>> },
-    Leave { client: ClientId, voluntary: bool },
-    Input { client: ClientId, input: Input },
-    RequestFull { client: ClientId },
+    Join {
+        client: ClientId,
+        name: String,
+        outbox: Arc<Outbox>,
+        reply: oneshot::Sender<Result<NetId, ErrorCode>>,
+    },
+    Leave {
+        client: ClientId,
+        voluntary: bool,
+    },
+    Input {
+        client: ClientId,
+        input: Input,
+    },
+    RequestFull {
+        client: ClientId,
+    },
 }
 
 /// What the rest of the server may read of a running lobby.
@@ -65,8 +79,17 @@ pub struct Runner {
 impl Runner {
     pub fn new(lobby: Lobby, shared: Arc<LobbyShared>, limits: RunnerLimits) -> Self {
         let rate = u32::from(lobby.settings().tick_rate);
-        let stuck_ticks = (limits.stuck_after.as_secs_f64() * f64::from(rate)).ceil().max(1.0) as u32;
-        Self { lobby, shared, seats: HashMap::new(), limits, stuck_ticks, pending: Vec::new() }
+        let stuck_ticks = (limits.stuck_after.as_secs_f64() * f64::from(rate))
+            .ceil()
+            .max(1.0) as u32;
+        Self {
+            lobby,
+            shared,
+            seats: HashMap::new(),
+            limits,
+            stuck_ticks,
+            pending: Vec::new(),
+        }
     }
 
     /// Runs until the lobby has been empty for the grace period, its command channel
@@ -83,6 +106,7 @@ impl Runner {
                     let plan = clock.due(start.elapsed());
                     if plan.missed > 0 {
                         self.shared.missed_ticks.fetch_add(u64::from(plan.missed), Ordering::Relaxed);
+                        METRICS.missed_ticks.inc_by(u64::from(plan.missed));
                     }
                     if !self.run_steps(plan.steps) {
                         break;
@@ -122,15 +146,27 @@ impl Runner {
         }
         let lobby = &mut self.lobby;
         let ok = catch_unwind(AssertUnwindSafe(|| {
+            let start = std::time::Instant::now();
             for _ in 0..steps {
                 lobby.step();
             }
+            let encode_start = std::time::Instant::now();
             lobby.send_snapshots();
+            METRICS
+                .encode_duration
+                .observe(encode_start.elapsed().as_secs_f64());
+            METRICS.tick_duration.observe(start.elapsed().as_secs_f64());
         }));
         self.shared.tick.store(self.lobby.tick(), Ordering::Relaxed);
         if ok.is_err() {
-            warn!(lobby = self.lobby.settings().id, "lobby simulation panicked; closing the lobby");
-            let msg = encode(&ServerMsg::Error { code: ErrorCode::LobbyClosed, message: "the lobby closed after an internal error".into() });
+            warn!(
+                lobby = self.lobby.settings().id,
+                "lobby simulation panicked; closing the lobby"
+            );
+            let msg = encode(&ServerMsg::Error {
+                code: ErrorCode::LobbyClosed,
+                message: "the lobby closed after an internal error".into(),
+            });
             for seat in self.seats.values() {
                 seat.outbox.send(msg.clone().into());
             }
@@ -142,7 +178,12 @@ impl Runner {
 
     fn handle(&mut self, cmd: Command) {
         match cmd {
-            Command::Join { client, name, outbox, reply } => {
+            Command::Join {
+                client,
+                name,
+                outbox,
+                reply,
+            } => {
                 let result = self.lobby.join(client, &name);
                 if result.is_ok() {
                     self.seats.insert(client, Seat { outbox, stale: 0 });
@@ -172,11 +213,17 @@ impl Runner {
             }
             let mut gone = Vec::new();
             for env in self.pending.drain(..) {
-                let Some(seat) = self.seats.get_mut(&env.client) else { continue };
+                let Some(seat) = self.seats.get_mut(&env.client) else {
+                    continue;
+                };
                 let ok = match env.delivery {
                     Delivery::Control => seat.outbox.send(env.frame),
                     Delivery::Snapshot => {
-                        seat.stale = if seat.outbox.send_snapshot(env.frame) { 0 } else { seat.stale + 1 };
+                        seat.stale = if seat.outbox.send_snapshot(env.frame) {
+                            0
+                        } else {
+                            seat.stale + 1
+                        };
                         seat.stale < self.stuck_ticks && !seat.outbox.is_closed()
                     }
                 };
@@ -186,12 +233,17 @@ impl Runner {
             }
             for client in gone {
                 if let Some(seat) = self.seats.remove(&client) {
-                    info!(lobby = self.lobby.settings().id, client, "disconnecting a client that stopped reading");
+                    info!(
+                        lobby = self.lobby.settings().id,
+                        client, "disconnecting a client that stopped reading"
+                    );
                     seat.outbox.close(1008, "not reading fast enough");
                     self.lobby.leave(client, false);
                 }
             }
         }
-        self.shared.players.store(self.lobby.player_count() as u8, Ordering::Relaxed);
+        self.shared
+            .players
+            .store(self.lobby.player_count() as u8, Ordering::Relaxed);
     }
 }

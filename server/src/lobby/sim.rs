@@ -73,7 +73,7 @@ pub struct LobbyRng(pub ChaCha8Rng);
 pub struct NetIds(NetId);
 
 impl NetIds {
-    pub fn next(&mut self) -> NetId {
+    pub fn allocate(&mut self) -> NetId {
         self.0 += 1;
         self.0
     }
@@ -91,7 +91,11 @@ impl OrbGrid {
     pub fn new(size: IVec2) -> Self {
         let cols = (size.x + ORB_CELL - 1) / ORB_CELL;
         let rows = (size.y + ORB_CELL - 1) / ORB_CELL;
-        Self { cols, rows, cells: vec![Vec::new(); (cols * rows).max(1) as usize] }
+        Self {
+            cols,
+            rows,
+            cells: vec![Vec::new(); (cols * rows).max(1) as usize],
+        }
     }
 
     fn cell(&self, p: IVec2) -> usize {
@@ -113,8 +117,10 @@ impl OrbGrid {
     /// Orbs in the cells touched by the box `center ± reach`.
     fn near(&self, center: IVec2, reach: i32, out: &mut Vec<Entity>) {
         out.clear();
-        let lo = ((center - reach) / ORB_CELL).clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
-        let hi = ((center + reach) / ORB_CELL).clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
+        let lo = ((center - reach) / ORB_CELL)
+            .clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
+        let hi = ((center + reach) / ORB_CELL)
+            .clamp(IVec2::ZERO, IVec2::new(self.cols - 1, self.rows - 1));
         for r in lo.y..=hi.y {
             for c in lo.x..=hi.x {
                 out.extend_from_slice(&self.cells[(r * self.cols + c) as usize]);
@@ -129,8 +135,13 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
     let size = map.arena.size;
     let mut p = size / 2;
     for _ in 0..64 {
-        p = IVec2::new(rng.random_range(r..size.x - r), rng.random_range(r..size.y - r));
-        let blocked = map.arena.walls.iter().any(|w| p.x + r > w.min.x && p.x - r < w.max.x && p.y + r > w.min.y && p.y - r < w.max.y);
+        p = IVec2::new(
+            rng.random_range(r..size.x - r),
+            rng.random_range(r..size.y - r),
+        );
+        let blocked = map.arena.walls.iter().any(|w| {
+            p.x + r > w.min.x && p.x - r < w.max.x && p.y + r > w.min.y && p.y - r < w.max.y
+        });
         if !blocked {
             break;
         }
@@ -139,13 +150,27 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
 }
 
 /// Steps every player once per queued input: one per tick, two while more than two wait.
-pub fn apply_inputs(mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>, map: Res<Map>, params: Res<Movement>) {
+pub fn apply_inputs(
+    mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
+    map: Res<Map>,
+    params: Res<Movement>,
+) {
     for (mut queue, mut pos, mut vel) in &mut players {
         let steps = if queue.pending.len() > 2 { 2 } else { 1 };
         for _ in 0..steps {
-            let Some(input) = queue.pending.pop_front() else { break };
-            let mut body = Body { pos: pos.0, vel: vel.0 };
-            step(&mut body, MoveInput::from(input.movement), &params.0, &map.0.arena);
+            let Some(input) = queue.pending.pop_front() else {
+                break;
+            };
+            let mut body = Body {
+                pos: pos.0,
+                vel: vel.0,
+            };
+            step(
+                &mut body,
+                MoveInput::from(input.movement),
+                &params.0,
+                &map.0.arena,
+            );
             (pos.0, vel.0) = (body.pos, body.vel);
             queue.last_applied = input.seq;
         }
@@ -166,7 +191,9 @@ pub fn collect_orbs(
     for (player, mut score) in &mut players {
         grid.near(player.0, reach, &mut near);
         for &orb in near.iter() {
-            let Ok(mut pos) = orbs.get_mut(orb) else { continue };
+            let Ok(mut pos) = orbs.get_mut(orb) else {
+                continue;
+            };
             let d = (pos.0 - player.0).abs();
             if d.x < reach && d.y < reach {
                 score.0 += 1;
@@ -187,7 +214,11 @@ pub fn tick_schedule() -> Schedule {
 }
 
 /// The replicated state of the world, sorted by id.
-pub fn capture(world: &mut World, query: &mut QueryState<(&Replicated, &Position, Option<&Velocity>, Option<&Score>)>, tick: u32) -> WorldState {
+pub fn capture(
+    world: &mut World,
+    query: &mut QueryState<(&Replicated, &Position, Option<&Velocity>, Option<&Score>)>,
+    tick: u32,
+) -> WorldState {
     let mut entities: Vec<(NetId, EntityState)> = query
         .iter(world)
         .map(|(r, p, v, s)| {

@@ -17,11 +17,17 @@ pub struct SnapshotHistory {
 impl SnapshotHistory {
     /// Keeps `capacity` ticks (at least 2).
     pub fn new(capacity: usize) -> Self {
-        Self { states: VecDeque::with_capacity(capacity.max(2)), capacity: capacity.max(2) }
+        Self {
+            states: VecDeque::with_capacity(capacity.max(2)),
+            capacity: capacity.max(2),
+        }
     }
 
     pub fn push(&mut self, state: WorldState) {
-        debug_assert!(self.latest().is_none_or(|l| l.tick + 1 == state.tick), "ticks must be consecutive");
+        debug_assert!(
+            self.latest().is_none_or(|l| l.tick + 1 == state.tick),
+            "ticks must be consecutive"
+        );
         if self.states.len() == self.capacity {
             self.states.pop_front();
         }
@@ -57,7 +63,11 @@ pub struct Baseline {
 impl Baseline {
     /// A client that holds nothing and will first be sent a tick after `tick`.
     pub fn new(tick: u32) -> Self {
-        Self { acked: None, min_ack: tick + 1, last_sent: 0 }
+        Self {
+            acked: None,
+            min_ack: tick + 1,
+            last_sent: 0,
+        }
     }
 
     /// Takes an `Input.ack`: only a tick that was sent, that is not older than the newest
@@ -91,7 +101,12 @@ pub struct BodyCache {
 impl BodyCache {
     /// The frame for one client at the history's latest tick, delta against its acked
     /// baseline when the history still has it, else full.
-    pub fn frame_for(&mut self, history: &SnapshotHistory, client: &mut Baseline, last_input_seq: u32) -> Option<Bytes> {
+    pub fn frame_for(
+        &mut self,
+        history: &SnapshotHistory,
+        client: &mut Baseline,
+        last_input_seq: u32,
+    ) -> Option<Bytes> {
         let current = history.latest()?;
         if self.tick != current.tick {
             self.tick = current.tick;
@@ -114,6 +129,9 @@ impl BodyCache {
             }
         };
         client.last_sent = current.tick;
-        Some(Bytes::from(snapshot_frame(last_input_seq, &self.bodies[at].1)))
+        Some(Bytes::from(snapshot_frame(
+            last_input_seq,
+            &self.bodies[at].1,
+        )))
     }
 }

@@ -11,7 +11,10 @@ use super::*;
 use crate::game::{GameMap, MapCatalog};
 
 fn arena() -> Arc<GameMap> {
-    MapCatalog::embedded().expect("maps").get("arena").expect("arena")
+    MapCatalog::embedded()
+        .expect("maps")
+        .get("arena")
+        .expect("arena")
 }
 
 fn map_json(orbs: u32) -> String {
@@ -46,7 +49,10 @@ impl View {
     fn take(&mut self, frame: &[u8]) {
         let msg = decode_server(frame).expect("server frames decode");
         if let ServerMsg::Snapshot(s) = &msg {
-            let base = s.body.baseline.map(|t| self.worlds.get(&t).expect("client holds the baseline"));
+            let base = s
+                .body
+                .baseline
+                .map(|t| self.worlds.get(&t).expect("client holds the baseline"));
             let world = s.body.apply(base).expect("snapshot applies");
             self.last_seq = s.last_input_seq;
             self.worlds.insert(world.tick, world.clone());
@@ -68,7 +74,11 @@ struct Harness {
 
 impl Harness {
     fn new(lobby: Lobby) -> Self {
-        Self { lobby, views: HashMap::new(), seq: HashMap::new() }
+        Self {
+            lobby,
+            views: HashMap::new(),
+            seq: HashMap::new(),
+        }
     }
 
     fn pump(&mut self) {
@@ -87,7 +97,13 @@ impl Harness {
         let seq = self.seq.entry(client).or_default();
         *seq += 1;
         let ack = self.views.get(&client).map_or(0, View::ack);
-        let input = Input { seq: *seq, client_tick: *seq, movement: MoveInputWire { x, y }, buttons: 0, ack };
+        let input = Input {
+            seq: *seq,
+            client_tick: *seq,
+            movement: MoveInputWire { x, y },
+            buttons: 0,
+            ack,
+        };
         self.lobby.input(client, input);
     }
 
@@ -121,7 +137,11 @@ fn two_players_see_each_other_move_and_walls_stop_them() {
     assert_eq!(seen.pos.x, 200 * 16 - half, "the wall at x=200 stops a");
     assert_eq!(seen.vel.x, 0);
     assert_eq!(h.views[&1].last_seq, 60, "every input applied once");
-    assert_eq!(h.entity(1, a), h.entity(2, a), "both clients rebuild the same state");
+    assert_eq!(
+        h.entity(1, a),
+        h.entity(2, a),
+        "both clients rebuild the same state"
+    );
 }
 
 #[test]
@@ -132,7 +152,11 @@ fn touching_an_orb_scores_and_moves_it() {
     let me = h.join(1).expect("join");
     h.tick();
     let world = h.views[&1].latest.clone().expect("world");
-    let (orb_id, orb) = *world.entities.iter().find(|(_, s)| s.kind == EntityKind::Orb).expect("an orb");
+    let (orb_id, orb) = *world
+        .entities
+        .iter()
+        .find(|(_, s)| s.kind == EntityKind::Orb)
+        .expect("an orb");
     for _ in 0..300 {
         let Some(p) = h.entity(1, me) else { break };
         if p.score > 0 {
@@ -144,7 +168,11 @@ fn touching_an_orb_scores_and_moves_it() {
     }
     let p = h.entity(1, me).expect("me");
     assert_eq!(p.score, 1, "one point for the orb");
-    assert_ne!(h.entity(1, orb_id).expect("orb").pos, orb.pos, "the orb moved elsewhere");
+    assert_ne!(
+        h.entity(1, orb_id).expect("orb").pos,
+        orb.pos,
+        "the orb moved elsewhere"
+    );
 }
 
 #[test]
@@ -161,7 +189,11 @@ fn full_lobby_refuses_and_host_passes_on() {
         ServerMsg::Roster { host, players } => Some((*host, players.len())),
         _ => None,
     });
-    assert_eq!(roster, Some((11, 1)), "the remaining player is told it is host");
+    assert_eq!(
+        roster,
+        Some((11, 1)),
+        "the remaining player is told it is host"
+    );
     assert!(matches!(h.views[&10].msgs.last(), Some(ServerMsg::Left)));
     assert_eq!(h.join(12).map(|_| ()), Ok(()), "the freed seat is taken");
 }
@@ -199,7 +231,11 @@ fn a_late_tick_catches_up() {
     h.lobby.send_snapshots();
     h.pump();
     assert_eq!(h.lobby.tick(), 3);
-    let snapshots = h.views[&1].msgs.iter().filter(|m| matches!(m, ServerMsg::Snapshot(_))).count();
+    let snapshots = h.views[&1]
+        .msgs
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::Snapshot(_)))
+        .count();
     assert_eq!(snapshots, 1);
     // Two inputs per tick while more than two wait: all five applied within three ticks.
     assert_eq!(h.views[&1].last_seq, 5);
@@ -225,7 +261,11 @@ fn clients_with_one_baseline_share_one_encoded_body() {
     h.tick(); // half acked the newest tick, half still the older one: two bodies
     assert_eq!(h.lobby.bodies_encoded(), 2);
     for (c, v) in &h.views {
-        assert_eq!(v.latest.as_ref().map(|w| w.tick), Some(3), "client {c} is current");
+        assert_eq!(
+            v.latest.as_ref().map(|w| w.tick),
+            Some(3),
+            "client {c} is current"
+        );
     }
 }
 
@@ -235,7 +275,14 @@ fn bad_acks_are_never_trusted() {
     h.join(1).expect("join");
     h.tick();
     // An ack from the future is ignored: the next snapshot is still full.
-    h.lobby.input(1, Input { seq: 1, ack: 9999, ..Default::default() });
+    h.lobby.input(
+        1,
+        Input {
+            seq: 1,
+            ack: 9999,
+            ..Default::default()
+        },
+    );
     h.tick();
     let last = h.views[&1].msgs.last().cloned();
     assert!(matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline.is_none()));

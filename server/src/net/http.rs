@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::{AppState, session, static_files};
+use crate::metrics::METRICS;
 
 /// Bytes tungstenite buffers for one incoming message before refusing it outright; frames
 /// between the protocol limit and this get a protocol `Error TooLarge` with close 1009.
@@ -21,14 +22,30 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/ws", get(upgrade))
         .route("/api/lobbies", get(list_lobbies))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/{*path}", get(|Path(path): Path<String>| async move { static_files::serve(&path) }))
+        .route("/metrics", get(metrics))
+        .route(
+            "/{*path}",
+            get(|Path(path): Path<String>| async move { static_files::serve(&path) }),
+        )
         .with_state(app)
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
     ws.max_message_size(WS_READ_LIMIT)
         .max_frame_size(WS_READ_LIMIT)
         .on_upgrade(move |socket| session::run(socket, app, peer))
+}
+
+async fn metrics() -> impl IntoResponse {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        METRICS.render(),
+    )
 }
 
 async fn list_lobbies(State(app): State<Arc<AppState>>) -> impl IntoResponse {

@@ -21,7 +21,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, lobbies: Arc<Lobbies>) -> Arc<Self> {
-        Arc::new(Self { config, lobbies, next_client: AtomicU32::new(1) })
+        Arc::new(Self {
+            config,
+            lobbies,
+            next_client: AtomicU32::new(1),
+        })
     }
 
     pub fn next_client_id(&self) -> u32 {

@@ -3,10 +3,11 @@
 //! so a slow reader gets stale snapshots dropped and never holds up its lobby.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
+
+use crate::metrics::METRICS;
 
 /// Control frames a client may have waiting before it counts as stuck.
 pub const CONTROL_CAPACITY: usize = 64;
@@ -18,17 +19,11 @@ pub enum Outgoing {
     Close(u16, String),
 }
 
-#[derive(Debug, Default)]
-pub struct OutboxStats {
-    pub snapshots_dropped: AtomicU64,
-}
-
 #[derive(Debug)]
 pub struct Outbox {
     control: mpsc::Sender<Outgoing>,
     snapshot: Mutex<Option<Bytes>>,
     ready: Notify,
-    pub stats: OutboxStats,
 }
 
 /// The socket writer's end of an [`Outbox`].
@@ -39,7 +34,11 @@ pub struct OutboxReader {
 impl Outbox {
     pub fn new() -> (std::sync::Arc<Self>, OutboxReader) {
         let (tx, rx) = mpsc::channel(CONTROL_CAPACITY);
-        let outbox = Self { control: tx, snapshot: Mutex::new(None), ready: Notify::new(), stats: OutboxStats::default() };
+        let outbox = Self {
+            control: tx,
+            snapshot: Mutex::new(None),
+            ready: Notify::new(),
+        };
         (std::sync::Arc::new(outbox), OutboxReader { control: rx })
     }
 
@@ -57,16 +56,24 @@ impl Outbox {
     /// Offers the newest snapshot; an unsent older one is dropped. Returns false when it
     /// replaced an unsent one.
     pub fn send_snapshot(&self, frame: Bytes) -> bool {
-        let replaced = self.snapshot.lock().unwrap_or_else(|e| e.into_inner()).replace(frame).is_some();
+        let replaced = self
+            .snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(frame)
+            .is_some();
         if replaced {
-            self.stats.snapshots_dropped.fetch_add(1, Ordering::Relaxed);
+            METRICS.snapshots_dropped.inc();
         }
         self.ready.notify_one();
         !replaced
     }
 
     fn take_snapshot(&self) -> Option<Bytes> {
-        self.snapshot.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     pub fn is_closed(&self) -> bool {
@@ -102,7 +109,10 @@ mod tests {
     async fn control_first_and_only_the_newest_snapshot() {
         let (outbox, mut reader) = Outbox::new();
         assert!(outbox.send_snapshot(Bytes::from_static(b"s1")));
-        assert!(!outbox.send_snapshot(Bytes::from_static(b"s2")), "s1 was stale");
+        assert!(
+            !outbox.send_snapshot(Bytes::from_static(b"s2")),
+            "s1 was stale"
+        );
         assert!(outbox.send(Bytes::from_static(b"c1")));
         let mut got = Vec::new();
         for _ in 0..2 {
@@ -111,7 +121,9 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
-        assert_eq!(got, vec![Bytes::from_static(b"c1"), Bytes::from_static(b"s2")]);
-        assert_eq!(outbox.stats.snapshots_dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            got,
+            vec![Bytes::from_static(b"c1"), Bytes::from_static(b"s2")]
+        );
     }
 }

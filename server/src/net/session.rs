@@ -11,7 +11,8 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::codec::{CodecError, encode};
 use tickwire_protocol::messages::{
-    ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ServerMsg, is_valid_name,
+    ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ServerMsg,
+    is_valid_name,
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::oneshot;
@@ -21,6 +22,7 @@ use super::AppState;
 use super::outbox::{Outbox, OutboxReader, Outgoing};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
+use crate::metrics::METRICS;
 
 /// WebSocket close codes used by the server.
 pub mod close {
@@ -57,22 +59,40 @@ pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAd
     let span = info_span!("conn", client, %peer);
     async move {
         debug!("connected");
+        METRICS.clients.inc();
         let (sink, mut stream) = socket.split();
         let (outbox, reader) = Outbox::new();
         let writer = tokio::spawn(write_loop(sink, reader, outbox.clone()));
-        let mut session = Session { app, client, outbox: outbox.clone(), name: None, lobby: None };
+        let mut session = Session {
+            app,
+            client,
+            outbox: outbox.clone(),
+            name: None,
+            lobby: None,
+        };
         let fatal = loop {
-            let Some(msg) = stream.next().await else { break None };
+            let Some(msg) = stream.next().await else {
+                break None;
+            };
+            if let Ok(Message::Binary(b)) = &msg {
+                METRICS.messages_in.inc();
+                METRICS.bytes_in.inc_by(b.len() as u64);
+            }
             let result = match msg {
                 Ok(Message::Binary(bytes)) => session.on_frame(&bytes).await,
                 Ok(Message::Text(_)) => Err(Fatal {
                     code: ErrorCode::Malformed,
-                    message: "text frames are not part of the protocol: send binary bincode frames".into(),
+                    message: "text frames are not part of the protocol: send binary bincode frames"
+                        .into(),
                     close: close::UNSUPPORTED_DATA,
                 }),
                 Ok(Message::Close(_)) => break None,
                 Ok(Message::Ping(_) | Message::Pong(_)) => Ok(()),
-                Err(e) => Err(Fatal { code: ErrorCode::TooLarge, message: format!("bad frame: {e}"), close: close::TOO_BIG }),
+                Err(e) => Err(Fatal {
+                    code: ErrorCode::TooLarge,
+                    message: format!("bad frame: {e}"),
+                    close: close::TOO_BIG,
+                }),
             };
             if let Err(f) = result {
                 break Some(f);
@@ -82,13 +102,17 @@ pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAd
         match fatal {
             Some(f) => {
                 debug!(code = ?f.code, message = %f.message, "closing");
-                session.send(&ServerMsg::Error { code: f.code, message: f.message.clone() });
+                session.send(&ServerMsg::Error {
+                    code: f.code,
+                    message: f.message.clone(),
+                });
                 outbox.close(f.close, f.message);
             }
             None => outbox.close(close::NORMAL, "bye"),
         }
         drop(session);
         let _ = tokio::time::timeout(FLUSH_DEADLINE, writer).await;
+        METRICS.clients.dec();
         debug!("disconnected");
     }
     .instrument(span)
@@ -103,6 +127,8 @@ async fn write_loop(
     while let Some(out) = reader.next(&outbox).await {
         match out {
             Outgoing::Frame(frame) => {
+                METRICS.messages_out.inc();
+                METRICS.bytes_out.inc_by(frame.len() as u64);
                 if sink.send(Message::Binary(frame)).await.is_err() {
                     return;
                 }
@@ -110,7 +136,12 @@ async fn write_loop(
             Outgoing::Close(code, reason) => {
                 let mut reason = reason;
                 reason.truncate(120); // close reasons must fit in a control frame
-                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })))
+                    .await;
                 return;
             }
         }
@@ -123,7 +154,10 @@ impl Session {
     }
 
     fn refuse(&self, code: ErrorCode, message: impl Into<String>) {
-        self.send(&ServerMsg::Error { code, message: message.into() });
+        self.send(&ServerMsg::Error {
+            code,
+            message: message.into(),
+        });
     }
 
     async fn on_frame(&mut self, frame: &[u8]) -> Result<(), Fatal> {
@@ -136,21 +170,42 @@ impl Session {
                     close: close::TOO_BIG,
                 });
             }
-            Err(e) => return Err(Fatal { code: ErrorCode::Malformed, message: e.to_string(), close: close::PROTOCOL_ERROR }),
+            Err(e) => {
+                return Err(Fatal {
+                    code: ErrorCode::Malformed,
+                    message: e.to_string(),
+                    close: close::PROTOCOL_ERROR,
+                });
+            }
         };
         let Some(name) = self.name.clone() else {
             return self.hello(msg);
         };
         match msg {
             ClientMsg::Hello { .. } => self.refuse(ErrorCode::BadHandshake, "already said hello"),
-            ClientMsg::ListLobbies => self.send(&ServerMsg::LobbyList { lobbies: self.app.lobbies.list() }),
-            ClientMsg::CreateLobby { name: lobby_name, map, max_players, private } => {
+            ClientMsg::ListLobbies => self.send(&ServerMsg::LobbyList {
+                lobbies: self.app.lobbies.list(),
+            }),
+            ClientMsg::CreateLobby {
+                name: lobby_name,
+                map,
+                max_players,
+                private,
+            } => {
                 if !is_valid_name(&lobby_name, MAX_LOBBY_NAME_CHARS) {
-                    self.refuse(ErrorCode::InvalidName, format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} characters, no control characters"));
+                    self.refuse(
+                        ErrorCode::InvalidName,
+                        format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} characters, no control characters"),
+                    );
                 } else if self.lobby.is_some() {
                     self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
                 } else {
-                    let req = NewLobby { name: lobby_name.trim().to_owned(), map, max_players, private };
+                    let req = NewLobby {
+                        name: lobby_name.trim().to_owned(),
+                        map,
+                        max_players,
+                        private,
+                    };
                     match self.app.lobbies.create(req) {
                         Ok(handle) => self.join(handle, &name).await,
                         Err(code) => self.refuse(code, create_refusal(code)),
@@ -163,12 +218,17 @@ impl Session {
                     LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
                 };
                 match found {
-                    _ if self.lobby.is_some() => self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first"),
+                    _ if self.lobby.is_some() => {
+                        self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first")
+                    }
                     Some(handle) => self.join(handle, &name).await,
-                    None => self.refuse(ErrorCode::UnknownLobby, match target {
-                        LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
-                        LobbyTarget::Code(code) => format!("no lobby with code {code:?}"),
-                    }),
+                    None => self.refuse(
+                        ErrorCode::UnknownLobby,
+                        match target {
+                            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
+                            LobbyTarget::Code(code) => format!("no lobby with code {code:?}"),
+                        },
+                    ),
                 }
             }
             ClientMsg::QuickJoin => self.quick_join(&name).await,
@@ -178,30 +238,50 @@ impl Session {
                 }
                 self.leave(true).await;
             }
-            ClientMsg::Input(input) => self.forward(Command::Input { client: self.client, input }),
-            ClientMsg::RequestFull => self.forward(Command::RequestFull { client: self.client }),
+            ClientMsg::Input(input) => self.forward(Command::Input {
+                client: self.client,
+                input,
+            }),
+            ClientMsg::RequestFull => self.forward(Command::RequestFull {
+                client: self.client,
+            }),
             ClientMsg::Ping { client_time } => {
-                let server_tick = self.lobby.as_ref().map_or(0, |l| l.shared.tick.load(Ordering::Relaxed));
-                self.send(&ServerMsg::Pong { client_time, server_tick });
+                let server_tick = self
+                    .lobby
+                    .as_ref()
+                    .map_or(0, |l| l.shared.tick.load(Ordering::Relaxed));
+                self.send(&ServerMsg::Pong {
+                    client_time,
+                    server_tick,
+                });
             }
         }
         Ok(())
     }
 
     fn hello(&mut self, msg: ClientMsg) -> Result<(), Fatal> {
-        let ClientMsg::Hello { protocol_version, name } = msg else {
+        let ClientMsg::Hello {
+            protocol_version,
+            name,
+        } = msg
+        else {
             self.refuse(ErrorCode::BadHandshake, "say Hello first");
             return Ok(());
         };
         if protocol_version != PROTOCOL_VERSION {
             return Err(Fatal {
                 code: ErrorCode::BadVersion,
-                message: format!("protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+                message: format!(
+                    "protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"
+                ),
                 close: close::PROTOCOL_ERROR,
             });
         }
         if !is_valid_name(&name, MAX_NAME_CHARS) {
-            self.refuse(ErrorCode::InvalidName, format!("names are 1 to {MAX_NAME_CHARS} characters, no control characters"));
+            self.refuse(
+                ErrorCode::InvalidName,
+                format!("names are 1 to {MAX_NAME_CHARS} characters, no control characters"),
+            );
             return Ok(());
         }
         self.name = Some(name.trim().to_owned());
@@ -226,8 +306,17 @@ impl Session {
 
     async fn try_join(&mut self, handle: &LobbyHandle, name: &str) -> Result<(), ErrorCode> {
         let (reply, answer) = oneshot::channel();
-        let cmd = Command::Join { client: self.client, name: name.to_owned(), outbox: self.outbox.clone(), reply };
-        handle.commands.send(cmd).await.map_err(|_| ErrorCode::UnknownLobby)?;
+        let cmd = Command::Join {
+            client: self.client,
+            name: name.to_owned(),
+            outbox: self.outbox.clone(),
+            reply,
+        };
+        handle
+            .commands
+            .send(cmd)
+            .await
+            .map_err(|_| ErrorCode::UnknownLobby)?;
         answer.await.map_err(|_| ErrorCode::UnknownLobby)??;
         self.lobby = Some(handle.clone());
         Ok(())
@@ -235,11 +324,17 @@ impl Session {
 
     async fn join(&mut self, handle: LobbyHandle, name: &str) {
         if let Err(code) = self.try_join(&handle, name).await {
-            self.refuse(code, match code {
-                ErrorCode::LobbyFull => format!("lobby {:?} is full ({} players)", handle.name, handle.max_players),
-                ErrorCode::UnknownLobby => "that lobby just closed".to_owned(),
-                _ => format!("could not join: {code:?}"),
-            });
+            self.refuse(
+                code,
+                match code {
+                    ErrorCode::LobbyFull => format!(
+                        "lobby {:?} is full ({} players)",
+                        handle.name, handle.max_players
+                    ),
+                    ErrorCode::UnknownLobby => "that lobby just closed".to_owned(),
+                    _ => format!("could not join: {code:?}"),
+                },
+            );
         }
     }
 
@@ -253,8 +348,16 @@ impl Session {
             }
         }
         let map = self.app.lobbies.maps().default_map().name.clone();
-        let req = NewLobby { name: format!("{name}'s lobby"), map, max_players: QUICK_JOIN_SEATS, private: false };
-        let req = NewLobby { name: req.name.chars().take(MAX_LOBBY_NAME_CHARS).collect(), ..req };
+        let req = NewLobby {
+            name: format!("{name}'s lobby"),
+            map,
+            max_players: QUICK_JOIN_SEATS,
+            private: false,
+        };
+        let req = NewLobby {
+            name: req.name.chars().take(MAX_LOBBY_NAME_CHARS).collect(),
+            ..req
+        };
         match self.app.lobbies.create(req) {
             Ok(handle) => self.join(handle, name).await,
             Err(code) => self.refuse(code, create_refusal(code)),
@@ -263,7 +366,13 @@ impl Session {
 
     async fn leave(&mut self, voluntary: bool) {
         if let Some(lobby) = self.lobby.take() {
-            let _ = lobby.commands.send(Command::Leave { client: self.client, voluntary }).await;
+            let _ = lobby
+                .commands
+                .send(Command::Leave {
+                    client: self.client,
+                    voluntary,
+                })
+                .await;
         }
     }
 }

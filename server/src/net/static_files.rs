@@ -29,7 +29,10 @@ pub fn serve(path: &str) -> Response {
         Some(file) => {
             let mut res = file.contents().into_response();
             let headers = res.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(path)),
+            );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             res
         }

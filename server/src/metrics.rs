@@ -1,0 +1,103 @@
+//! Process-wide metrics, exposed at `GET /metrics` in the Prometheus text format.
+
+use std::sync::LazyLock;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+pub struct Metrics {
+    registry: Registry,
+    pub tick_duration: Histogram,
+    pub encode_duration: Histogram,
+    pub missed_ticks: Counter,
+    pub lobbies: Gauge,
+    pub clients: Gauge,
+    pub messages_in: Counter,
+    pub messages_out: Counter,
+    pub bytes_in: Counter,
+    pub bytes_out: Counter,
+    pub snapshots_dropped: Counter,
+}
+
+/// Buckets from 10 µs to about 1.3 s, doubling.
+fn seconds_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(10e-6, 2.0, 18))
+}
+
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::default();
+    let m = Metrics {
+        tick_duration: seconds_histogram(),
+        encode_duration: seconds_histogram(),
+        missed_ticks: Counter::default(),
+        lobbies: Gauge::default(),
+        clients: Gauge::default(),
+        messages_in: Counter::default(),
+        messages_out: Counter::default(),
+        bytes_in: Counter::default(),
+        bytes_out: Counter::default(),
+        snapshots_dropped: Counter::default(),
+        registry: Registry::default(),
+    };
+    let r = &mut registry;
+    r.register(
+        "tickwire_tick_duration_seconds",
+        "Time for one lobby tick: systems and snapshot encoding",
+        m.tick_duration.clone(),
+    );
+    r.register(
+        "tickwire_encode_duration_seconds",
+        "Time to encode one lobby tick's snapshots for all its clients",
+        m.encode_duration.clone(),
+    );
+    r.register(
+        "tickwire_missed_ticks",
+        "Tick deadlines that passed before their tick ran",
+        m.missed_ticks.clone(),
+    );
+    r.register("tickwire_lobbies", "Open lobbies", m.lobbies.clone());
+    r.register(
+        "tickwire_clients",
+        "Connected WebSocket clients",
+        m.clients.clone(),
+    );
+    r.register(
+        "tickwire_messages_in",
+        "Frames received from clients",
+        m.messages_in.clone(),
+    );
+    r.register(
+        "tickwire_messages_out",
+        "Frames sent to clients",
+        m.messages_out.clone(),
+    );
+    r.register(
+        "tickwire_bytes_in",
+        "Payload bytes received from clients",
+        m.bytes_in.clone(),
+    );
+    r.register(
+        "tickwire_bytes_out",
+        "Payload bytes sent to clients",
+        m.bytes_out.clone(),
+    );
+    r.register(
+        "tickwire_snapshots_dropped",
+        "Snapshots replaced before a slow client took them",
+        m.snapshots_dropped.clone(),
+    );
+    Metrics { registry, ..m }
+});
+
+impl Metrics {
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}

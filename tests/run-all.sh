@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Tickwire's tests need on a fresh Debian machine, then runs every suite:
+# Rust unit, property and end-to-end tests, the golden-vector checks on both sides, the
+# browser client's unit tests, and the browser test in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+    step "installing Chromium (Debian package) for the browser test"
+    as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium >/dev/null
+fi
+
+step "installing the browser client's test dependencies (npm ci)"
+(cd client-web && npm ci --no-audit --no-fund --loglevel=error)
+
+step "formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests: unit, property, golden vectors, end-to-end"
+cargo test --workspace --locked
+
+step "browser client unit tests (codec, prediction, interpolation, vectors)"
+(cd client-web && npm test)
+
+step "browser test: real server, headless Chromium"
+cargo build --locked -p tickwire-server --bin tickwire
+(cd client-web && TICKWIRE_BIN="$PWD/../target/debug/tickwire" npm run test:browser)
+
+step "all suites passed"
