@@ -72,6 +72,9 @@ export class Interpolator {
     const newest = this.buffer.at(-1);
     if (newest !== undefined && world.tick <= newest.tick) return;
     this.buffer.push(world);
+    // Frames may stop (a hidden tab) while snapshots keep coming: keep what a delay can use.
+    const oldest = world.tick - Math.ceil((2 * MAX_DELAY_MS) / this.tickMs);
+    while (this.buffer[0].tick < oldest) this.buffer.shift();
     const sample = world.tick * this.tickMs - arrivalMs;
     if (this.offsetMs === null) {
       this.offsetMs = sample;

@@ -96,3 +96,14 @@ test('nothing is drawn before the first snapshot; one snapshot is drawn as is', 
   interp.push(world(5), 10);
   assert.deepEqual(interp.sample(20).map((e) => e.pos), [[500, 500], [0, 0]]);
 });
+
+test('without frames (a hidden tab) the buffer stays bounded, and drawing resumes near the newest', () => {
+  const interp = new Interpolator(30);
+  interp.push(world(1), 0);
+  interp.sample(0);
+  for (let tick = 2; tick < 30 * 600; tick++) interp.push(world(tick), tick * (1000 / 30));
+  assert.ok(interp.buffer.length <= 61, `${interp.buffer.length} worlds buffered`);
+  const x = interp.sample(600000).find((e) => e.id === 1).pos[0];
+  const newest = (30 * 600 - 1) * SPEED;
+  assert.ok(newest - x < 10 * SPEED, `drawn at ${x}, newest ${newest}`);
+});
