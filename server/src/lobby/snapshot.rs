@@ -115,7 +115,9 @@ impl BodyCache {
         }
         let base = client.acked.and_then(|t| history.get(t));
         if client.acked.is_some() && base.is_none() {
-            client.acked = None; // fell out of the ring
+            // The baseline fell out of the ring: send a full snapshot now, and trust only
+            // acks of it or later (older ticks the client may already have discarded).
+            client.reset(current.tick - 1);
         }
         let key = base.map(|b| b.tick);
         let at = match self.bodies.iter().position(|(k, _)| *k == key) {

@@ -1,0 +1,251 @@
+//! Property test of delta snapshots against acknowledged baselines: random worlds evolving
+//! over many ticks, clients with random ack patterns (delays, gaps, acks going backwards or
+//! into the future, lost snapshots, baselines expiring, requests for a full snapshot). Every
+//! snapshot a client receives applies to a world it holds and rebuilds the server's state
+//! at that tick exactly.
+
+use std::collections::BTreeMap;
+
+use glam::IVec2;
+use proptest::prelude::*;
+use tickwire_protocol::messages::ServerMsg;
+use tickwire_protocol::{EntityKind, EntityState, WorldState, decode_server};
+use tickwire_server::lobby::snapshot::{Baseline, BodyCache, SnapshotHistory};
+
+/// What happens to the world in one tick.
+#[derive(Debug, Clone)]
+enum Change {
+    Spawn { player: bool, x: i32, y: i32 },
+    Despawn(usize),
+    Move { who: usize, dx: i32, dy: i32 },
+    Accelerate { who: usize, dvx: i32, dvy: i32 },
+    Score(usize),
+}
+
+/// What one client does in one tick.
+#[derive(Debug, Clone, Copy)]
+enum ClientStep {
+    /// Receives the snapshot and acks the newest tick it holds.
+    AckNewest,
+    /// Receives it, acks nothing (its acks are delayed).
+    Silent,
+    /// Receives it, acks an older tick it holds (acks going backwards).
+    AckOld(u8),
+    /// Receives it, acks a tick the server never sent.
+    AckFuture,
+    /// Never receives this tick's snapshot (replaced in a slow outbox).
+    Lost,
+    /// Asks for a full snapshot.
+    RequestFull,
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (any::<bool>(), -5000..5000i32, -5000..5000i32).prop_map(|(player, x, y)| Change::Spawn {
+            player,
+            x,
+            y
+        }),
+        any::<usize>().prop_map(Change::Despawn),
+        (any::<usize>(), -300..300i32, -300..300i32).prop_map(|(who, dx, dy)| Change::Move {
+            who,
+            dx,
+            dy
+        }),
+        (any::<usize>(), -40..40i32, -40..40i32).prop_map(|(who, dvx, dvy)| Change::Accelerate {
+            who,
+            dvx,
+            dvy
+        }),
+        any::<usize>().prop_map(Change::Score),
+    ]
+}
+
+fn client_step() -> impl Strategy<Value = ClientStep> {
+    prop_oneof![
+        6 => Just(ClientStep::AckNewest),
+        2 => Just(ClientStep::Silent),
+        1 => any::<u8>().prop_map(ClientStep::AckOld),
+        1 => Just(ClientStep::AckFuture),
+        2 => Just(ClientStep::Lost),
+        1 => Just(ClientStep::RequestFull),
+    ]
+}
+
+/// The server's world between ticks: entities by id, plus the id allocator.
+#[derive(Default)]
+struct Sim {
+    entities: BTreeMap<u32, EntityState>,
+    next_id: u32,
+}
+
+impl Sim {
+    fn apply(&mut self, change: &Change) {
+        let ids: Vec<u32> = self.entities.keys().copied().collect();
+        let pick = |i: usize| (!ids.is_empty()).then(|| ids[i % ids.len()]);
+        match *change {
+            Change::Spawn { player, x, y } => {
+                self.next_id += 1;
+                let kind = if player {
+                    EntityKind::Player
+                } else {
+                    EntityKind::Orb
+                };
+                let state = EntityState {
+                    kind,
+                    owner: self.next_id,
+                    pos: IVec2::new(x, y),
+                    vel: IVec2::ZERO,
+                    score: 0,
+                };
+                self.entities.insert(self.next_id, state);
+            }
+            Change::Despawn(i) => {
+                if let Some(id) = pick(i) {
+                    self.entities.remove(&id);
+                }
+            }
+            Change::Move { who, dx, dy } => {
+                if let Some(e) = pick(who).and_then(|id| self.entities.get_mut(&id)) {
+                    e.pos += IVec2::new(dx, dy);
+                }
+            }
+            Change::Accelerate { who, dvx, dvy } => {
+                if let Some(e) = pick(who).and_then(|id| self.entities.get_mut(&id)) {
+                    e.vel += IVec2::new(dvx, dvy);
+                }
+            }
+            Change::Score(who) => {
+                if let Some(e) = pick(who).and_then(|id| self.entities.get_mut(&id)) {
+                    e.score += 1;
+                }
+            }
+        }
+    }
+
+    /// Moving entities keep moving, as in the game.
+    fn coast(&mut self) {
+        for e in self.entities.values_mut() {
+            e.pos += e.vel;
+        }
+    }
+
+    fn state(&self, tick: u32) -> WorldState {
+        WorldState {
+            tick,
+            entities: self.entities.iter().map(|(id, s)| (*id, *s)).collect(),
+        }
+    }
+}
+
+/// A client that keeps every world from the baseline of its newest snapshot onwards.
+#[derive(Default)]
+struct Holder {
+    worlds: BTreeMap<u32, WorldState>,
+    applied: usize,
+    full: usize,
+}
+
+impl Holder {
+    fn receive(&mut self, frame: &[u8], truth: &WorldState) -> Result<(), TestCaseError> {
+        let Ok(ServerMsg::Snapshot(snapshot)) = decode_server(frame) else {
+            return Err(TestCaseError::fail("a snapshot frame decodes"));
+        };
+        let body = snapshot.body;
+        let base = match body.baseline {
+            Some(t) => Some(
+                self.worlds
+                    .get(&t)
+                    .ok_or_else(|| TestCaseError::fail(format!("baseline {t} not held")))?,
+            ),
+            None => None,
+        };
+        let world = body
+            .apply(base)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&world, truth);
+        let keep_from = body.baseline.unwrap_or(body.tick);
+        self.worlds.retain(|t, _| *t >= keep_from);
+        self.worlds.insert(world.tick, world);
+        self.applied += 1;
+        self.full += usize::from(body.baseline.is_none());
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_client_rebuilds_the_server_state_exactly(
+        ticks in proptest::collection::vec(
+            (proptest::collection::vec(change(), 0..6), proptest::collection::vec(client_step(), 4)),
+            1..160,
+        ),
+        ring in 3usize..12,
+    ) {
+        let mut sim = Sim::default();
+        let mut history = SnapshotHistory::new(ring);
+        let mut cache = BodyCache::default();
+        history.push(sim.state(0));
+        let mut clients: Vec<(Baseline, Holder)> = (0..4).map(|_| (Baseline::new(0), Holder::default())).collect();
+        for (tick, (changes, steps)) in (1u32..).zip(&ticks) {
+            sim.coast();
+            for c in changes {
+                sim.apply(c);
+            }
+            let truth = sim.state(tick);
+            history.push(truth.clone());
+            for ((baseline, holder), step) in clients.iter_mut().zip(steps) {
+                let frame = cache.frame_for(&history, baseline, tick).expect("history has a latest tick");
+                match step {
+                    ClientStep::Lost => continue,
+                    ClientStep::RequestFull => baseline.reset(tick),
+                    _ => {}
+                }
+                holder.receive(&frame, &truth)?;
+                let newest = holder.worlds.keys().next_back().copied();
+                let ack = match step {
+                    ClientStep::AckNewest => newest,
+                    ClientStep::AckOld(back) => holder.worlds.keys().rev().nth(usize::from(*back) % holder.worlds.len()).copied(),
+                    ClientStep::AckFuture => Some(tick + 1000),
+                    _ => None,
+                };
+                if let Some(ack) = ack {
+                    baseline.ack(ack);
+                }
+            }
+        }
+    }
+}
+
+/// With every client acking the newest tick, only the first snapshot is full.
+#[test]
+fn steady_acks_get_deltas_after_the_first_snapshot() {
+    let mut sim = Sim::default();
+    let mut history = SnapshotHistory::new(8);
+    let mut cache = BodyCache::default();
+    history.push(sim.state(0));
+    let (mut baseline, mut holder) = (Baseline::new(0), Holder::default());
+    for tick in 1..100 {
+        sim.apply(&Change::Spawn {
+            player: tick % 2 == 0,
+            x: tick as i32,
+            y: 0,
+        });
+        sim.apply(&Change::Accelerate {
+            who: tick as usize,
+            dvx: 1,
+            dvy: -1,
+        });
+        sim.coast();
+        let truth = sim.state(tick);
+        history.push(truth.clone());
+        let frame = cache
+            .frame_for(&history, &mut baseline, tick)
+            .expect("frame");
+        holder.receive(&frame, &truth).expect("applies");
+        baseline.ack(tick);
+    }
+    assert_eq!((holder.applied, holder.full), (99, 1));
+}
