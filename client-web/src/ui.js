@@ -98,7 +98,10 @@ export class Ui {
   show(screen) {
     $('lobby-screen').hidden = screen !== 'lobby';
     $('game-screen').hidden = screen !== 'game';
-    if (screen === 'lobby') this.gameMessage('');
+    if (screen === 'lobby') {
+      this.gameMessage('');
+      document.title = 'Tickwire';
+    }
   }
 
   /** @param {string} text empty to clear */
@@ -152,6 +155,7 @@ export class Ui {
   /** @param {{lobby: LobbyInfo, code: string, private: boolean}} joined */
   joined(joined) {
     $('lobby-title').textContent = `${joined.lobby.name}${joined.private ? ' (private)' : ''}`;
+    document.title = `${joined.lobby.name} · Tickwire`;
     $('lobby-code').textContent = joined.code;
     this.code = joined.code;
     this.gameMessage('');
