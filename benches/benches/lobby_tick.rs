@@ -26,23 +26,29 @@ fn lobby(players: usize, orbs: u32) -> BotLobby {
 
 fn lobby_tick(c: &mut Criterion) {
     let mut group = c.benchmark_group("lobby_tick");
-    group.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     for orbs in ORBS {
         for players in PLAYERS {
             let mut l = lobby(players, orbs);
             group.throughput(Throughput::Elements(1));
-            group.bench_function(BenchmarkId::new("step", format!("{players}p_{orbs}orbs")), |b| {
-                b.iter_custom(|iters| {
-                    let mut spent = Duration::ZERO;
-                    for _ in 0..iters {
-                        l.queue_inputs(|_| None);
-                        let start = Instant::now();
-                        l.lobby.step();
-                        spent += start.elapsed();
-                    }
-                    spent
-                })
-            });
+            group.bench_function(
+                BenchmarkId::new("step", format!("{players}p_{orbs}orbs")),
+                |b| {
+                    b.iter_custom(|iters| {
+                        let mut spent = Duration::ZERO;
+                        for _ in 0..iters {
+                            l.queue_inputs(|_| None);
+                            let start = Instant::now();
+                            l.lobby.step();
+                            spent += start.elapsed();
+                        }
+                        spent
+                    })
+                },
+            );
         }
     }
     group.finish();
@@ -51,7 +57,10 @@ fn lobby_tick(c: &mut Criterion) {
 /// `Lobby::input` for every player of the lobby: one tick's worth of inputs arriving.
 fn lobby_input(c: &mut Criterion) {
     let mut group = c.benchmark_group("lobby_input");
-    group.sample_size(30).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
     for players in PLAYERS {
         let mut l = lobby(players, 1_000);
         let mut inputs = Vec::new();

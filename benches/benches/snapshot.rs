@@ -37,7 +37,10 @@ fn lobby(players: usize, orbs: u32) -> BotLobby {
 fn worlds(l: &BotLobby) -> (WorldState, WorldState) {
     let h = l.lobby.history();
     let current = h.latest().expect("latest").clone();
-    let base = h.get(current.tick - ACK_LAG - 1).expect("baseline in history").clone();
+    let base = h
+        .get(current.tick - ACK_LAG - 1)
+        .expect("baseline in history")
+        .clone();
     (current, base)
 }
 
@@ -47,7 +50,10 @@ fn label(players: usize, orbs: u32) -> String {
 
 fn build(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot_build");
-    group.sample_size(30).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(1));
     for orbs in ORBS {
         for players in PLAYERS {
@@ -56,7 +62,12 @@ fn build(c: &mut Criterion) {
                 b.iter(|| encode(&SnapshotBody::diff(None, black_box(&current))))
             });
             group.bench_function(BenchmarkId::new("delta", label(players, orbs)), |b| {
-                b.iter(|| encode(&SnapshotBody::diff(Some(black_box(&base)), black_box(&current))))
+                b.iter(|| {
+                    encode(&SnapshotBody::diff(
+                        Some(black_box(&base)),
+                        black_box(&current),
+                    ))
+                })
             });
         }
     }
@@ -65,7 +76,10 @@ fn build(c: &mut Criterion) {
 
 fn send(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot_send");
-    group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
     for orbs in ORBS {
         for players in PLAYERS {
             let mut l = lobby(players, orbs);
@@ -83,7 +97,10 @@ fn send(c: &mut Criterion) {
                             l.lobby.send_snapshots();
                             l.lobby.drain_outbox().for_each(drop);
                             spent += start.elapsed();
-                            assert_eq!(l.lobby.bodies_encoded(), spread.min(players as u32) as usize);
+                            assert_eq!(
+                                l.lobby.bodies_encoded(),
+                                spread.min(players as u32) as usize
+                            );
                         }
                         spent
                     })
@@ -105,14 +122,20 @@ fn send(c: &mut Criterion) {
 
 fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot_decode");
-    group.sample_size(30).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(1));
     for orbs in ORBS {
         for players in PLAYERS {
             let (current, base) = worlds(&lobby(players, orbs));
             for (name, baseline) in [("full", None), ("delta", Some(&base))] {
                 let body = SnapshotBody::diff(baseline, &current);
-                let frame = encode(&ServerMsg::Snapshot(Snapshot { last_input_seq: 1234, body }));
+                let frame = encode(&ServerMsg::Snapshot(Snapshot {
+                    last_input_seq: 1234,
+                    body,
+                }));
                 let check = match decode_server(&frame) {
                     Ok(ServerMsg::Snapshot(s)) => s.body.apply(baseline).expect("applies"),
                     other => panic!("not a snapshot: {other:?}"),

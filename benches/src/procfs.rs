@@ -31,15 +31,26 @@ pub fn memory(pid: u32) -> Option<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib = |key: &str| -> Option<u64> {
         let line = status.lines().find(|l| l.starts_with(key))?;
-        line[key.len()..].split_whitespace().next()?.parse::<u64>().ok().map(|k| k * 1024)
+        line[key.len()..]
+            .split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
+            .map(|k| k * 1024)
     };
-    Some(Memory { rss: kib("VmRSS:")?, peak_rss: kib("VmHWM:")? })
+    Some(Memory {
+        rss: kib("VmRSS:")?,
+        peak_rss: kib("VmHWM:")?,
+    })
 }
 
 /// Threads of the process (from `/proc/<pid>/status`).
 pub fn threads(pid: u32) -> Option<u32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|v| v.trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 #[cfg(test)]

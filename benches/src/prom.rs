@@ -74,17 +74,29 @@ impl Scrape {
             }
             let (name, labels, rest) = match line.find('{') {
                 Some(open) => {
-                    let Some(close) = line.rfind('}') else { continue };
-                    let Some(labels) = parse_labels(&line[open + 1..close]) else { continue };
+                    let Some(close) = line.rfind('}') else {
+                        continue;
+                    };
+                    let Some(labels) = parse_labels(&line[open + 1..close]) else {
+                        continue;
+                    };
                     (&line[..open], labels, &line[close + 1..])
                 }
                 None => {
-                    let Some(space) = line.find(char::is_whitespace) else { continue };
+                    let Some(space) = line.find(char::is_whitespace) else {
+                        continue;
+                    };
                     (&line[..space], Vec::new(), &line[space..])
                 }
             };
-            let Some(value) = rest.split_whitespace().next().and_then(parse_value) else { continue };
-            samples.push(Sample { name: name.trim().to_owned(), labels, value });
+            let Some(value) = rest.split_whitespace().next().and_then(parse_value) else {
+                continue;
+            };
+            samples.push(Sample {
+                name: name.trim().to_owned(),
+                labels,
+                value,
+            });
         }
         Self { samples }
     }
@@ -92,14 +104,20 @@ impl Scrape {
     /// Whether any sample of this metric (or of its histogram series) is present.
     pub fn has(&self, name: &str) -> bool {
         self.samples.iter().any(|s| {
-            s.name == name || s.name.strip_prefix(name).is_some_and(|r| ["_bucket", "_count", "_sum", "_total"].contains(&r))
+            s.name == name
+                || s.name
+                    .strip_prefix(name)
+                    .is_some_and(|r| ["_bucket", "_count", "_sum", "_total"].contains(&r))
         })
     }
 
     /// The sum of a counter or gauge over all its label sets (a counter exposed with or
     /// without its `_total` suffix is found either way).
     pub fn sum(&self, name: &str) -> Option<f64> {
-        let alt = name.strip_suffix("_total").map(str::to_owned).unwrap_or_else(|| format!("{name}_total"));
+        let alt = name
+            .strip_suffix("_total")
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{name}_total"));
         for n in [name, alt.as_str()] {
             let mut found = false;
             let mut total = 0.0;
@@ -118,7 +136,14 @@ impl Scrape {
         let bucket = format!("{name}_bucket");
         let mut by_le: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
         for s in self.samples.iter().filter(|s| s.name == bucket) {
-            let Some(le) = s.labels.iter().find(|(k, _)| k == "le").and_then(|(_, v)| parse_value(v)) else { continue };
+            let Some(le) = s
+                .labels
+                .iter()
+                .find(|(k, _)| k == "le")
+                .and_then(|(_, v)| parse_value(v))
+            else {
+                continue;
+            };
             // Order bounds by their bit pattern: fine for non-negative floats and +Inf.
             let e = by_le.entry(le.to_bits()).or_insert((le, 0.0));
             e.1 += s.value;
@@ -128,9 +153,15 @@ impl Scrape {
         }
         let mut buckets: Vec<(f64, f64)> = by_le.into_values().collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let count = self.sum(&format!("{name}_count")).unwrap_or_else(|| buckets.last().map_or(0.0, |b| b.1));
+        let count = self
+            .sum(&format!("{name}_count"))
+            .unwrap_or_else(|| buckets.last().map_or(0.0, |b| b.1));
         let sum = self.sum(&format!("{name}_sum")).unwrap_or(f64::NAN);
-        Some(Histogram { buckets, count, sum })
+        Some(Histogram {
+            buckets,
+            count,
+            sum,
+        })
     }
 }
 
@@ -141,11 +172,19 @@ impl Histogram {
             .buckets
             .iter()
             .map(|(le, c)| {
-                let old = before.buckets.iter().find(|(l, _)| l.total_cmp(le).is_eq()).map_or(0.0, |b| b.1);
+                let old = before
+                    .buckets
+                    .iter()
+                    .find(|(l, _)| l.total_cmp(le).is_eq())
+                    .map_or(0.0, |b| b.1);
                 (*le, (c - old).max(0.0))
             })
             .collect();
-        Histogram { buckets, count: (self.count - before.count).max(0.0), sum: self.sum - before.sum }
+        Histogram {
+            buckets,
+            count: (self.count - before.count).max(0.0),
+            sum: self.sum - before.sum,
+        }
     }
 
     /// The `q` quantile, interpolated linearly inside its bucket as Prometheus's
@@ -215,7 +254,9 @@ tickwire_bytes_out_total{kind="control"} 24
         assert_eq!(s.sum("tickwire_missed_ticks"), Some(3.0));
         assert_eq!(s.sum("tickwire_bytes_out_total"), Some(1024.0));
         assert_eq!(s.sum("tickwire_lobbies"), None);
-        let h = s.histogram("tickwire_tick_duration_seconds").expect("histogram");
+        let h = s
+            .histogram("tickwire_tick_duration_seconds")
+            .expect("histogram");
         assert_eq!(h.count, 100.0);
         let p50 = h.quantile(0.5).expect("p50");
         assert!((p50 - 0.0005).abs() < 1e-9, "{p50}");

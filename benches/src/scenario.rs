@@ -22,8 +22,15 @@ pub const BENCH_ARENA_SIDE: i32 = 4000;
 pub fn bench_map_json(orbs: u32) -> String {
     let side = BENCH_ARENA_SIDE;
     let step = side / 8;
-    let spawns: Vec<String> =
-        (0..64).map(|i| format!("[{}, {}]", step / 2 + (i % 8) * step, step / 2 + (i / 8) * step)).collect();
+    let spawns: Vec<String> = (0..64)
+        .map(|i| {
+            format!(
+                "[{}, {}]",
+                step / 2 + (i % 8) * step,
+                step / 2 + (i / 8) * step
+            )
+        })
+        .collect();
     // Walls sit on the lines between spawn cells, so no spawn point is inside one.
     let walls = [
         [step - 20, step + 100, step + 20, 3 * step - 100],
@@ -31,7 +38,10 @@ pub fn bench_map_json(orbs: u32) -> String {
         [2 * step + 100, 6 * step - 20, 4 * step - 100, 6 * step + 20],
         [6 * step + 100, 3 * step - 20, 7 * step - 100, 3 * step + 20],
     ];
-    let walls: Vec<String> = walls.iter().map(|w| format!("[{}, {}, {}, {}]", w[0], w[1], w[2], w[3])).collect();
+    let walls: Vec<String> = walls
+        .iter()
+        .map(|w| format!("[{}, {}, {}, {}]", w[0], w[1], w[2], w[3]))
+        .collect();
     format!(
         r#"{{"name": "bench-{orbs}", "width": {side}, "height": {side}, "walls": [{}], "spawns": [{}], "orbs": {orbs}, "orb_radius": 10, "player": {{"speed": 300, "accel": 3000, "half_size": 16}}}}"#,
         walls.join(", "),
@@ -40,12 +50,17 @@ pub fn bench_map_json(orbs: u32) -> String {
 }
 
 pub fn bench_map(orbs: u32) -> anyhow::Result<Arc<GameMap>> {
-    Ok(Arc::new(GameMap::parse(&bench_map_json(orbs)).context("the generated bench map")?))
+    Ok(Arc::new(
+        GameMap::parse(&bench_map_json(orbs)).context("the generated bench map")?,
+    ))
 }
 
 /// The shipped "arena" map (as the server embeds it).
 pub fn arena_map() -> anyhow::Result<Arc<GameMap>> {
-    MapCatalog::embedded().context("loading the embedded maps")?.get("arena").context("the arena map ships")
+    MapCatalog::embedded()
+        .context("loading the embedded maps")?
+        .get("arena")
+        .context("the arena map ships")
 }
 
 pub fn new_lobby(map: Arc<GameMap>, max_players: u8, seed: u64) -> Lobby {
@@ -73,7 +88,13 @@ impl Bot {
     /// The next input: a new seq, the wandering stick and the given ack.
     pub fn input(&mut self, ack: u32) -> Input {
         self.seq += 1;
-        Input { seq: self.seq, client_tick: self.seq, movement: self.wander.next_input(), buttons: 0, ack }
+        Input {
+            seq: self.seq,
+            client_tick: self.seq,
+            movement: self.wander.next_input(),
+            buttons: 0,
+            ack,
+        }
     }
 }
 
@@ -94,10 +115,18 @@ impl BotLobby {
         for i in 0..players {
             let client = i as ClientId + 1;
             let name = format!("bot{client}");
-            let joined = if i < usize::from(max) { lobby.join(client, &name) } else { lobby.join_uncapped(client, &name) };
+            let joined = if i < usize::from(max) {
+                lobby.join(client, &name)
+            } else {
+                lobby.join_uncapped(client, &name)
+            };
             joined.map_err(|e| anyhow::anyhow!("seating bot {client}: {e:?}"))?;
             lobby.drain_outbox().for_each(drop);
-            bots.push(Bot { client, wander: Wander::new(seed ^ (u64::from(client) << 20), TICK_RATE), seq: 0 });
+            bots.push(Bot {
+                client,
+                wander: Wander::new(seed ^ (u64::from(client) << 20), TICK_RATE),
+                seq: 0,
+            });
         }
         Ok(Self { lobby, bots })
     }
@@ -107,7 +136,9 @@ impl BotLobby {
     pub fn queue_inputs(&mut self, ack_lag: impl Fn(usize) -> Option<u32>) {
         let tick = self.lobby.tick();
         for (i, bot) in self.bots.iter_mut().enumerate() {
-            let ack = ack_lag(i).and_then(|lag| tick.checked_sub(lag)).unwrap_or(0);
+            let ack = ack_lag(i)
+                .and_then(|lag| tick.checked_sub(lag))
+                .unwrap_or(0);
             let input = bot.input(ack);
             self.lobby.input(bot.client, input);
         }
@@ -117,7 +148,13 @@ impl BotLobby {
     pub fn queue_idle_inputs(&mut self) {
         for bot in &mut self.bots {
             bot.seq += 1;
-            let input = Input { seq: bot.seq, client_tick: bot.seq, movement: MoveInputWire::default(), buttons: 0, ack: 0 };
+            let input = Input {
+                seq: bot.seq,
+                client_tick: bot.seq,
+                movement: MoveInputWire::default(),
+                buttons: 0,
+                ack: 0,
+            };
             self.lobby.input(bot.client, input);
         }
     }

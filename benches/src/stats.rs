@@ -24,7 +24,14 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 impl Summary {
     pub fn of(samples: &[f64]) -> Self {
         if samples.is_empty() {
-            return Self { count: 0, mean: f64::NAN, p50: f64::NAN, p90: f64::NAN, p99: f64::NAN, max: f64::NAN };
+            return Self {
+                count: 0,
+                mean: f64::NAN,
+                p50: f64::NAN,
+                p90: f64::NAN,
+                p99: f64::NAN,
+                max: f64::NAN,
+            };
         }
         let mut s = samples.to_vec();
         s.sort_by(f64::total_cmp);

@@ -4,9 +4,9 @@
 
 use std::collections::VecDeque;
 
+use tickwire_protocol::WorldState;
 use tickwire_protocol::delta::ApplyError;
 use tickwire_protocol::messages::Snapshot;
-use tickwire_protocol::WorldState;
 
 #[derive(Debug, Default)]
 pub struct WorldStore {

@@ -6,7 +6,16 @@ use rand_chacha::ChaCha8Rng;
 use tickwire_protocol::MoveInputWire;
 
 /// The eight compass directions at full deflection.
-const DIRECTIONS: [(i8, i8); 8] = [(127, 0), (90, 90), (0, 127), (-90, 90), (-127, 0), (-90, -90), (0, -127), (90, -90)];
+const DIRECTIONS: [(i8, i8); 8] = [
+    (127, 0),
+    (90, 90),
+    (0, 127),
+    (-90, 90),
+    (-127, 0),
+    (-90, -90),
+    (0, -127),
+    (90, -90),
+];
 
 #[derive(Debug, Clone)]
 pub struct Wander {
@@ -20,7 +29,11 @@ impl Wander {
     pub fn new(seed: u64, tick_rate: u16) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let dir = rng.random_range(0..DIRECTIONS.len());
-        Self { rng, dir, turn_chance: 1.0 / f64::from(tick_rate.max(1)) }
+        Self {
+            rng,
+            dir,
+            turn_chance: 1.0 / f64::from(tick_rate.max(1)),
+        }
     }
 
     /// The stick for the next tick.
@@ -35,7 +48,11 @@ impl Wander {
 
     /// A uniform random number in `0..n`, for jitter that should follow the same seed.
     pub fn random_below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.rng.random_range(0..n) }
+        if n == 0 {
+            0
+        } else {
+            self.rng.random_range(0..n)
+        }
     }
 }
 
