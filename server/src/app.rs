@@ -34,8 +34,8 @@ impl Server {
             max_lobbies: config.max_lobbies,
             seed,
             limits: RunnerLimits {
-                empty_grace: config.empty_lobby_grace(),
-                stuck_after: config.stuck_client_timeout(),
+                empty_grace: config.empty_lobby_grace,
+                stuck_after: config.stuck_client_timeout,
             },
         };
         let lobbies = Lobbies::new(maps, defaults);
@@ -56,15 +56,30 @@ impl Server {
         self.app.clone()
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes; then stops accepting, sends every client a close
+    /// frame with a reason, and waits for them to flush, up to the shutdown deadline.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+        let app = self.app.clone();
+        let stop = async move {
+            shutdown.await;
+            app.begin_shutdown();
+        };
+        let service =
+            http::router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stop)
             .await
-            .context("serving")
+            .context("serving")?;
+        let deadline = self.app.config.shutdown_deadline;
+        if !self.app.wait_idle(deadline).await {
+            tracing::warn!(
+                left = self.app.connections(),
+                "shutdown deadline passed with clients still connected"
+            );
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,17 @@ use std::time::Duration;
 
 use clap::Parser;
 
+/// Parses seconds, fractions allowed ("15", "0.5"), into a positive duration.
+fn seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(v > 0.0 && v <= 86_400.0) {
+        return Err("must be more than 0 and at most 86400 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "tickwire",
@@ -22,12 +33,44 @@ pub struct Config {
     pub tick_rate: u16,
 
     /// Seconds an empty lobby stays open before it closes.
-    #[arg(long, env = "TICKWIRE_EMPTY_LOBBY_GRACE", default_value_t = 30)]
-    pub empty_lobby_grace: u64,
+    #[arg(long, env = "TICKWIRE_EMPTY_LOBBY_GRACE", default_value = "30", value_parser = seconds)]
+    pub empty_lobby_grace: Duration,
 
-    /// Seconds a client may go without taking a single snapshot before it is disconnected.
-    #[arg(long, env = "TICKWIRE_STUCK_CLIENT_TIMEOUT", default_value_t = 5)]
-    pub stuck_client_timeout: u64,
+    /// Seconds a disconnected player's seat, entity and score are held for a reconnect.
+    #[arg(long, env = "TICKWIRE_RECONNECT_GRACE", default_value = "15", value_parser = seconds)]
+    pub reconnect_grace: Duration,
+
+    /// Seconds a client may take no snapshot at all before it is disconnected.
+    #[arg(long, env = "TICKWIRE_STUCK_CLIENT_TIMEOUT", default_value = "5", value_parser = seconds)]
+    pub stuck_client_timeout: Duration,
+
+    /// Seconds without a WebSocket pong before a peer counts as dead (pings go out at a
+    /// third of this).
+    #[arg(long, env = "TICKWIRE_PING_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub ping_timeout: Duration,
+
+    /// Messages per second a connection may send (bursts up to twice this); the excess is
+    /// dropped, and a connection that keeps exceeding it is closed.
+    #[arg(long, env = "TICKWIRE_RATE_LIMIT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+
+    /// Most WebSocket connections at once.
+    #[arg(long, env = "TICKWIRE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Most WebSocket connections at once from one IP address (0: no limit).
+    #[arg(long, env = "TICKWIRE_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
+    pub max_connections_per_ip: usize,
+
+    /// Origins allowed to open a WebSocket, comma-separated (e.g. `https://game.example`);
+    /// `*` allows any. By default only pages served by this server's own host. Clients that
+    /// send no Origin (not browsers) are always allowed.
+    #[arg(long, env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Seconds to wait for clients to take their close frames on shutdown.
+    #[arg(long, env = "TICKWIRE_SHUTDOWN_DEADLINE", default_value = "5", value_parser = seconds)]
+    pub shutdown_deadline: Duration,
 
     /// Most lobbies open at once.
     #[arg(long, env = "TICKWIRE_MAX_LOBBIES", default_value_t = 1000)]
@@ -42,12 +85,26 @@ pub struct Config {
     pub maps_dir: Option<PathBuf>,
 }
 
-impl Config {
-    pub fn empty_lobby_grace(&self) -> Duration {
-        Duration::from_secs(self.empty_lobby_grace)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn stuck_client_timeout(&self) -> Duration {
-        Duration::from_secs(self.stuck_client_timeout.max(1))
+    #[test]
+    fn defaults_and_bounds() {
+        let c = Config::try_parse_from(["tickwire"]).expect("defaults parse");
+        assert_eq!(c.tick_rate, 30);
+        assert_eq!(c.reconnect_grace, Duration::from_secs(15));
+        assert!(Config::try_parse_from(["tickwire", "--tick-rate", "121"]).is_err());
+        assert!(Config::try_parse_from(["tickwire", "--reconnect-grace", "-1"]).is_err());
+        let c = Config::try_parse_from([
+            "tickwire",
+            "--ping-timeout",
+            "0.5",
+            "--allowed-origins",
+            "https://a.example,https://b.example",
+        ])
+        .expect("parses");
+        assert_eq!(c.ping_timeout, Duration::from_millis(500));
+        assert_eq!(c.allowed_origins.len(), 2);
     }
 }

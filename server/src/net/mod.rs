@@ -1,13 +1,19 @@
-//! The network edge: HTTP routes, WebSocket sessions, outboxes. Only moves bytes between
-//! sockets and lobbies; all game logic is in `lobby`.
+//! The network edge: HTTP routes, WebSocket sessions, outboxes, connection limits and
+//! shutdown. Only moves bytes between sockets and lobbies; game logic lives in `lobby`.
 
 pub mod http;
 pub mod outbox;
+pub mod rate;
 pub mod session;
 pub mod static_files;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
 use crate::lobbies::Lobbies;
@@ -17,6 +23,44 @@ pub struct AppState {
     pub config: Config,
     pub lobbies: Arc<Lobbies>,
     next_client: AtomicU32,
+    connections: Mutex<Connections>,
+    idle: Notify,
+    shutdown: watch::Sender<bool>,
+}
+
+#[derive(Default)]
+struct Connections {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+/// Why a connection was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    ServerFull,
+    TooManyFromAddress,
+}
+
+/// A connection's place in the limits; given back when dropped.
+pub struct ConnectionSlot {
+    app: Arc<AppState>,
+    ip: IpAddr,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut c = self.app.conns();
+        c.total -= 1;
+        if let Some(n) = c.per_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                c.per_ip.remove(&self.ip);
+            }
+        }
+        if c.total == 0 {
+            self.app.idle.notify_waiters();
+        }
+    }
 }
 
 impl AppState {
@@ -25,10 +69,62 @@ impl AppState {
             config,
             lobbies,
             next_client: AtomicU32::new(1),
+            connections: Mutex::default(),
+            idle: Notify::new(),
+            shutdown: watch::Sender::new(false),
         })
+    }
+
+    fn conns(&self) -> std::sync::MutexGuard<'_, Connections> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn next_client_id(&self) -> u32 {
         self.next_client.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Counts a new connection against the server and per-address limits.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<ConnectionSlot, Refusal> {
+        let mut c = self.conns();
+        if c.total >= self.config.max_connections {
+            return Err(Refusal::ServerFull);
+        }
+        let per_ip = c.per_ip.get(&ip).copied().unwrap_or(0);
+        if self.config.max_connections_per_ip > 0 && per_ip >= self.config.max_connections_per_ip {
+            return Err(Refusal::TooManyFromAddress);
+        }
+        c.total += 1;
+        *c.per_ip.entry(ip).or_default() += 1;
+        Ok(ConnectionSlot {
+            app: self.clone(),
+            ip,
+        })
+    }
+
+    pub fn connections(&self) -> usize {
+        self.conns().total
+    }
+
+    /// Tells every session to close with a reason.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Waits until no connection is left, or the deadline passes. True if none is left.
+    pub async fn wait_idle(&self, deadline: Duration) -> bool {
+        let wait = async {
+            loop {
+                let notified = self.idle.notified();
+                if self.connections() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(deadline, wait).await.is_ok()
     }
 }

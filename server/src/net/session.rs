@@ -2,12 +2,14 @@
 //! handshake, answers lobby requests, and forwards play messages to the client's lobby.
 //! Everything it sends goes through the client's [`Outbox`], written by a separate task.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::codec::{CodecError, encode};
 use tickwire_protocol::messages::{
@@ -15,11 +17,12 @@ use tickwire_protocol::messages::{
     is_valid_name,
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{Instrument, debug, info_span};
 
-use super::AppState;
 use super::outbox::{Outbox, OutboxReader, Outgoing};
+use super::rate::{RateLimiter, Verdict};
+use super::{AppState, ConnectionSlot, Refusal};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
 use crate::metrics::METRICS;
@@ -32,6 +35,7 @@ pub mod close {
     pub const UNSUPPORTED_DATA: u16 = 1003;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
 /// How long queued frames (and the close frame) may take to flush after the session ends.
@@ -54,15 +58,21 @@ struct Session {
     lobby: Option<LobbyHandle>,
 }
 
-pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAddr) {
+pub async fn run(
+    socket: WebSocket,
+    app: Arc<AppState>,
+    peer: SocketAddr,
+    slot: Result<ConnectionSlot, Refusal>,
+) {
     let client = app.next_client_id();
     let span = info_span!("conn", client, %peer);
     async move {
         debug!("connected");
         METRICS.clients.inc();
-        let (sink, mut stream) = socket.split();
+        let (sink, stream) = socket.split();
         let (outbox, reader) = Outbox::new();
-        let writer = tokio::spawn(write_loop(sink, reader, outbox.clone()));
+        let ping_every = app.config.ping_timeout / 3;
+        let writer = tokio::spawn(write_loop(sink, reader, outbox.clone(), ping_every));
         let mut session = Session {
             app,
             client,
@@ -70,42 +80,24 @@ pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAd
             name: None,
             lobby: None,
         };
-        let fatal = loop {
-            let Some(msg) = stream.next().await else {
-                break None;
-            };
-            if let Ok(Message::Binary(b)) = &msg {
-                METRICS.messages_in.inc();
-                METRICS.bytes_in.inc_by(b.len() as u64);
-            }
-            let result = match msg {
-                Ok(Message::Binary(bytes)) => session.on_frame(&bytes).await,
-                Ok(Message::Text(_)) => Err(Fatal {
-                    code: ErrorCode::Malformed,
-                    message: "text frames are not part of the protocol: send binary bincode frames"
-                        .into(),
-                    close: close::UNSUPPORTED_DATA,
-                }),
-                Ok(Message::Close(_)) => break None,
-                Ok(Message::Ping(_) | Message::Pong(_)) => Ok(()),
-                Err(e) => Err(Fatal {
-                    code: ErrorCode::TooLarge,
-                    message: format!("bad frame: {e}"),
-                    close: close::TOO_BIG,
-                }),
-            };
-            if let Err(f) = result {
-                break Some(f);
-            }
+        let fatal = match slot {
+            Ok(_slot) => session.read_loop(stream).await,
+            Err(refusal) => Some(Fatal {
+                code: ErrorCode::ServerFull,
+                message: match refusal {
+                    Refusal::ServerFull => {
+                        "the server is at its connection limit; try again later".into()
+                    }
+                    Refusal::TooManyFromAddress => "too many connections from your address".into(),
+                },
+                close: close::TRY_AGAIN_LATER,
+            }),
         };
         session.leave(false).await;
         match fatal {
             Some(f) => {
                 debug!(code = ?f.code, message = %f.message, "closing");
-                session.send(&ServerMsg::Error {
-                    code: f.code,
-                    message: f.message.clone(),
-                });
+                session.refuse(f.code, f.message.clone());
                 outbox.close(f.close, f.message);
             }
             None => outbox.close(close::NORMAL, "bye"),
@@ -120,22 +112,35 @@ pub async fn run(socket: WebSocket, app: Arc<AppState>, peer: std::net::SocketAd
 }
 
 async fn write_loop(
-    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut sink: SplitSink<WebSocket, Message>,
     mut reader: OutboxReader,
     outbox: Arc<Outbox>,
+    ping_every: Duration,
 ) {
-    while let Some(out) = reader.next(&outbox).await {
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    loop {
+        let out = tokio::select! {
+            out = reader.next(&outbox) => out,
+            _ = pings.tick() => {
+                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         match out {
-            Outgoing::Frame(frame) => {
+            Some(Outgoing::Frame(frame)) => {
                 METRICS.messages_out.inc();
                 METRICS.bytes_out.inc_by(frame.len() as u64);
                 if sink.send(Message::Binary(frame)).await.is_err() {
                     return;
                 }
             }
-            Outgoing::Close(code, reason) => {
-                let mut reason = reason;
-                reason.truncate(120); // close reasons must fit in a control frame
+            Some(Outgoing::Close(code, mut reason)) => {
+                // A close reason must fit in a control frame (123 bytes).
+                while reason.len() > 120 {
+                    reason.pop();
+                }
                 let _ = sink
                     .send(Message::Close(Some(CloseFrame {
                         code,
@@ -144,11 +149,86 @@ async fn write_loop(
                     .await;
                 return;
             }
+            None => return,
         }
     }
 }
 
 impl Session {
+    /// Reads frames until the peer leaves (`None`) or the session must end (`Some`): a bad
+    /// frame, sustained flooding, a missing pong, or server shutdown.
+    async fn read_loop(&mut self, mut stream: SplitStream<WebSocket>) -> Option<Fatal> {
+        let mut shutdown = self.app.shutdown_signal();
+        let timeout = self.app.config.ping_timeout;
+        let mut limiter = RateLimiter::new(self.app.config.rate_limit, std::time::Instant::now());
+        let mut last_pong = tokio::time::Instant::now();
+        loop {
+            let msg = tokio::select! {
+                biased;
+                _ = shutdown.wait_for(|down| *down) => {
+                    return Some(Fatal { code: ErrorCode::ShuttingDown, message: "server shutting down".into(), close: close::GOING_AWAY });
+                }
+                _ = tokio::time::sleep_until(last_pong + timeout) => {
+                    let message = format!("no pong for {} ms", timeout.as_millis());
+                    return Some(Fatal { code: ErrorCode::Internal, message, close: close::GOING_AWAY });
+                }
+                msg = stream.next() => msg?,
+            };
+            let bytes = match msg {
+                Ok(Message::Binary(bytes)) => bytes,
+                Ok(Message::Pong(_)) => {
+                    last_pong = tokio::time::Instant::now();
+                    continue;
+                }
+                Ok(Message::Ping(_)) => continue,
+                Ok(Message::Close(_)) => return None,
+                Ok(Message::Text(_)) => {
+                    let message =
+                        "text frames are not part of the protocol: send binary bincode frames"
+                            .into();
+                    return Some(Fatal {
+                        code: ErrorCode::Malformed,
+                        message,
+                        close: close::UNSUPPORTED_DATA,
+                    });
+                }
+                Err(e) => {
+                    return Some(Fatal {
+                        code: ErrorCode::TooLarge,
+                        message: format!("bad frame: {e}"),
+                        close: close::TOO_BIG,
+                    });
+                }
+            };
+            METRICS.messages_in.inc();
+            METRICS.bytes_in.inc_by(bytes.len() as u64);
+            match limiter.check(std::time::Instant::now()) {
+                Verdict::Accept => {
+                    if let Err(fatal) = self.on_frame(&bytes).await {
+                        return Some(fatal);
+                    }
+                }
+                Verdict::Drop { warn: true } => {
+                    let rate = self.app.config.rate_limit;
+                    self.refuse(
+                        ErrorCode::RateLimited,
+                        format!("more than {rate} messages a second: the excess is dropped"),
+                    );
+                    continue;
+                }
+                Verdict::Drop { warn: false } => continue,
+                Verdict::Close => {
+                    let message = "kept sending faster than the rate limit".into();
+                    return Some(Fatal {
+                        code: ErrorCode::RateLimited,
+                        message,
+                        close: close::POLICY,
+                    });
+                }
+            };
+        }
+    }
+
     fn send(&self, msg: &ServerMsg) {
         self.outbox.send(Bytes::from(encode(msg)));
     }
@@ -295,12 +375,13 @@ impl Session {
 
     /// Sends a play message to the lobby. Dropped when the lobby's queue is full: inputs
     /// are superseded by the next tick's anyway.
-    fn forward(&self, cmd: Command) {
-        match &self.lobby {
-            Some(lobby) => {
-                let _ = lobby.commands.try_send(cmd);
-            }
-            None => self.refuse(ErrorCode::NotInLobby, "join a lobby first"),
+    fn forward(&mut self, cmd: Command) {
+        let Some(lobby) = &self.lobby else {
+            return self.refuse(ErrorCode::NotInLobby, "join a lobby first");
+        };
+        if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.commands.try_send(cmd) {
+            // The lobby closed (it told this client why); the client may join another.
+            self.lobby = None;
         }
     }
 
