@@ -8,6 +8,9 @@ use tickwire_protocol::WorldState;
 use tickwire_protocol::delta::ApplyError;
 use tickwire_protocol::messages::Snapshot;
 
+/// Most worlds held: more than the server's history (2 s at up to 60 Hz, plus one).
+const MAX_HELD: usize = 128;
+
 #[derive(Debug, Default)]
 pub struct WorldStore {
     /// Held worlds, ascending by tick.
@@ -59,10 +62,16 @@ impl WorldStore {
             },
         };
         self.last_input_seq = self.last_input_seq.max(snap.last_input_seq);
-        // The server's later baselines are never older than this one (acks only move forward,
-        // and a reset sends a full snapshot), so older worlds can go.
-        let keep_from = body.baseline.unwrap_or(body.tick);
-        while self.worlds.front().is_some_and(|w| w.tick < keep_from) {
+        // A delta's baseline is the newest ack the server had; later baselines are never
+        // older (acks only move forward), so older worlds can go. A full snapshot says
+        // nothing of the sort: acks of worlds held now may still be on their way, and the
+        // next delta may name any of them, so keep them (up to the server's history length).
+        if let Some(keep_from) = body.baseline {
+            while self.worlds.front().is_some_and(|w| w.tick < keep_from) {
+                self.worlds.pop_front();
+            }
+        }
+        while self.worlds.len() >= MAX_HELD {
             self.worlds.pop_front();
         }
         let tick = world.tick;
@@ -73,5 +82,50 @@ impl WorldStore {
     /// Forgets every world (after asking for a full snapshot).
     pub fn clear(&mut self) {
         self.worlds.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tickwire_protocol::{EntityState, SnapshotBody, WorldState};
+
+    use super::*;
+
+    fn world(tick: u32, x: i32) -> WorldState {
+        WorldState {
+            tick,
+            entities: vec![(1, EntityState::orb(glam::IVec2::new(x, 0)))],
+        }
+    }
+
+    fn snap(base: Option<&WorldState>, cur: &WorldState) -> Snapshot {
+        Snapshot {
+            last_input_seq: 0,
+            body: SnapshotBody::diff(base, cur),
+        }
+    }
+
+    /// With a round trip of several ticks, fulls keep arriving after the client acked the
+    /// first one; the delta the server then builds on that first one must still apply.
+    #[test]
+    fn worlds_acked_before_later_fulls_stay_usable() {
+        let (w1, w2, w3, w4) = (world(1, 10), world(2, 20), world(3, 30), world(4, 40));
+        let mut s = WorldStore::default();
+        assert_eq!(s.apply(&snap(None, &w1)), Ok(Applied::Tick(1)));
+        assert_eq!(s.ack(), 1);
+        assert_eq!(s.apply(&snap(None, &w2)), Ok(Applied::Tick(2)));
+        assert_eq!(s.apply(&snap(None, &w3)), Ok(Applied::Tick(3)));
+        assert_eq!(s.apply(&snap(Some(&w1), &w4)), Ok(Applied::Tick(4)));
+        assert_eq!(s.latest(), Some(&w4));
+        // The delta's baseline (1) is now the oldest tick worth holding.
+        assert_eq!(s.held(), 4);
+        let w5 = world(5, 50);
+        assert_eq!(s.apply(&snap(Some(&w3), &w5)), Ok(Applied::Tick(5)));
+        assert_eq!(s.held(), 3);
+        assert_eq!(
+            s.apply(&snap(Some(&w1), &world(6, 1))),
+            Ok(Applied::MissingBaseline)
+        );
+        assert_eq!(s.apply(&snap(None, &w5)), Ok(Applied::Stale));
     }
 }
