@@ -16,6 +16,7 @@ use tickwire_server::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -136,12 +137,27 @@ pub struct Client {
     worlds: HashMap<u32, WorldState>,
     pub world: Option<WorldState>,
     pub last_input_seq: u32,
+    /// Ticks of every snapshot received, in order.
+    pub snapshot_ticks: Vec<u32>,
     seq: u32,
 }
 
 impl Client {
     pub async fn connect(url: &str) -> Result<Self> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        Self::connect_with(url.into_client_request()?).await
+    }
+
+    /// Connects with the `Origin` header a browser page at `origin` would send.
+    pub async fn connect_from_origin(url: &str, origin: &str) -> Result<Self> {
+        let mut request = url.into_client_request()?;
+        request.headers_mut().insert("Origin", origin.parse()?);
+        Self::connect_with(request).await
+    }
+
+    async fn connect_with(
+        request: tokio_tungstenite::tungstenite::handshake::client::Request,
+    ) -> Result<Self> {
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Self {
             ws,
             client_id: 0,
@@ -150,6 +166,7 @@ impl Client {
             worlds: HashMap::new(),
             world: None,
             last_input_seq: 0,
+            snapshot_ticks: vec![],
             seq: 0,
         })
     }
@@ -201,6 +218,7 @@ impl Client {
                         self.worlds.retain(|t, _| *t >= b);
                     }
                     self.worlds.insert(world.tick, world.clone());
+                    self.snapshot_ticks.push(world.tick);
                     self.world = Some(world);
                 }
                 _ => {}

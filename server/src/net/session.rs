@@ -69,7 +69,7 @@ pub async fn run(
     async move {
         debug!("connected");
         METRICS.clients.inc();
-        let (sink, stream) = socket.split();
+        let (sink, mut stream) = socket.split();
         let (outbox, reader) = Outbox::new();
         let ping_every = app.config.ping_timeout / 3;
         let writer = tokio::spawn(write_loop(sink, reader, outbox.clone(), ping_every));
@@ -81,7 +81,7 @@ pub async fn run(
             lobby: None,
         };
         let fatal = match slot {
-            Ok(_slot) => session.read_loop(stream).await,
+            Ok(_slot) => session.read_loop(&mut stream).await,
             Err(refusal) => Some(Fatal {
                 code: ErrorCode::ServerFull,
                 message: match refusal {
@@ -103,7 +103,17 @@ pub async fn run(
             None => outbox.close(close::NORMAL, "bye"),
         }
         drop(session);
-        let _ = tokio::time::timeout(FLUSH_DEADLINE, writer).await;
+        // Finish the closing handshake: flush what is queued, and keep reading (discarding)
+        // until the peer's close, so it is not reset while it still sends.
+        let drain = async {
+            while let Some(Ok(msg)) = stream.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ =
+            tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
         METRICS.clients.dec();
         debug!("disconnected");
     }
@@ -157,7 +167,7 @@ async fn write_loop(
 impl Session {
     /// Reads frames until the peer leaves (`None`) or the session must end (`Some`): a bad
     /// frame, sustained flooding, a missing pong, or server shutdown.
-    async fn read_loop(&mut self, mut stream: SplitStream<WebSocket>) -> Option<Fatal> {
+    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<Fatal> {
         let mut shutdown = self.app.shutdown_signal();
         let timeout = self.app.config.ping_timeout;
         let mut limiter = RateLimiter::new(self.app.config.rate_limit, std::time::Instant::now());
