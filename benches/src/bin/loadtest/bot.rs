@@ -1,0 +1,392 @@
+//! One bot: a real WebSocket client that says Hello, creates or joins its lobby, then sends
+//! one input per tick (wandering, acking the newest snapshot it holds), applies every
+//! snapshot to the world it names, pings once a second, and measures what a player would
+//! feel: input-to-snapshot latency, round trip, bytes each way.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use tickwire_benches::view::{Applied, WorldStore};
+use tickwire_benches::wander::Wander;
+use tickwire_protocol::codec::encode;
+use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
+use tickwire_protocol::{Input, PROTOCOL_VERSION, decode_server};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{MissedTickBehavior, interval_at};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Longest wait for the server during the handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Inputs remembered while waiting for a snapshot to cover them.
+const MAX_PENDING_INPUTS: usize = 512;
+/// Snapshot arrivals over which the tick boundary is estimated (3 s at 30 Hz).
+const PHASE_WINDOW: usize = 90;
+
+/// What every bot shares with the driver.
+pub struct Shared {
+    pub url: String,
+    /// The measured window, set once every bot has had its chance to connect.
+    pub window: OnceLock<(Instant, Instant)>,
+    pub stop: watch::Receiver<bool>,
+    pub connected: AtomicUsize,
+    pub failed: AtomicUsize,
+    /// Connections that ended before the bot was told to stop.
+    pub dropped: AtomicUsize,
+}
+
+impl Shared {
+    fn in_window(&self, t: Instant) -> bool {
+        self.window
+            .get()
+            .is_some_and(|(start, end)| t >= *start && t < *end)
+    }
+}
+
+pub enum Role {
+    Create {
+        lobby_name: String,
+        map: String,
+        max_players: u8,
+    },
+    Join {
+        code: String,
+    },
+}
+
+pub struct Seated {
+    ws: Ws,
+    pub code: String,
+    pub tick_rate: u16,
+}
+
+/// Everything one bot measured in the window. Times are microseconds.
+pub struct BotReport {
+    pub connected: bool,
+    pub error: Option<String>,
+    pub latency_us: Histogram<u64>,
+    pub server_added_us: Histogram<u64>,
+    pub rtt_us: Histogram<u64>,
+    pub snapshot_bytes_down: u64,
+    pub other_bytes_down: u64,
+    pub input_bytes_up: u64,
+    pub snapshots: u64,
+    pub inputs: u64,
+    pub full_snapshots: u64,
+    pub missing_baselines: u64,
+    /// Ticks skipped between consecutive snapshots (server catch-up or dropped snapshots).
+    pub tick_gaps: u64,
+    pub server_errors: u64,
+}
+
+pub fn histogram() -> Histogram<u64> {
+    // One microsecond to an hour, three significant digits; these bounds are valid.
+    Histogram::new_with_bounds(1, 3_600_000_000, 3)
+        .unwrap_or_else(|_| unreachable!("valid histogram bounds"))
+}
+
+impl BotReport {
+    pub fn empty() -> Self {
+        Self {
+            connected: false,
+            error: None,
+            latency_us: histogram(),
+            server_added_us: histogram(),
+            rtt_us: histogram(),
+            snapshot_bytes_down: 0,
+            other_bytes_down: 0,
+            input_bytes_up: 0,
+            snapshots: 0,
+            inputs: 0,
+            full_snapshots: 0,
+            missing_baselines: 0,
+            tick_gaps: 0,
+            server_errors: 0,
+        }
+    }
+
+    pub fn failed(error: String) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::empty()
+        }
+    }
+}
+
+fn frame(msg: &ClientMsg) -> Message {
+    Message::Binary(encode(msg).into())
+}
+
+/// The next server message, skipping anything that is not binary.
+async fn next_msg(ws: &mut Ws) -> anyhow::Result<ServerMsg> {
+    loop {
+        let msg = tokio::time::timeout(HANDSHAKE_TIMEOUT, ws.next())
+            .await
+            .context("the server did not answer in time")?
+            .context("the server closed the connection")??;
+        match msg {
+            Message::Binary(b) => return decode_server(&b).context("decoding a server frame"),
+            Message::Close(c) => bail!("the server closed the connection: {c:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Connects, says Hello and takes a seat. The first bot of a lobby creates it; the others
+/// join it by the code the first one got.
+pub async fn seat(url: &str, name: &str, role: &Role) -> anyhow::Result<Seated> {
+    let (mut ws, _) = tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        tokio_tungstenite::connect_async_with_config(url, None, true),
+    )
+    .await
+    .context("connecting timed out")?
+    .context("connecting")?;
+    ws.send(frame(&ClientMsg::Hello {
+        protocol_version: PROTOCOL_VERSION,
+        name: name.into(),
+    }))
+    .await?;
+    let tick_rate = loop {
+        match next_msg(&mut ws).await? {
+            ServerMsg::Welcome { tick_rate, .. } => break tick_rate,
+            ServerMsg::Error { code, message } => bail!("refused at Hello: {code:?}: {message}"),
+            _ => {}
+        }
+    };
+    let request = match role {
+        Role::Create {
+            lobby_name,
+            map,
+            max_players,
+        } => ClientMsg::CreateLobby {
+            name: lobby_name.clone(),
+            map: map.clone(),
+            max_players: *max_players,
+            private: false,
+        },
+        Role::Join { code } => ClientMsg::JoinLobby {
+            target: LobbyTarget::Code(code.clone()),
+        },
+    };
+    ws.send(frame(&request)).await?;
+    loop {
+        match next_msg(&mut ws).await? {
+            ServerMsg::Joined(j) => {
+                return Ok(Seated {
+                    ws,
+                    code: j.code,
+                    tick_rate,
+                });
+            }
+            ServerMsg::Error { code, message } => bail!("refused a seat: {code:?}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// Where tick boundaries fall, from snapshot arrivals: a snapshot of tick T leaves the
+/// server shortly after boundary T, so the smallest `arrival - T * period` over recent
+/// snapshots is the boundary phase (plus the shortest delivery time).
+struct TickPhase {
+    period_ns: i128,
+    offsets: VecDeque<i128>,
+}
+
+impl TickPhase {
+    fn observe(&mut self, arrival_ns: i128, tick: u32) {
+        if self.offsets.len() == PHASE_WINDOW {
+            self.offsets.pop_front();
+        }
+        self.offsets
+            .push_back(arrival_ns - i128::from(tick) * self.period_ns);
+    }
+
+    /// The first tick boundary at or after `t_ns`.
+    fn next_boundary(&self, t_ns: i128) -> Option<i128> {
+        let phase = *self.offsets.iter().min()?;
+        let k = (t_ns - phase).div_euclid(self.period_ns)
+            + i128::from((t_ns - phase).rem_euclid(self.period_ns) != 0);
+        Some(phase + k * self.period_ns)
+    }
+}
+
+/// Plays until told to stop; measures only inside the window.
+pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
+    let mut report = BotReport::empty();
+    report.connected = true;
+    let Seated { ws, tick_rate, .. } = seated;
+    let tick_rate = tick_rate.max(1);
+    let period = Duration::from_secs(1) / u32::from(tick_rate);
+    let epoch = Instant::now();
+    let ns = |t: Instant| t.saturating_duration_since(epoch).as_nanos() as i128;
+    let mut wander = Wander::new(seed, tick_rate);
+    // Bots tick at their own phase, as independent browsers would.
+    let input_phase = Duration::from_nanos(wander.random_below(period.as_nanos() as u64));
+    let mut inputs = interval_at((epoch + input_phase).into(), period);
+    inputs.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    let mut pings = interval_at(
+        (epoch + Duration::from_millis(wander.random_below(1000))).into(),
+        Duration::from_secs(1),
+    );
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut sink, mut stream) = ws.split();
+    let mut stop = shared.stop.clone();
+    let mut store = WorldStore::default();
+    let mut pending: VecDeque<(u32, Instant)> = VecDeque::new();
+    let mut pings_sent: VecDeque<(u32, Instant)> = VecDeque::new();
+    let mut phase = TickPhase {
+        period_ns: period.as_nanos() as i128,
+        offsets: VecDeque::new(),
+    };
+    let mut seq = 0u32;
+    let mut last_tick: Option<u32> = None;
+    let mut full_requested: Option<Instant> = None;
+    let outcome: anyhow::Result<()> = async {
+        loop {
+            tokio::select! {
+                biased;
+                _ = stop.changed() => return Ok(()),
+                _ = inputs.tick() => {
+                    seq += 1;
+                    let input = Input { seq, client_tick: seq, movement: wander.next_input(), buttons: 0, ack: store.ack() };
+                    let msg = encode(&ClientMsg::Input(input));
+                    let sent = Instant::now();
+                    if shared.in_window(sent) {
+                        report.inputs += 1;
+                        report.input_bytes_up += msg.len() as u64;
+                    }
+                    if pending.len() == MAX_PENDING_INPUTS {
+                        pending.pop_front();
+                    }
+                    pending.push_back((seq, sent));
+                    sink.send(Message::Binary(msg.into())).await?;
+                }
+                _ = pings.tick() => {
+                    let sent = Instant::now();
+                    let id = (sent - epoch).as_millis() as u32;
+                    if pings_sent.len() == 8 {
+                        pings_sent.pop_front();
+                    }
+                    pings_sent.push_back((id, sent));
+                    sink.send(frame(&ClientMsg::Ping { client_time: id })).await?;
+                }
+                msg = stream.next() => {
+                    let now = Instant::now();
+                    let in_window = shared.in_window(now);
+                    let bytes = match msg {
+                        Some(Ok(Message::Binary(b))) => b,
+                        Some(Ok(Message::Close(c))) => bail!("the server closed the connection: {c:?}"),
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => bail!("connection error: {e}"),
+                        None => bail!("the connection ended"),
+                    };
+                    match decode_server(&bytes).context("decoding a server frame")? {
+                        ServerMsg::Snapshot(snap) => {
+                            let tick = snap.body.tick;
+                            phase.observe(ns(now), tick);
+                            if in_window {
+                                report.snapshots += 1;
+                                report.snapshot_bytes_down += bytes.len() as u64;
+                                report.full_snapshots += u64::from(snap.body.baseline.is_none());
+                                if let Some(prev) = last_tick {
+                                    report.tick_gaps += u64::from(tick.saturating_sub(prev).saturating_sub(1));
+                                }
+                            }
+                            last_tick = Some(tick);
+                            while pending.front().is_some_and(|(s, _)| *s <= snap.last_input_seq) {
+                                let Some((_, sent)) = pending.pop_front() else { break };
+                                if !shared.in_window(sent) {
+                                    continue;
+                                }
+                                let latency = now - sent;
+                                report.latency_us.saturating_record(latency.as_micros() as u64);
+                                if let Some(boundary) = phase.next_boundary(ns(sent)) {
+                                    let wait = (boundary - ns(sent)).max(0);
+                                    let added = (latency.as_nanos() as i128 - wait).max(0);
+                                    report.server_added_us.saturating_record((added / 1000) as u64);
+                                }
+                            }
+                            match store.apply(&snap).context("applying a snapshot")? {
+                                Applied::Tick(_) => {
+                                    if snap.body.baseline.is_none() {
+                                        full_requested = None;
+                                    }
+                                }
+                                Applied::Stale => {}
+                                Applied::MissingBaseline => {
+                                    if in_window {
+                                        report.missing_baselines += 1;
+                                    }
+                                    if full_requested.is_none_or(|t| now - t >= Duration::from_secs(1)) {
+                                        full_requested = Some(now);
+                                        store.clear();
+                                        sink.send(frame(&ClientMsg::RequestFull)).await?;
+                                    }
+                                }
+                            }
+                        }
+                        ServerMsg::Pong { client_time, .. } => {
+                            if in_window {
+                                report.other_bytes_down += bytes.len() as u64;
+                            }
+                            while let Some((id, sent)) = pings_sent.pop_front() {
+                                if id == client_time {
+                                    if shared.in_window(sent) {
+                                        report.rtt_us.saturating_record((now - sent).as_micros() as u64);
+                                    }
+                                    break;
+                                }
+                            }
+                        }
+                        ServerMsg::Error { .. } => {
+                            report.server_errors += 1;
+                        }
+                        _ => {
+                            if in_window {
+                                report.other_bytes_down += bytes.len() as u64;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .await;
+    if let Err(e) = outcome {
+        shared.dropped.fetch_add(1, Ordering::Relaxed);
+        report.error = Some(format!("{e:#}"));
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_boundaries_from_arrivals() {
+        let mut p = TickPhase {
+            period_ns: 1000,
+            offsets: VecDeque::new(),
+        };
+        assert_eq!(p.next_boundary(5), None);
+        // Boundaries at 300 + k * 1000; arrivals 20 to 200 after them.
+        p.observe(1_320, 1);
+        p.observe(2_500, 2);
+        p.observe(3_350, 3);
+        assert_eq!(p.next_boundary(1_320), Some(2_320));
+        assert_eq!(p.next_boundary(2_320), Some(2_320));
+        assert_eq!(p.next_boundary(2_321), Some(3_320));
+    }
+}

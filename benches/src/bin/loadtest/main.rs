@@ -1,0 +1,630 @@
+//! Load test: L lobbies of P bots over real WebSockets against a Tickwire server on this
+//! machine, either one already running (`--url`) or the real `tickwire` binary started as a
+//! child process (`--spawn-server`), whose CPU time and memory are then read from `/proc`.
+//! After everyone is seated it warms up, measures a window, and reports latency, bandwidth
+//! and the server's tick time and missed ticks (from `/metrics`) as a terminal table, JSON
+//! and Markdown. Exits non-zero when clients fail to connect or the server misses more
+//! ticks than allowed.
+//!
+//! `cargo run --release -p tickwire-benches --bin loadtest -- --spawn-server --lobbies 100 --players 20`
+
+mod bot;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use tickwire_benches::procfs;
+use tickwire_benches::prom::Scrape;
+use tokio::sync::{Semaphore, watch};
+
+use bot::{BotReport, Role, Shared};
+use report::{Clients, Latency, Machine, Percentiles, Report, Server, Setup, Target, Traffic};
+use server::LocalServer;
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((s, "s"), |i| s.split_at(i));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 5s, 500ms or 2m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} (ms, s, m)")),
+    };
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err("durations are 0 to 1 hour".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Bots over real WebSockets against a Tickwire server on this machine")]
+struct Args {
+    /// Lobbies to open.
+    #[arg(long, default_value_t = 10)]
+    lobbies: usize,
+    /// Bots per lobby (2 to 64; the first creates the lobby, the others join by its code).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(2..=64))]
+    players: u8,
+    /// WebSocket URL of a running server (loopback addresses only).
+    #[arg(
+        long,
+        default_value = "ws://127.0.0.1:8080/ws",
+        conflicts_with = "spawn_server"
+    )]
+    url: String,
+    /// Start the real `tickwire` binary on a free loopback port instead of using --url.
+    #[arg(long)]
+    spawn_server: bool,
+    /// The server binary for --spawn-server (default: `tickwire` beside this binary; build it
+    /// with `cargo build --release -p tickwire-server`).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Extra arguments for the spawned server, e.g. --server-arg=--tick-rate=60.
+    #[arg(long, allow_hyphen_values = true)]
+    server_arg: Vec<String>,
+    /// Map the lobbies play on.
+    #[arg(long, default_value = "arena")]
+    map: String,
+    /// Time after everyone is seated before measuring.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// The measured window.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Longest time allowed for seating every bot.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    connect_timeout: Duration,
+    /// Bots connecting at once.
+    #[arg(long, default_value_t = 32)]
+    connect_concurrency: usize,
+    /// Threads running the bots (1 leaves the other cores to the server).
+    #[arg(long, default_value_t = 1)]
+    bot_threads: usize,
+    /// Fail when the server misses more tick deadlines than this in the window.
+    #[arg(long, default_value_t = 0)]
+    max_missed_ticks: u64,
+    /// Seed for the bots' movement.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Directory for report.json, report.md (and server.log with --spawn-server).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bars (for logs and scripts).
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = if args.bot_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.bot_threads)
+            .enable_all()
+            .build()
+    };
+    let result = runtime
+        .context("starting the runtime")
+        .and_then(|rt| rt.block_on(run(args)));
+    match result {
+        Ok(report) if report.failures.is_empty() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("loadtest: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}
+
+/// Seats one lobby's bots (the first creates it) and plays them; the reports of all.
+async fn run_lobby(
+    index: usize,
+    args: Arc<Args>,
+    shared: Arc<Shared>,
+    permits: Arc<Semaphore>,
+    tick_rate: Arc<OnceLock<u16>>,
+) -> Vec<BotReport> {
+    let players = usize::from(args.players);
+    let fail_all = |shared: &Shared, n: usize, why: String| {
+        shared.failed.fetch_add(n, Ordering::Relaxed);
+        (0..n)
+            .map(|_| BotReport::failed(why.clone()))
+            .collect::<Vec<_>>()
+    };
+    let role = Role::Create {
+        lobby_name: format!("load {index}"),
+        map: args.map.clone(),
+        max_players: args.players,
+    };
+    let seated = {
+        let Ok(_permit) = permits.acquire().await else {
+            return fail_all(&shared, players, "shut down".into());
+        };
+        bot::seat(&shared.url, &format!("bot{index}-0"), &role).await
+    };
+    let host = match seated {
+        Ok(s) => s,
+        Err(e) => return fail_all(&shared, players, format!("creating lobby {index}: {e:#}")),
+    };
+    shared.connected.fetch_add(1, Ordering::Relaxed);
+    let _ = tick_rate.set(host.tick_rate);
+    let code = host.code.clone();
+    let seed = |i: usize| args.seed ^ ((index as u64) << 32) ^ (i as u64);
+    let mut tasks = vec![tokio::spawn(bot::play(host, shared.clone(), seed(0)))];
+    for i in 1..players {
+        let (shared, permits, code) = (shared.clone(), permits.clone(), code.clone());
+        let seed = seed(i);
+        tasks.push(tokio::spawn(async move {
+            let seated = {
+                let Ok(_permit) = permits.acquire().await else {
+                    return BotReport::failed("shut down".into());
+                };
+                bot::seat(
+                    &shared.url,
+                    &format!("bot{index}-{i}"),
+                    &Role::Join { code },
+                )
+                .await
+            };
+            match seated {
+                Ok(s) => {
+                    shared.connected.fetch_add(1, Ordering::Relaxed);
+                    bot::play(s, shared, seed).await
+                }
+                Err(e) => {
+                    shared.failed.fetch_add(1, Ordering::Relaxed);
+                    BotReport::failed(format!("joining lobby {index}: {e:#}"))
+                }
+            }
+        }));
+    }
+    let mut out = Vec::with_capacity(players);
+    for t in tasks {
+        out.push(
+            t.await
+                .unwrap_or_else(|e| BotReport::failed(format!("bot task failed: {e}"))),
+        );
+    }
+    out
+}
+
+/// CPU seconds per second between two readings.
+fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> Option<f64> {
+    Some((after?.as_secs_f64() - before?.as_secs_f64()) / wall.as_secs_f64())
+}
+
+async fn run(args: Args) -> anyhow::Result<Report> {
+    if args.lobbies == 0 {
+        bail!("--lobbies must be at least 1");
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let local = if args.spawn_server {
+        let bin = args
+            .server_bin
+            .clone()
+            .unwrap_or_else(server::default_server_bin);
+        let mut extra = vec![
+            "--max-lobbies".to_owned(),
+            (args.lobbies + 16).max(1000).to_string(),
+        ];
+        extra.extend(args.server_arg.iter().cloned());
+        let log = args.out.as_ref().map(|d| d.join("server.log"));
+        Some((LocalServer::spawn(&bin, &extra, log.as_deref()).await?, bin))
+    } else {
+        None
+    };
+    let url = match &local {
+        Some((s, _)) => format!("ws://{}/ws", s.addr),
+        None => args.url.clone(),
+    };
+    let target = server::target(&url)?;
+    let pid = local.as_ref().map(|(s, _)| s.pid);
+    if server::scrape(target.http).await.is_none() {
+        eprintln!(
+            "note: no /metrics at http://{}/metrics; server tick time and missed ticks will be n/a",
+            target.http
+        );
+    }
+
+    let total = args.lobbies * usize::from(args.players);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        url: target.url.clone(),
+        window: OnceLock::new(),
+        stop: stop_rx,
+        connected: AtomicUsize::new(0),
+        failed: AtomicUsize::new(0),
+        dropped: AtomicUsize::new(0),
+    });
+    let permits = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+    let tick_rate = Arc::new(OnceLock::new());
+    let args = Arc::new(args);
+    let lobbies: Vec<_> = (0..args.lobbies)
+        .map(|i| {
+            tokio::spawn(run_lobby(
+                i,
+                args.clone(),
+                shared.clone(),
+                permits.clone(),
+                tick_rate.clone(),
+            ))
+        })
+        .collect();
+
+    // Seating, bounded in time.
+    let pb = bar(
+        args.quiet,
+        total as u64,
+        "connecting {bar:40} {pos}/{len} bots {msg} [{elapsed}]",
+    );
+    let seat_deadline = Instant::now() + args.connect_timeout;
+    loop {
+        let (ok, bad) = (
+            shared.connected.load(Ordering::Relaxed),
+            shared.failed.load(Ordering::Relaxed),
+        );
+        pb.set_position((ok + bad) as u64);
+        pb.set_message(if bad > 0 {
+            format!("({bad} failed)")
+        } else {
+            String::new()
+        });
+        if ok + bad >= total || Instant::now() >= seat_deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pb.finish();
+    let seated = shared.connected.load(Ordering::Relaxed);
+    if seated < total && !args.quiet {
+        eprintln!(
+            "{} of {total} bots seated when the connect phase ended",
+            seated
+        );
+    }
+
+    // Warm-up, then the measured window.
+    let start = Instant::now() + args.warmup;
+    let end = start + args.duration;
+    let _ = shared.window.set((start, end));
+    let pb = bar(
+        args.quiet,
+        (args.warmup + args.duration).as_secs().max(1),
+        "{msg:10} {bar:40} {pos}/{len} s [{elapsed}]",
+    );
+    let progress = {
+        let pb = pb.clone();
+        let began = Instant::now();
+        tokio::spawn(async move {
+            loop {
+                let now = Instant::now();
+                pb.set_position((now - began).as_secs());
+                pb.set_message(if now < start { "warm-up" } else { "measuring" });
+                if now >= end {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    tokio::time::sleep_until(start.into()).await;
+    let (scrape0, cpu0, me0) = (
+        server::scrape(target.http).await,
+        pid.and_then(procfs::cpu_time),
+        procfs::cpu_time(std::process::id()),
+    );
+    let t0 = Instant::now();
+    tokio::time::sleep_until(end.into()).await;
+    let (scrape1, cpu1, me1) = (
+        server::scrape(target.http).await,
+        pid.and_then(procfs::cpu_time),
+        procfs::cpu_time(std::process::id()),
+    );
+    let wall = t0.elapsed();
+    let memory = pid.and_then(procfs::memory);
+    let threads = pid.and_then(procfs::threads);
+    let _ = progress.await;
+    pb.finish();
+
+    // Let inputs sent at the end of the window be answered, then stop every bot.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _ = stop_tx.send(true);
+    let mut reports = Vec::with_capacity(total);
+    let joined = tokio::time::timeout(Duration::from_secs(30), async {
+        for l in lobbies {
+            if let Ok(r) = l.await {
+                reports.extend(r);
+            }
+        }
+    })
+    .await;
+    if joined.is_err() {
+        eprintln!("some bots did not stop within 30 s; reporting the others");
+    }
+
+    let tick_rate = tick_rate.get().copied().unwrap_or(30);
+    let report = build_report(
+        &args,
+        &target.url,
+        local.as_ref().map(|(_, b)| b.display().to_string()),
+        tick_rate,
+        &reports,
+        total,
+        &shared,
+        Window {
+            wall,
+            scrape0,
+            scrape1,
+            server_cpu: cores(cpu0, cpu1, wall),
+            loadgen_cpu: cores(me0, me1, wall),
+            memory,
+            threads,
+        },
+    );
+    if let Some((s, _)) = local {
+        s.stop().await;
+    }
+    let md = report.markdown();
+    print!("\n{md}");
+    if let Some(dir) = &args.out {
+        std::fs::write(dir.join("report.md"), &md).context("writing report.md")?;
+        std::fs::write(
+            dir.join("report.json"),
+            serde_json::to_string_pretty(&report)? + "\n",
+        )
+        .context("writing report.json")?;
+        println!(
+            "\nwrote {} and {}",
+            dir.join("report.md").display(),
+            dir.join("report.json").display()
+        );
+    }
+    Ok(report)
+}
+
+/// What the driver read around the measured window.
+struct Window {
+    wall: Duration,
+    scrape0: Option<Scrape>,
+    scrape1: Option<Scrape>,
+    server_cpu: Option<f64>,
+    loadgen_cpu: Option<f64>,
+    memory: Option<procfs::Memory>,
+    threads: Option<u32>,
+}
+
+fn seconds_to_ms(p: Option<Percentiles>) -> Option<Percentiles> {
+    p.map(|p| Percentiles {
+        mean: p.mean * 1e3,
+        p50: p.p50 * 1e3,
+        p90: p.p90 * 1e3,
+        p99: p.p99 * 1e3,
+        max: p.max * 1e3,
+        ..p
+    })
+}
+
+fn histogram_ms(before: &Scrape, after: &Scrape, name: &str) -> Option<Percentiles> {
+    let h = after
+        .histogram(name)?
+        .since(&before.histogram(name).unwrap_or_default());
+    if h.count <= 0.0 {
+        return None;
+    }
+    seconds_to_ms(Some(Percentiles {
+        count: h.count as u64,
+        mean: h.mean().unwrap_or(f64::NAN),
+        p50: h.quantile(0.5)?,
+        p90: h.quantile(0.9)?,
+        p99: h.quantile(0.99)?,
+        max: h.max_bound()?,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    args: &Args,
+    url: &str,
+    server_bin: Option<String>,
+    tick_rate: u16,
+    reports: &[BotReport],
+    total: usize,
+    shared: &Shared,
+    w: Window,
+) -> Report {
+    let mut latency = bot::histogram();
+    let mut added = bot::histogram();
+    let mut rtt = bot::histogram();
+    let mut traffic = Traffic::default();
+    let (mut snap_bytes, mut other, mut up, mut snaps, mut inputs) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut errors: Vec<String> = Vec::new();
+    for r in reports {
+        let _ = latency.add(&r.latency_us);
+        let _ = added.add(&r.server_added_us);
+        let _ = rtt.add(&r.rtt_us);
+        snap_bytes += r.snapshot_bytes_down;
+        other += r.other_bytes_down;
+        up += r.input_bytes_up;
+        snaps += r.snapshots;
+        inputs += r.inputs;
+        traffic.full_snapshots += r.full_snapshots;
+        traffic.missing_baselines += r.missing_baselines;
+        traffic.client_seen_tick_gaps += r.tick_gaps;
+        traffic.server_errors += r.server_errors;
+        if let Some(e) = &r.error
+            && errors.len() < 8
+            && !errors.contains(e)
+        {
+            errors.push(e.clone());
+        }
+    }
+    let connected = reports.iter().filter(|r| r.connected).count();
+    let per_client_s = |v: u64| v as f64 / connected.max(1) as f64 / w.wall.as_secs_f64();
+    traffic.snapshot_bytes_down_per_client_s = per_client_s(snap_bytes);
+    traffic.other_bytes_down_per_client_s = per_client_s(other);
+    traffic.input_bytes_up_per_client_s = per_client_s(up);
+    traffic.snapshots_per_client_s = per_client_s(snaps);
+    traffic.inputs_per_client_s = per_client_s(inputs);
+    traffic.mean_snapshot_bytes = snap_bytes as f64 / snaps.max(1) as f64;
+
+    let mut server = Server {
+        cpu_cores: w.server_cpu,
+        rss_mib: w.memory.map(|m| m.rss as f64 / (1 << 20) as f64),
+        peak_rss_mib: w.memory.map(|m| m.peak_rss as f64 / (1 << 20) as f64),
+        threads: w.threads,
+        ..Server::default()
+    };
+    if let (Some(a), Some(b)) = (&w.scrape0, &w.scrape1) {
+        server.metrics_available = b.has("tickwire_tick_duration_seconds");
+        server.tick_ms = histogram_ms(a, b, "tickwire_tick_duration_seconds");
+        server.encode_ms = histogram_ms(a, b, "tickwire_encode_duration_seconds");
+        let delta = |name: &str| Some(b.sum(name)? - a.sum(name).unwrap_or(0.0));
+        let rate = |name: &str| delta(name).map(|d| d / w.wall.as_secs_f64());
+        server.missed_ticks = delta("tickwire_missed_ticks_total").map(|v| v.max(0.0) as u64);
+        server.snapshots_dropped =
+            delta("tickwire_snapshots_dropped_total").map(|v| v.max(0.0) as u64);
+        server.messages_out_per_s = rate("tickwire_messages_out_total");
+        server.bytes_out_per_s = rate("tickwire_bytes_out_total");
+        server.bytes_in_per_s = rate("tickwire_bytes_in_total");
+        server.lobbies = b.sum("tickwire_lobbies");
+        server.clients = b.sum("tickwire_clients");
+    }
+
+    let lat = Percentiles::from_us(&latency);
+    let add = Percentiles::from_us(&added);
+    let period_ms = 1000.0 / f64::from(tick_rate.max(1));
+    let target =
+        |name: &str, value: Option<f64>, limit: String, ok: fn(f64, f64) -> bool, bound: f64| {
+            Target {
+                name: name.into(),
+                value,
+                limit,
+                met: value.map(|v| ok(v, bound)),
+            }
+        };
+    let targets = vec![
+        target(
+            "missed ticks",
+            server.missed_ticks.map(|m| m as f64),
+            "0".into(),
+            |v, b| v <= b,
+            0.0,
+        ),
+        target(
+            "server tick p99 (ms)",
+            server.tick_ms.map(|t| t.p99),
+            "< 1".into(),
+            |v, b| v < b,
+            1.0,
+        ),
+        target(
+            "input to snapshot p99 (ms)",
+            lat.map(|l| l.p99),
+            format!("<= {:.1} (a tick + 3 ms)", period_ms + 3.0),
+            |v, b| v <= b,
+            period_ms + 3.0,
+        ),
+        target(
+            "server-added p99 (ms)",
+            add.map(|l| l.p99),
+            "< 1".into(),
+            |v, b| v < b,
+            1.0,
+        ),
+        target(
+            "server CPU (cores)",
+            server.cpu_cores,
+            "< 1".into(),
+            |v, b| v < b,
+            1.0,
+        ),
+    ];
+    let failed = total - connected;
+    let mut failures = Vec::new();
+    if failed > 0 {
+        failures.push(format!("{failed} of {total} clients failed to connect"));
+    }
+    match server.missed_ticks {
+        Some(m) if m > args.max_missed_ticks => failures.push(format!(
+            "the server missed {m} ticks (limit {})",
+            args.max_missed_ticks
+        )),
+        _ => {}
+    }
+    Report {
+        setup: Setup {
+            lobbies: args.lobbies,
+            players: usize::from(args.players),
+            url: url.to_owned(),
+            server_bin,
+            map: args.map.clone(),
+            tick_rate,
+            warmup_s: args.warmup.as_secs_f64(),
+            duration_s: args.duration.as_secs_f64(),
+            bot_threads: args.bot_threads.max(1),
+            machine: Machine::this(),
+        },
+        clients: Clients {
+            target: total,
+            connected,
+            failed,
+            dropped: shared.dropped.load(Ordering::Relaxed),
+            errors,
+        },
+        latency: Latency {
+            input_to_snapshot: lat,
+            server_added: add,
+            rtt: Percentiles::from_us(&rtt),
+        },
+        traffic,
+        server,
+        loadgen_cpu_cores: w.loadgen_cpu,
+        targets,
+        failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("5h").is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! The server under test: either one already running (by URL) or the real `tickwire` binary
+//! started as a child process on a free loopback port, so its CPU time and memory can be
+//! read from `/proc/<pid>` apart from the bots'. Also a minimal HTTP GET for `/metrics`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tickwire_benches::prom::Scrape;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+/// A `ws://` URL split into what the load test needs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: String,
+    /// Where the HTTP routes (`/metrics`) are: the WebSocket's host and port.
+    pub http: SocketAddr,
+}
+
+/// Parses `ws://HOST:PORT/PATH`, refusing any host that is not a loopback address.
+pub fn target(url: &str) -> anyhow::Result<Target> {
+    let rest = url
+        .strip_prefix("ws://")
+        .context("the URL must start with ws:// (no TLS for a local load test)")?;
+    let (authority, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().context("the URL's port")?),
+        None => (authority, 80),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let ip: IpAddr = match host {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        h => h
+            .parse()
+            .with_context(|| format!("{h:?} is not an IP address or localhost"))?,
+    };
+    if !ip.is_loopback() {
+        bail!("{ip} is not a loopback address: the load test only connects to this machine");
+    }
+    Ok(Target {
+        url: url.to_owned(),
+        http: SocketAddr::new(ip, port),
+    })
+}
+
+/// A `tickwire` process this load test started.
+pub struct LocalServer {
+    child: Child,
+    pub pid: u32,
+    pub addr: SocketAddr,
+}
+
+/// The `tickwire` binary beside this one (both are built into the same target directory).
+pub fn default_server_bin() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("tickwire")))
+        .unwrap_or_else(|| PathBuf::from("tickwire"))
+}
+
+impl LocalServer {
+    /// Starts `bin --addr 127.0.0.1:0 ARGS...` and waits for its "listening" line. Its log
+    /// (stderr) goes to `log`, or nowhere.
+    pub async fn spawn(bin: &Path, args: &[String], log: Option<&Path>) -> anyhow::Result<Self> {
+        if !bin.exists() {
+            bail!(
+                "no server binary at {}: build it first with `cargo build --release -p tickwire-server`, or pass --server-bin",
+                bin.display()
+            );
+        }
+        let stderr = match log {
+            Some(path) => Stdio::from(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            ),
+            None => Stdio::null(),
+        };
+        let mut cmd = Command::new(bin);
+        cmd.arg("--addr")
+            .arg("127.0.0.1:0")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "warn");
+        }
+        let mut child = cmd
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let pid = child.id().context("the server exited at once")?;
+        let stdout = child.stdout.take().context("the server's stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("tickwire listening on http://") {
+                    return rest
+                        .trim_end_matches('/')
+                        .parse::<SocketAddr>()
+                        .context("the listening address");
+                }
+            }
+            bail!("the server closed its output before saying where it listens")
+        })
+        .await
+        .context("waiting 30 s for the server to listen")??;
+        // Keep reading its stdout so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self { child, pid, addr })
+    }
+
+    /// Asks the server to stop (SIGTERM, by its pid), then kills it after 5 s.
+    pub async fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .status();
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+/// `GET path` over HTTP/1.1 on a fresh connection: (status, body).
+pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, String)> {
+    let fetch = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: text/plain\r\n\r\n"
+        );
+        stream.write_all(req.as_bytes()).await?;
+        let mut raw = Vec::new();
+        stream.take(16 << 20).read_to_end(&mut raw).await?;
+        anyhow::Ok(raw)
+    };
+    let raw = tokio::time::timeout(Duration::from_secs(5), fetch)
+        .await
+        .context("HTTP GET timed out")??;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").context("no HTTP header")?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no HTTP status")?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The server's metrics, or `None` when it has no `/metrics` (or it failed).
+pub async fn scrape(addr: SocketAddr) -> Option<Scrape> {
+    match http_get(addr, "/metrics").await {
+        Ok((200, body)) => Some(Scrape::parse(&body)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_targets() {
+        assert_eq!(
+            target("ws://127.0.0.1:8080/ws").expect("ok").http,
+            "127.0.0.1:8080".parse().expect("addr")
+        );
+        assert!(target("ws://localhost:9/ws").is_ok());
+        assert!(target("ws://[::1]:9/ws").is_ok());
+        assert!(target("ws://10.0.0.1:8080/ws").is_err());
+        assert!(target("ws://example.com/ws").is_err());
+        assert!(target("http://127.0.0.1/ws").is_err());
+    }
+
+    #[test]
+    fn chunked_bodies() {
+        assert_eq!(
+            dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+            "hello world"
+        );
+    }
+}
