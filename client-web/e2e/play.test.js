@@ -75,12 +75,17 @@ after(async () => {
   if (server) await stopServer(server.proc);
 });
 
-/** A fresh player (own browser context, so own localStorage) on the lobby screen. */
-async function newPlayer(/** @type {string} */ name, url = server.url) {
+/**
+ * A fresh player (own browser context, so own localStorage) on the lobby screen.
+ * @param {string} name @param {string} url
+ * @param {(page: import('playwright-core').Page) => Promise<void>} [setup] runs before the page loads
+ */
+async function newPlayer(name, url = server.url, setup = async () => {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
   pages.push(page);
+  await setup(page);
   await page.goto(url);
   await page.fill('#player-name', name);
   return page;
@@ -223,6 +228,46 @@ describe('lobby screen', () => {
     await bo.click('#quick-join');
     await waitForScreen(bo, 'game');
     assert.equal((await state(bo)).code, (await state(ada)).code);
+  });
+});
+
+describe('losing the connection', () => {
+  browserTest('a dropped connection says so, reconnects and rejoins the same lobby by its code', async () => {
+    /** Ada's WebSockets, proxied so the test can cut them: [page side, server side]. */
+    /** @type {[import('playwright-core').WebSocketRoute, import('playwright-core').WebSocketRoute][]} */
+    const sockets = [];
+    const ada = await newPlayer('Ada', server.url, (page) =>
+      page.routeWebSocket(/\/ws$/, (ws) => {
+        sockets.push([ws, ws.connectToServer()]);
+      }),
+    );
+    await ada.fill('#lobby-name', 'E2E flaky link');
+    await ada.click('#create-form button[type=submit]');
+    await waitForScreen(ada, 'game');
+    const before = await state(ada);
+    const bo = await newPlayer('Bo');
+    await bo.fill('#join-code', before.code);
+    await bo.click('#join-form button[type=submit]');
+    await waitForScreen(bo, 'game');
+
+    await Promise.all(sockets[0].map((side) => side.close({ code: 4000, reason: 'test drops the link' })));
+    await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
+    // Back in a lobby under a new connection: a new client id and a new entity.
+    await ada.waitForFunction(
+      (old) => {
+        const s = /** @type {any} */ (window).tickwire.state();
+        return s.screen === 'game' && s.entity !== old.entity && s.clientId !== old.clientId;
+      },
+      before,
+      WAIT,
+    );
+    const after = await state(ada);
+    assert.equal(sockets.length, 2, 'one reconnect');
+    assert.equal(after.code, before.code, 'back in the same lobby');
+    assert.equal(await ada.isHidden('#banner'), true);
+    // Bo sees Ada's new entity, and the roster has both again.
+    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((e) => e.id === id), after.entity, WAIT);
+    await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
   });
 });
 

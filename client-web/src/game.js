@@ -19,6 +19,9 @@ import { SnapshotStore } from './snapshots.js';
  * @typedef {{client_id: number, name: string, score: number, own: boolean, host: boolean}} ScoreLine
  */
 
+/** Longest a world is kept for a delta to build on (the server keeps about 2 s). */
+const KEEP_WORLDS_SECONDS = 4;
+
 export class GameSession {
   /** @param {Joined} joined @param {number} clientId @param {number} tickRate */
   constructor(joined, clientId, tickRate) {
@@ -26,7 +29,7 @@ export class GameSession {
     this.clientId = clientId;
     this.tickRate = tickRate;
     this.arena = { width: joined.map.width, height: joined.map.height, walls: joined.map.walls };
-    this.store = new SnapshotStore();
+    this.store = new SnapshotStore(KEEP_WORLDS_SECONDS * tickRate);
     this.predictor = new Predictor(joined.movement, this.arena);
     this.interpolator = new Interpolator(tickRate, 2 * joined.movement.max_speed);
     this.seq = 0;

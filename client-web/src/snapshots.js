@@ -1,7 +1,9 @@
-// The worlds this client holds, by tick (PROTOCOL.md, "Baselines"). Every world from the
-// baseline of the newest applied snapshot onwards is kept, since the server may build the
-// next delta on any tick this client acknowledged. A snapshot naming a baseline that is not
-// held (or that does not apply) is skipped and a full snapshot is requested.
+// The worlds this client holds, by tick (PROTOCOL.md, "Baselines"). The server builds each
+// delta on the newest tick this client acknowledged, and acks already on their way may name
+// older ticks, so every world from the baseline of the newest applied delta onwards is kept;
+// a full snapshot prunes nothing (acks sent before it arrived may still become baselines).
+// A snapshot naming a baseline that is not held (or that does not apply) is skipped and a
+// full snapshot is requested.
 
 import { applySnapshot } from './delta.js';
 
@@ -15,9 +17,13 @@ import { applySnapshot } from './delta.js';
 export const REQUEST_FULL_RETRY_MS = 1000;
 
 export class SnapshotStore {
-  constructor() {
+  /** @param {number} maxAgeTicks worlds older than this behind the newest are never kept */
+  constructor(maxAgeTicks) {
+    this.maxAgeTicks = maxAgeTicks;
     /** @type {Map<number, World>} */
     this.worlds = new Map();
+    /** Baseline of the newest applied delta: the server builds no delta on anything older. */
+    this.floor = 0;
     /** Tick of the newest world held; 0 when none. */
     this.newest = 0;
     /** When a full snapshot was last requested and has not arrived yet; null if none. */
@@ -51,7 +57,8 @@ export class SnapshotStore {
       return { kind: 'missing', requestFull };
     }
     if (body.baseline === null) this.fullRequestedAt = null;
-    const keepFrom = body.baseline ?? body.tick;
+    else this.floor = body.baseline;
+    const keepFrom = Math.max(this.floor, body.tick - this.maxAgeTicks);
     for (const tick of this.worlds.keys()) if (tick < keepFrom) this.worlds.delete(tick);
     this.worlds.set(body.tick, world);
     this.newest = body.tick;
