@@ -153,6 +153,11 @@ impl Lobby {
         self.members.first().map(|m| m.client)
     }
 
+    /// The tick's schedule, for games that extend the simulation with their own systems.
+    pub fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
     pub fn history(&self) -> &SnapshotHistory {
         &self.history
     }

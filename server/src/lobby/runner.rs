@@ -247,3 +247,114 @@ impl Runner {
             .store(self.lobby.player_count() as u8, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bevy_ecs::prelude::Local;
+    use tickwire_protocol::decode_server;
+
+    use super::*;
+    use crate::game::MapCatalog;
+    use crate::lobby::LobbySettings;
+    use crate::net::outbox::{Outbox, OutboxReader, Outgoing};
+
+    fn lobby() -> Lobby {
+        let map = MapCatalog::embedded()
+            .expect("maps")
+            .get("arena")
+            .expect("arena");
+        Lobby::new(LobbySettings {
+            id: 1,
+            name: "t".into(),
+            code: "ABCDEF".into(),
+            private: false,
+            max_players: 8,
+            map,
+            tick_rate: 30,
+            seed: 3,
+        })
+    }
+
+    fn start(lobby: Lobby, stuck_after: Duration) -> (mpsc::Sender<Command>, Arc<LobbyShared>) {
+        let shared = Arc::new(LobbyShared::default());
+        let limits = RunnerLimits {
+            empty_grace: Duration::from_secs(600),
+            stuck_after,
+        };
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(Runner::new(lobby, shared.clone(), limits).run(rx, || {}));
+        (tx, shared)
+    }
+
+    async fn join(tx: &mpsc::Sender<Command>, client: ClientId) -> (Arc<Outbox>, OutboxReader) {
+        let (outbox, reader) = Outbox::new();
+        let (reply, answer) = oneshot::channel();
+        let cmd = Command::Join {
+            client,
+            name: format!("c{client}"),
+            outbox: outbox.clone(),
+            reply,
+        };
+        tx.send(cmd).await.expect("lobby running");
+        answer.await.expect("reply").expect("joined");
+        (outbox, reader)
+    }
+
+    async fn next_msg(outbox: &Outbox, reader: &mut OutboxReader) -> ServerMsg {
+        match reader.next(outbox).await {
+            Some(Outgoing::Frame(f)) => decode_server(&f).expect("decodes"),
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    }
+
+    /// Paused clock: time only moves when every task waits, so no machine load can make a
+    /// reader late. A client that never reads is dropped; the reading one gets every tick.
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_reader_never_delays_the_others() {
+        let (tx, _shared) = start(lobby(), Duration::from_millis(500));
+        let (a_out, mut a_reader) = join(&tx, 1).await;
+        let (_b_out, _b_reader_never_read) = join(&tx, 2).await;
+        let (mut ticks, mut players) = (Vec::new(), 0);
+        while ticks.len() < 60 {
+            match next_msg(&a_out, &mut a_reader).await {
+                ServerMsg::Snapshot(s) => ticks.push(s.body.tick),
+                ServerMsg::Roster { players: p, .. } => players = p.len(),
+                _ => {}
+            }
+        }
+        assert!(
+            ticks.windows(2).all(|w| w[1] == w[0] + 1),
+            "one snapshot per tick: {ticks:?}"
+        );
+        assert_eq!(players, 1, "the stalled client was dropped from the lobby");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_lobby_closes_alone() {
+        let mut broken = lobby();
+        broken.schedule_mut().add_systems(|mut ticks: Local<u32>| {
+            *ticks += 1;
+            assert!(*ticks < 5, "a game system failed");
+        });
+        let (broken_tx, broken_shared) = start(broken, Duration::from_secs(5));
+        let (healthy_tx, healthy_shared) = start(lobby(), Duration::from_secs(5));
+        let (out, mut reader) = join(&broken_tx, 1).await;
+        let (_healthy_out, _healthy_reader) = join(&healthy_tx, 2).await;
+        let closed = loop {
+            if let ServerMsg::Error { code, .. } = next_msg(&out, &mut reader).await {
+                break code;
+            }
+        };
+        assert_eq!(closed, ErrorCode::LobbyClosed);
+        assert!(broken_shared.closed.load(Ordering::Relaxed));
+        let before = healthy_shared.tick.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            healthy_shared.tick.load(Ordering::Relaxed) >= before + 29,
+            "the other lobby kept ticking"
+        );
+        assert!(!healthy_shared.closed.load(Ordering::Relaxed));
+    }
+}
