@@ -164,8 +164,11 @@ impl Holder {
             .apply(base)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&world, truth);
-        let keep_from = body.baseline.unwrap_or(body.tick);
-        self.worlds.retain(|t, _| *t >= keep_from);
+        // Keep every world from the newest delta's baseline on. A full snapshot releases
+        // nothing: acks still in flight may name older worlds.
+        if let Some(keep_from) = body.baseline {
+            self.worlds.retain(|t, _| *t >= keep_from);
+        }
         self.worlds.insert(world.tick, world);
         self.applied += 1;
         self.full += usize::from(body.baseline.is_none());
@@ -179,7 +182,10 @@ proptest! {
     #[test]
     fn every_client_rebuilds_the_server_state_exactly(
         ticks in proptest::collection::vec(
-            (proptest::collection::vec(change(), 0..6), proptest::collection::vec(client_step(), 4)),
+            (
+                proptest::collection::vec(change(), 0..6),
+                proptest::collection::vec((client_step(), 0u32..5), 4),
+            ),
             1..160,
         ),
         ring in 3usize..12,
@@ -189,6 +195,8 @@ proptest! {
         let mut cache = BodyCache::default();
         history.push(sim.state(0));
         let mut clients: Vec<(Baseline, Holder)> = (0..4).map(|_| (Baseline::new(0), Holder::default())).collect();
+        // Acks in flight per client, in order (the socket keeps them in order): (arrives at, tick).
+        let mut in_flight: Vec<std::collections::VecDeque<(u32, u32)>> = vec![Default::default(); 4];
         for (tick, (changes, steps)) in (1u32..).zip(&ticks) {
             sim.coast();
             for c in changes {
@@ -196,7 +204,12 @@ proptest! {
             }
             let truth = sim.state(tick);
             history.push(truth.clone());
-            for ((baseline, holder), step) in clients.iter_mut().zip(steps) {
+            for (((baseline, holder), (step, delay)), flight) in clients.iter_mut().zip(steps).zip(&mut in_flight) {
+                while flight.front().is_some_and(|(at, _)| *at <= tick) {
+                    if let Some((_, ack)) = flight.pop_front() {
+                        baseline.ack(ack);
+                    }
+                }
                 let frame = cache.frame_for(&history, baseline, tick).expect("history has a latest tick");
                 match step {
                     ClientStep::Lost => continue,
@@ -212,7 +225,8 @@ proptest! {
                     _ => None,
                 };
                 if let Some(ack) = ack {
-                    baseline.ack(ack);
+                    let arrives = flight.back().map_or(0, |(at, _)| *at).max(tick + delay);
+                    flight.push_back((arrives, ack));
                 }
             }
         }
