@@ -263,6 +263,8 @@ class App {
       entity: s?.joined.entity ?? null,
       tick: s?.store.newest ?? 0,
       corrections: s?.predictor.corrections ?? 0,
+      rttMs: this.conn.rttMs,
+      bufferDepth: s?.interpolator.bufferDepth ?? 0,
       ownPos: s?.ownPos() ?? null,
       entities: (world?.entities ?? []).map((e) => ({ id: e.id, kind: e.kind, owner: e.owner, pos: [...e.pos], vel: [...e.vel], score: e.score })),
       roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
