@@ -259,7 +259,7 @@ tickwire_bytes_out_total{kind="control"} 24
             .expect("histogram");
         assert_eq!(h.count, 100.0);
         let p50 = h.quantile(0.5).expect("p50");
-        assert!((p50 - 0.0005).abs() < 1e-9, "{p50}");
+        assert!((p50 - 0.00055).abs() < 1e-9, "{p50}");
         assert_eq!(h.max_bound(), Some(0.01));
         let empty = h.since(&h);
         assert_eq!(empty.quantile(0.5), None);

@@ -73,6 +73,7 @@ pub fn new_lobby(map: Arc<GameMap>, max_players: u8, seed: u64) -> Lobby {
         map,
         tick_rate: TICK_RATE,
         seed,
+        reconnect_grace_ticks: 15 * u32::from(TICK_RATE),
     })
 }
 

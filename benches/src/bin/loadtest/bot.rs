@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use std::net::{IpAddr, SocketAddr};
 use tickwire_benches::view::{Applied, WorldStore};
 use tickwire_benches::wander::Wander;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
 use tickwire_protocol::{Input, PROTOCOL_VERSION, decode_server};
-use tokio::net::TcpStream;
+
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{MissedTickBehavior, interval_at};
 use tokio_tungstenite::tungstenite::Message;
@@ -35,6 +37,10 @@ const PHASE_WINDOW: usize = 90;
 /// What every bot shares with the driver.
 pub struct Shared {
     pub url: String,
+    /// The server's address, for the TCP connection under the WebSocket.
+    pub server: SocketAddr,
+    /// Bots per loopback source address (`None`: let the system choose).
+    pub per_source_ip: Option<usize>,
     /// The measured window, set once every bot has had its chance to connect.
     pub window: OnceLock<(Instant, Instant)>,
     pub stop: watch::Receiver<bool>,
@@ -45,6 +51,16 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The source address of the `n`th bot: 127.0.0.1, then .2, ... every `per_source_ip` bots.
+    pub fn source(&self, n: usize) -> Option<IpAddr> {
+        let per = self.per_source_ip?;
+        if !self.server.ip().is_loopback() || !self.server.is_ipv4() {
+            return None;
+        }
+        let host = 1 + (n / per.max(1)).min(253) as u8;
+        Some(IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, host)))
+    }
+
     fn in_window(&self, t: Instant) -> bool {
         self.window
             .get()
@@ -86,6 +102,9 @@ pub struct BotReport {
     /// Ticks skipped between consecutive snapshots (server catch-up or dropped snapshots).
     pub tick_gaps: u64,
     pub server_errors: u64,
+    /// Inputs applied at least one tick after the first boundary following their sending
+    /// (server-added latency over half a tick): queued behind earlier inputs, or late.
+    pub held_inputs: u64,
 }
 
 pub fn histogram() -> Histogram<u64> {
@@ -111,6 +130,7 @@ impl BotReport {
             missing_baselines: 0,
             tick_gaps: 0,
             server_errors: 0,
+            held_inputs: 0,
         }
     }
 
@@ -141,19 +161,44 @@ async fn next_msg(ws: &mut Ws) -> anyhow::Result<ServerMsg> {
     }
 }
 
+/// Opens the WebSocket from `source` (an address on the loopback interface, so that
+/// thousands of bots do not all come from one address, as players would not).
+async fn connect(url: &str, server: SocketAddr, source: Option<IpAddr>) -> anyhow::Result<Ws> {
+    let socket = if server.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Some(ip) = source {
+        socket
+            .bind(SocketAddr::new(ip, 0))
+            .with_context(|| format!("binding to {ip}"))?;
+    }
+    let stream = socket.connect(server).await?;
+    stream.set_nodelay(true)?;
+    let (ws, _) =
+        tokio_tungstenite::client_async_with_config(url, MaybeTlsStream::Plain(stream), None)
+            .await?;
+    Ok(ws)
+}
+
 /// Connects, says Hello and takes a seat. The first bot of a lobby creates it; the others
 /// join it by the code the first one got.
-pub async fn seat(url: &str, name: &str, role: &Role) -> anyhow::Result<Seated> {
-    let (mut ws, _) = tokio::time::timeout(
-        HANDSHAKE_TIMEOUT,
-        tokio_tungstenite::connect_async_with_config(url, None, true),
-    )
-    .await
-    .context("connecting timed out")?
-    .context("connecting")?;
+pub async fn seat(
+    url: &str,
+    server: SocketAddr,
+    source: Option<IpAddr>,
+    name: &str,
+    role: &Role,
+) -> anyhow::Result<Seated> {
+    let mut ws = tokio::time::timeout(HANDSHAKE_TIMEOUT, connect(url, server, source))
+        .await
+        .context("connecting timed out")?
+        .context("connecting")?;
     ws.send(frame(&ClientMsg::Hello {
         protocol_version: PROTOCOL_VERSION,
         name: name.into(),
+        resume: None,
     }))
     .await?;
     let tick_rate = loop {
@@ -314,6 +359,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                                     let wait = (boundary - ns(sent)).max(0);
                                     let added = (latency.as_nanos() as i128 - wait).max(0);
                                     report.server_added_us.saturating_record((added / 1000) as u64);
+                                    report.held_inputs += u64::from(added > phase.period_ns / 2);
                                 }
                             }
                             match store.apply(&snap).context("applying a snapshot")? {
@@ -385,8 +431,8 @@ mod tests {
         p.observe(1_320, 1);
         p.observe(2_500, 2);
         p.observe(3_350, 3);
-        assert_eq!(p.next_boundary(1_320), Some(2_320));
-        assert_eq!(p.next_boundary(2_320), Some(2_320));
+        assert_eq!(p.next_boundary(1_320), Some(1_320));
+        assert_eq!(p.next_boundary(1_321), Some(2_320));
         assert_eq!(p.next_boundary(2_321), Some(3_320));
     }
 }

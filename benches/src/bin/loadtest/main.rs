@@ -91,6 +91,10 @@ struct Args {
     /// Bots connecting at once.
     #[arg(long, default_value_t = 32)]
     connect_concurrency: usize,
+    /// Bots per loopback source address (127.0.0.1, .2, ...), so no one address holds more
+    /// connections than a server's per-address limit allows; 0 lets the system choose.
+    #[arg(long, default_value_t = 32)]
+    per_source_ip: usize,
     /// Threads running the bots (1 leaves the other cores to the server).
     #[arg(long, default_value_t = 1)]
     bot_threads: usize,
@@ -169,7 +173,14 @@ async fn run_lobby(
         let Ok(_permit) = permits.acquire().await else {
             return fail_all(&shared, players, "shut down".into());
         };
-        bot::seat(&shared.url, &format!("bot{index}-0"), &role).await
+        bot::seat(
+            &shared.url,
+            shared.server,
+            shared.source(index * players),
+            &format!("bot{index}-0"),
+            &role,
+        )
+        .await
     };
     let host = match seated {
         Ok(s) => s,
@@ -188,8 +199,11 @@ async fn run_lobby(
                 let Ok(_permit) = permits.acquire().await else {
                     return BotReport::failed("shut down".into());
                 };
+                let source = shared.source(index * players + i);
                 bot::seat(
                     &shared.url,
+                    shared.server,
+                    source,
                     &format!("bot{index}-{i}"),
                     &Role::Join { code },
                 )
@@ -261,6 +275,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         url: target.url.clone(),
+        server: target.http,
+        per_source_ip: (args.per_source_ip > 0).then_some(args.per_source_ip),
         window: OnceLock::new(),
         stop: stop_rx,
         connected: AtomicUsize::new(0),
@@ -469,7 +485,9 @@ fn build_report(
     let mut traffic = Traffic::default();
     let (mut snap_bytes, mut other, mut up, mut snaps, mut inputs) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut errors: Vec<String> = Vec::new();
+    let mut held = 0u64;
     for r in reports {
+        held += r.held_inputs;
         let _ = latency.add(&r.latency_us);
         let _ = added.add(&r.server_added_us);
         let _ = rtt.add(&r.rtt_us);
@@ -606,6 +624,7 @@ fn build_report(
             input_to_snapshot: lat,
             server_added: add,
             rtt: Percentiles::from_us(&rtt),
+            held_inputs: (!added.is_empty()).then(|| held as f64 / added.len() as f64),
         },
         traffic,
         server,

@@ -90,6 +90,9 @@ pub struct Latency {
     pub server_added: Option<Percentiles>,
     /// Ping to Pong, ms.
     pub rtt: Option<Percentiles>,
+    /// Share of inputs (0..1) applied a tick or more after the first tick boundary following
+    /// their sending.
+    pub held_inputs: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -204,6 +207,12 @@ impl Report {
             &self.server.encode_ms,
         ));
         md.push(String::new());
+        if let Some(h) = self.latency.held_inputs {
+            md.push(format!(
+                "Inputs applied a tick or more after the first tick boundary following their sending (queued behind earlier inputs, or late): {:.1}%.\n",
+                h * 100.0
+            ));
+        }
         let t = &self.traffic;
         let sv = &self.server;
         md.push("| measure | value |".into());
