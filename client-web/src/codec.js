@@ -1,7 +1,8 @@
 // The wire messages (PROTOCOL.md, ClientMsg and ServerMsg): encode and decode both
 // directions, as plain objects shaped like the "value" objects of the golden vectors,
-// e.g. {type: "Welcome", client_id, server_version, tick_rate}. Field order is the wire
-// format and mirrors protocol/src/messages.rs.
+// e.g. {type: "Welcome", client_id, server_version, tick_rate, reconnect_token}. Field order
+// is the wire format and mirrors protocol/src/messages.rs. Fixed-size byte arrays (the
+// reconnect token) are arrays of numbers; an absent Option is null.
 
 import { DecodeError, Reader, Writer } from './bincode.js';
 import { readSnapshotBody, writeSnapshotBody } from './snapshot_body.js';
@@ -95,6 +96,52 @@ const ivec2 = {
   },
 };
 
+/**
+ * A fixed-size byte array (`[u8; n]`): n raw bytes, no length prefix, as an array of numbers.
+ * @param {number} n
+ * @returns {Type}
+ */
+function bytes(n) {
+  return {
+    read(r) {
+      const at = r.take(n);
+      return Array.from(r.bytes.subarray(at, at + n));
+    },
+    write(w, v) {
+      if (v === null || typeof v !== 'object' || v.length !== n) throw new RangeError(`expected ${n} bytes, got ${v}`);
+      for (let i = 0; i < n; i++) w.u8(v[i]);
+    },
+  };
+}
+
+/**
+ * `Option<T>`: byte 0 (null) or 1 then the value.
+ * @param {Type} inner
+ * @returns {Type}
+ */
+function option(inner) {
+  return {
+    read(r) {
+      const tag = r.u8();
+      if (tag === 0) return null;
+      if (tag === 1) return inner.read(r);
+      throw new DecodeError(`invalid Option tag ${tag}`);
+    },
+    write(w, v) {
+      if (v === null || v === undefined) {
+        w.u8(0);
+      } else {
+        w.u8(1);
+        inner.write(w, v);
+      }
+    },
+  };
+}
+
+/** A reconnect token: 16 raw bytes (`ReconnectToken` in messages.rs). */
+export const TOKEN_BYTES = 16;
+const reconnectToken = bytes(TOKEN_BYTES);
+
 /** Aabb as {min: [x, y], max: [x, y]}, on the wire min.x, min.y, max.x, max.y. */
 const aabb = struct([['min', ivec2], ['max', ivec2]]);
 
@@ -138,13 +185,13 @@ const mapData = struct([
 
 const moveParams = struct([['max_speed', prim.i32], ['accel', prim.i32], ['half_size', prim.i32]]);
 
-const playerInfo = struct([['client_id', prim.u32], ['entity', prim.u32], ['name', prim.string]]);
+const playerInfo = struct([['client_id', prim.u32], ['entity', prim.u32], ['name', prim.string], ['connected', prim.bool]]);
 
 /** Stable refusal codes; the index is the wire value. */
 export const ERROR_CODES = [
   'BadVersion', 'Malformed', 'TooLarge', 'BadHandshake', 'UnknownLobby', 'LobbyFull',
   'NotInLobby', 'AlreadyInLobby', 'InvalidName', 'UnknownMap', 'InvalidMaxPlayers',
-  'RateLimited', 'ServerFull', 'LobbyClosed', 'ShuttingDown', 'Internal',
+  'RateLimited', 'ServerFull', 'LobbyClosed', 'ShuttingDown', 'Internal', 'ResumeRefused',
 ];
 
 /** @type {Type} */
@@ -161,7 +208,7 @@ function variants(list) {
 
 /** ClientMsg variants in declaration order. */
 const CLIENT = variants([
-  ['Hello', [['protocol_version', prim.u16], ['name', prim.string]]],
+  ['Hello', [['protocol_version', prim.u16], ['name', prim.string], ['resume', option(reconnectToken)]]],
   ['ListLobbies', []],
   ['CreateLobby', [['name', prim.string], ['map', prim.string], ['max_players', prim.u8], ['private', prim.bool]]],
   ['JoinLobby', [['target', lobbyTarget]]],
@@ -180,7 +227,7 @@ const CLIENT = variants([
 
 /** ServerMsg variants in declaration order; newtype variants carry their struct's fields. */
 const SERVER = variants([
-  ['Welcome', [['client_id', prim.u32], ['server_version', prim.string], ['tick_rate', prim.u16]]],
+  ['Welcome', [['client_id', prim.u32], ['server_version', prim.string], ['tick_rate', prim.u16], ['reconnect_token', reconnectToken]]],
   ['LobbyList', [['lobbies', vec(lobbyInfo)]]],
   ['Joined', [
     ['lobby', lobbyInfo],

@@ -28,6 +28,48 @@ describe('server messages match the golden vectors', () => {
   }
 });
 
+describe('reconnection fields', () => {
+  const token = Array.from({ length: 16 }, (_, i) => 240 + i);
+
+  test('Hello without resume is one 0 byte longer than its name; with resume, 1 and 16 raw bytes', () => {
+    const plain = encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null });
+    assert.equal(toHex(plain), '000103416461' + '00');
+    const resumed = encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token });
+    assert.equal(toHex(resumed), '000103416461' + '01' + toHex(token));
+    assert.deepEqual(decodeClientMsg(resumed), { type: 'Hello', protocol_version: 1, name: 'Ada', resume: token });
+    assert.deepEqual(
+      encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: Uint8Array.from(token) }),
+      resumed,
+      'a Uint8Array token encodes the same',
+    );
+  });
+  test('an absent resume field encodes as None', () => {
+    assert.equal(toHex(encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada' })), '00010341646100');
+  });
+  test('Option tags other than 0 and 1, and short tokens, are refused', () => {
+    assert.throws(() => decodeClientMsg(fromHex('00010341646102')), /Option tag 2/);
+    assert.throws(() => decodeClientMsg(fromHex('000103416461' + '01' + toHex(token.slice(0, 15)))), /unexpected end/);
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token.slice(1) }), /16 bytes/);
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: [...token.slice(1), 256] }), RangeError);
+  });
+  test('the Welcome token is the last 16 bytes, with no length prefix', () => {
+    const v = messages.server.find((m) => m.name === 'welcome');
+    assert.equal(v.hex.slice(-32), toHex(v.value.reconnect_token));
+    const msg = decodeServerMsg(fromHex(v.hex));
+    assert.equal(msg.reconnect_token.length, 16);
+  });
+  test('PlayerInfo.connected is a strict bool', () => {
+    const v = messages.server.find((m) => m.name === 'roster');
+    assert.deepEqual(decodeServerMsg(fromHex(v.hex)).players.map((p) => p.connected), [true, false]);
+    const bytes = fromHex(v.hex);
+    bytes[bytes.length - 1] = 2; // the last player's connected flag
+    assert.throws(() => decodeServerMsg(bytes), /bool/);
+  });
+  test('ResumeRefused is error code 16', () => {
+    assert.deepEqual(decodeServerMsg(Uint8Array.of(7, 16, 0)), { type: 'Error', code: 'ResumeRefused', message: '' });
+  });
+});
+
 describe('malformed frames are refused', () => {
   const welcome = fromHex(messages.server.find((v) => v.name === 'welcome').hex);
   const snapshot = snapshots.snapshots.find((s) => s.tick === 103);
@@ -45,7 +87,7 @@ describe('malformed frames are refused', () => {
   test('unknown message, error code and lobby target variants', () => {
     assert.throws(() => decodeServerMsg(Uint8Array.of(8)), /variant/);
     assert.throws(() => decodeClientMsg(Uint8Array.of(9)), /variant/);
-    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 16, 0)), /variant/);
+    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 17, 0)), /variant/);
     assert.throws(() => decodeClientMsg(Uint8Array.of(3, 2, 0)), /variant/);
   });
   test('bad bool and invalid UTF-8', () => {

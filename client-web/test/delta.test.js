@@ -33,6 +33,22 @@ describe('snapshots.json: every frame rebuilds its world', () => {
   });
 });
 
+test('a moving player that holds its place is an update with a residual (106 on 105)', () => {
+  const s = vectors.snapshots.find((v) => v.tick === 106 && v.baseline === 105);
+  assert.ok(s, 'snapshots.json has the 106-on-105 case');
+  const before = entityById(worldAt(105), 1);
+  const after = entityById(applySnapshot(worldAt(105), decodeServerMsg(fromHex(s.hex)).body), 1);
+  assert.notDeepEqual(before.vel, [0, 0], 'it was moving');
+  assert.deepEqual(after.pos, before.pos, 'and did not move');
+  assert.deepEqual(after.vel, before.vel);
+  assert.deepEqual(after, entityById(worldAt(106), 1));
+});
+
+test('every snapshot in the file has its world, and every world a snapshot', () => {
+  for (const s of vectors.snapshots) assert.deepEqual(s.world, worldAt(s.tick), `tick ${s.tick}`);
+  assert.deepEqual(vectors.worlds.map((w) => w.tick), [...new Set(vectors.snapshots.map((s) => s.tick))]);
+});
+
 describe('bodies that do not fit their baseline are refused', () => {
   const delta = decodeServerMsg(fromHex(vectors.snapshots[1].hex)).body; // 101 from 100
   const empty = { tick: 100, entities: [] };
