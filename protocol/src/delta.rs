@@ -120,7 +120,9 @@ impl SnapshotBody {
                             id: *cid,
                             state: *c,
                         });
-                    } else if b != c {
+                    } else if b != c || b.vel != IVec2::ZERO {
+                        // A moving entity needs a look even when nothing changed: the
+                        // receiver predicts it onward, and a halt is a residual.
                         body.updates.extend(update_for(*cid, b, c, age));
                     }
                     i += 1;

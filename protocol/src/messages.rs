@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::delta::SnapshotBody;
 use crate::movement::{Aabb, MoveParams};
 
+/// 128 random bits that let a dropped client resume its seat; single use.
+pub type ReconnectToken = [u8; 16];
+
 /// Longest player name, in characters.
 pub const MAX_NAME_CHARS: usize = 24;
 /// Longest lobby name, in characters.
@@ -23,6 +26,8 @@ pub enum ClientMsg {
     Hello {
         protocol_version: u16,
         name: String,
+        /// A reconnect token from an earlier `Welcome`: resume that seat.
+        resume: Option<ReconnectToken>,
     },
     ListLobbies,
     CreateLobby {
@@ -81,6 +86,8 @@ pub enum ServerMsg {
         client_id: u32,
         server_version: String,
         tick_rate: u16,
+        /// Present it in a later `Hello` to resume this seat after a dropped connection.
+        reconnect_token: ReconnectToken,
     },
     LobbyList {
         lobbies: Vec<LobbyInfo>,
@@ -143,6 +150,8 @@ pub struct PlayerInfo {
     pub client_id: u32,
     pub entity: u32,
     pub name: String,
+    /// False while the player's connection is down and its seat is held for a reconnect.
+    pub connected: bool,
 }
 
 /// One tick of state for one client: a per-client header and a body shared by every client
@@ -189,6 +198,8 @@ pub enum ErrorCode {
     ShuttingDown,
     /// 15: a fault inside the server.
     Internal,
+    /// 16: the reconnect token is unknown, used, or its seat is gone.
+    ResumeRefused,
 }
 
 /// Whether `name` is acceptable as a player or lobby name: 1 to `max_chars` characters, no

@@ -108,6 +108,29 @@ fn steady_motion_costs_nothing() {
 }
 
 #[test]
+fn an_entity_that_halts_with_velocity_is_corrected() {
+    // The server applied no input this tick: same state, velocity still set. The receiver
+    // would predict it a step ahead without an update.
+    let s = EntityState {
+        kind: EntityKind::Player,
+        owner: 1,
+        pos: IVec2::new(1730, 1600),
+        vel: IVec2::new(52, 0),
+        score: 0,
+    };
+    let base = WorldState {
+        tick: 171,
+        entities: vec![(41, s)],
+    };
+    let now = WorldState {
+        tick: 172,
+        entities: vec![(41, s)],
+    };
+    let body = SnapshotBody::diff(Some(&base), &now);
+    assert_eq!(body.apply(Some(&base)).expect("applies"), now);
+}
+
+#[test]
 fn wrong_baseline_is_refused() {
     let base = WorldState {
         tick: 10,

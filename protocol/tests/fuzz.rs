@@ -43,6 +43,7 @@ fn seeds() -> Vec<Vec<u8>> {
         encode(&ClientMsg::Hello {
             protocol_version: 1,
             name: "fuzz".into(),
+            resume: Some([7; 16]),
         }),
         encode(&ClientMsg::CreateLobby {
             name: "room".into(),
@@ -69,6 +70,7 @@ fn seeds() -> Vec<Vec<u8>> {
                 client_id: 1,
                 entity: 2,
                 name: "a".into(),
+                connected: false,
             }],
         }),
         encode(&ServerMsg::Error {

@@ -67,6 +67,17 @@ fn messages() {
             ClientMsg::Hello {
                 protocol_version: tickwire_protocol::PROTOCOL_VERSION,
                 name: "Ada ✨".into(),
+                resume: None,
+            },
+        ),
+        (
+            "hello_resume",
+            ClientMsg::Hello {
+                protocol_version: tickwire_protocol::PROTOCOL_VERSION,
+                name: "Ada".into(),
+                resume: Some([
+                    0, 1, 2, 3, 250, 251, 252, 253, 254, 255, 16, 32, 64, 128, 7, 9,
+                ]),
             },
         ),
         ("list_lobbies", ClientMsg::ListLobbies),
@@ -135,6 +146,9 @@ fn messages() {
                 client_id: 42,
                 server_version: "0.1.0".into(),
                 tick_rate: 30,
+                reconnect_token: [
+                    255, 0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187, 204, 221, 238,
+                ],
             },
         ),
         (
@@ -174,11 +188,13 @@ fn messages() {
                         client_id: 42,
                         entity: 5,
                         name: "Ada ✨".into(),
+                        connected: true,
                     },
                     PlayerInfo {
                         client_id: 43,
                         entity: 6,
                         name: "Bo".into(),
+                        connected: false,
                     },
                 ],
             },
@@ -208,6 +224,7 @@ fn messages() {
         ErrorCode::LobbyClosed,
         ErrorCode::ShuttingDown,
         ErrorCode::Internal,
+        ErrorCode::ResumeRefused,
     ];
     for code in codes {
         server.push((
@@ -304,6 +321,16 @@ fn scenario() -> Vec<WorldState> {
                 (7, player(44, (800, 14894), (0, -106), 0)),
             ],
         },
+        // Player 1 had no input this tick: it holds its place with its velocity unchanged.
+        WorldState {
+            tick: 106,
+            entities: vec![
+                (1, player(42, (2400, 1866), (160, 160), 1)),
+                (3, orb(15000, 2100)),
+                (4, orb(20000, 12000)),
+                (7, player(44, (800, 14734), (0, -160), 0)),
+            ],
+        },
     ]
 }
 
@@ -325,6 +352,7 @@ fn snapshots() {
         (104, Some(102), 4),
         (105, Some(103), 5),
         (105, None, 5),
+        (106, Some(105), 5),
     ];
     let mut out = Vec::new();
     for (tick, baseline, seq) in plan {

@@ -33,6 +33,7 @@ impl Server {
             tick_rate: config.tick_rate,
             max_lobbies: config.max_lobbies,
             seed,
+            reconnect_grace: config.reconnect_grace,
             limits: RunnerLimits {
                 empty_grace: config.empty_lobby_grace,
                 stuck_after: config.stuck_client_timeout,

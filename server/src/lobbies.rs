@@ -25,6 +25,8 @@ pub struct LobbyDefaults {
     pub max_lobbies: usize,
     /// Mixed with each lobby's id into its simulation seed.
     pub seed: u64,
+    /// How long a dropped player's seat is held.
+    pub reconnect_grace: std::time::Duration,
     pub limits: RunnerLimits,
 }
 
@@ -160,6 +162,9 @@ impl Lobbies {
             map,
             tick_rate: self.defaults.tick_rate,
             seed: self.defaults.seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            reconnect_grace_ticks: (self.defaults.reconnect_grace.as_secs_f64()
+                * f64::from(self.defaults.tick_rate))
+            .ceil() as u32,
         });
         let runner = Runner::new(lobby, shared, self.defaults.limits);
         let me = Arc::downgrade(self);

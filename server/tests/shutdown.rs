@@ -45,6 +45,7 @@ async fn sigterm_closes_every_client_with_a_reason() {
         let hello = ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name: format!("c{i}"),
+            resume: None,
         };
         ws.send(Message::Binary(encode(&hello).into()))
             .await

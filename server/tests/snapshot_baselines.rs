@@ -15,11 +15,25 @@ use tickwire_server::lobby::snapshot::{Baseline, BodyCache, SnapshotHistory};
 /// What happens to the world in one tick.
 #[derive(Debug, Clone)]
 enum Change {
-    Spawn { player: bool, x: i32, y: i32 },
+    Spawn {
+        player: bool,
+        x: i32,
+        y: i32,
+    },
     Despawn(usize),
-    Move { who: usize, dx: i32, dy: i32 },
-    Accelerate { who: usize, dvx: i32, dvy: i32 },
+    Move {
+        who: usize,
+        dx: i32,
+        dy: i32,
+    },
+    Accelerate {
+        who: usize,
+        dvx: i32,
+        dvy: i32,
+    },
     Score(usize),
+    /// Stays put this tick despite its velocity (the server had no input for it).
+    Hold(usize),
 }
 
 /// What one client does in one tick.
@@ -58,6 +72,7 @@ fn change() -> impl Strategy<Value = Change> {
             dvy
         }),
         any::<usize>().prop_map(Change::Score),
+        any::<usize>().prop_map(Change::Hold),
     ]
 }
 
@@ -113,6 +128,11 @@ impl Sim {
             Change::Accelerate { who, dvx, dvy } => {
                 if let Some(e) = pick(who).and_then(|id| self.entities.get_mut(&id)) {
                     e.vel += IVec2::new(dvx, dvy);
+                }
+            }
+            Change::Hold(who) => {
+                if let Some(e) = pick(who).and_then(|id| self.entities.get_mut(&id)) {
+                    e.pos -= e.vel;
                 }
             }
             Change::Score(who) => {

@@ -132,6 +132,8 @@ pub enum Event {
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub client_id: u32,
+    /// The reconnect token of the newest `Welcome`.
+    pub token: ReconnectToken,
     pub joined: Option<Joined>,
     pub roster: Vec<PlayerInfo>,
     worlds: HashMap<u32, WorldState>,
@@ -161,6 +163,7 @@ impl Client {
         Ok(Self {
             ws,
             client_id: 0,
+            token: [0; 16],
             joined: None,
             roster: vec![],
             worlds: HashMap::new(),
@@ -195,7 +198,14 @@ impl Client {
             };
             let msg = decode_server(&frame)?;
             match &msg {
-                ServerMsg::Welcome { client_id, .. } => self.client_id = *client_id,
+                ServerMsg::Welcome {
+                    client_id,
+                    reconnect_token,
+                    ..
+                } => {
+                    self.client_id = *client_id;
+                    self.token = *reconnect_token;
+                }
                 ServerMsg::Joined(j) => {
                     self.joined = Some((**j).clone());
                     self.worlds.clear();
@@ -269,10 +279,35 @@ impl Client {
         self.send(&ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name: name.into(),
+            resume: None,
         })
         .await?;
         self.recv_until(|m| matches!(m, ServerMsg::Welcome { .. }).then_some(()))
             .await
+    }
+
+    /// Says hello presenting a reconnect token; returns the messages up to and including
+    /// the `Welcome` (an `Error` comes first when the resume is refused).
+    pub async fn hello_resume(
+        &mut self,
+        name: &str,
+        token: ReconnectToken,
+    ) -> Result<Vec<ServerMsg>> {
+        let hello = ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name: name.into(),
+            resume: Some(token),
+        };
+        self.send(&hello).await?;
+        let mut seen = Vec::new();
+        loop {
+            let msg = self.recv().await?;
+            let done = matches!(msg, ServerMsg::Welcome { .. });
+            seen.push(msg);
+            if done {
+                return Ok(seen);
+            }
+        }
     }
 
     async fn expect_joined(&mut self) -> Result<Joined> {

@@ -116,6 +116,7 @@ async fn a_wrong_protocol_version_is_refused() -> Result<()> {
     c.send(&ClientMsg::Hello {
         protocol_version: 999,
         name: "future".into(),
+        resume: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::BadVersion);
@@ -135,12 +136,14 @@ async fn messages_before_hello_and_bad_names_are_refused() -> Result<()> {
     c.send(&ClientMsg::Hello {
         protocol_version: 1,
         name: "bad\u{7}name".into(),
+        resume: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);
     c.send(&ClientMsg::Hello {
         protocol_version: 1,
         name: "x".repeat(25),
+        resume: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);

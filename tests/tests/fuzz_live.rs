@@ -25,10 +25,16 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let runtime = Runtime::new().expect("runtime");
         let (server, code) = runtime.block_on(async {
-            let server =
-                TestServer::start(&["--rate-limit", "1000", "--max-connections-per-ip", "0"])
-                    .await
-                    .expect("server");
+            let server = TestServer::start(&[
+                "--rate-limit",
+                "1000",
+                "--max-connections-per-ip",
+                "0",
+                "--reconnect-grace",
+                "0.05",
+            ])
+            .await
+            .expect("server");
             let mut host = server.client("host").await.expect("host");
             let joined = host.create("fuzzed", 64, false).await.expect("lobby");
             // Keep the host connected and playing for the whole run.

@@ -65,7 +65,7 @@ async fn a_flood_of_inputs_is_limited_without_hurting_the_others() -> Result<()>
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_dropped_and_slows_nobody() -> Result<()> {
-    let server = TestServer::start(&["--ping-timeout", "1"]).await?;
+    let server = TestServer::start(&["--ping-timeout", "1", "--reconnect-grace", "0.3"]).await?;
     let mut host = server.client("host").await?;
     let lobby = host.create("room", 4, false).await?;
     let mut stalled = server.client("stalled").await?;
@@ -86,7 +86,7 @@ async fn a_client_that_never_reads_is_dropped_and_slows_nobody() -> Result<()> {
     }
     assert!(
         gone,
-        "the stalled client's player is removed once it stops answering"
+        "the stalled client is disconnected once it stops answering, and its held seat given up"
     );
     assert!(
         kept_up(&host.snapshot_ticks[before..]),
@@ -151,10 +151,16 @@ async fn garbage_after_joining_does_not_touch_the_lobby() -> Result<()> {
     let before = host.snapshot_ticks.len();
     host.hold(0, 0, 20).await?;
     assert!(kept_up(&host.snapshot_ticks[before..]));
+    let bad_id = bad.client_id;
+    let bad_connected = host
+        .roster
+        .iter()
+        .find(|p| p.client_id == bad_id)
+        .map(|p| p.connected);
     assert_eq!(
-        host.roster.len(),
-        1,
-        "the bad client is gone from the lobby"
+        bad_connected,
+        Some(false),
+        "the bad client was disconnected (its seat held for a reconnect)"
     );
     Ok(())
 }

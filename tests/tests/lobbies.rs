@@ -154,8 +154,8 @@ async fn a_leaving_players_entity_disappears_for_the_others() -> Result<()> {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_frees_the_seat() -> Result<()> {
-    let server = TestServer::start(&[]).await?;
+async fn a_dropped_connection_frees_the_seat_after_the_reconnect_grace() -> Result<()> {
+    let server = TestServer::start(&["--reconnect-grace", "0.2"]).await?;
     let mut a = server.client("a").await?;
     let lobby = a.create("room", 2, false).await?;
     let mut b = server.client("b").await?;

@@ -37,6 +37,8 @@ pub struct LobbySettings {
     pub map: Arc<GameMap>,
     pub tick_rate: u16,
     pub seed: u64,
+    /// Ticks a disconnected player's seat is held for a reconnect.
+    pub reconnect_grace_ticks: u32,
 }
 
 /// How a frame is delivered: control frames are never dropped; a snapshot replaces the
@@ -61,6 +63,8 @@ struct Member {
     entity: Entity,
     net_id: NetId,
     baseline: Baseline,
+    /// While the connection is down: the tick at which the seat is given up.
+    away_until: Option<u32>,
 }
 
 type CaptureQuery = QueryState<(
@@ -193,7 +197,7 @@ impl Lobby {
 
     fn broadcast(&mut self, msg: &ServerMsg) {
         let frame = Bytes::from(encode(msg));
-        for m in &self.members {
+        for m in self.members.iter().filter(|m| m.away_until.is_none()) {
             self.outbox.push(Envelope {
                 client: m.client,
                 delivery: Delivery::Control,
@@ -246,7 +250,14 @@ impl Lobby {
             entity,
             net_id,
             baseline,
+            away_until: None,
         });
+        self.send_joined(client, net_id);
+        self.broadcast_roster();
+        Ok(net_id)
+    }
+
+    fn send_joined(&mut self, client: ClientId, net_id: NetId) {
         let joined = Joined {
             lobby: self.info(),
             code: self.settings.code.clone(),
@@ -257,6 +268,33 @@ impl Lobby {
             movement: self.move_params,
         };
         self.send(client, &ServerMsg::Joined(Box::new(joined)));
+    }
+
+    /// The client's connection dropped: its player stays, idle, and its seat is held for
+    /// `reconnect_grace_ticks`; then it leaves.
+    pub fn disconnect(&mut self, client: ClientId) {
+        let until = self.tick + self.settings.reconnect_grace_ticks;
+        let Some(m) = self.member(client) else { return };
+        m.away_until = Some(until);
+        let entity = m.entity;
+        if let Some(mut q) = self.world.get_mut::<InputQueue>(entity) {
+            q.pending.clear();
+        }
+        self.broadcast_roster();
+    }
+
+    /// A reconnected client takes back its held seat: same entity, same score; it is sent
+    /// `Joined` again and then a full snapshot.
+    pub fn resume(&mut self, client: ClientId) -> Result<NetId, ErrorCode> {
+        let tick = self.tick;
+        let m = self
+            .member(client)
+            .filter(|m| m.away_until.is_some())
+            .ok_or(ErrorCode::ResumeRefused)?;
+        m.away_until = None;
+        m.baseline = Baseline::new(tick);
+        let net_id = m.net_id;
+        self.send_joined(client, net_id);
         self.broadcast_roster();
         Ok(net_id)
     }
@@ -286,6 +324,7 @@ impl Lobby {
                 client_id: m.client,
                 entity: m.net_id,
                 name: m.name.clone(),
+                connected: m.away_until.is_none(),
             })
             .collect();
         let host = self.members[0].client;
@@ -318,6 +357,16 @@ impl Lobby {
         self.tick += 1;
         self.schedule.run(&mut self.world);
         self.record();
+        let tick = self.tick;
+        let expired: Vec<ClientId> = self
+            .members
+            .iter()
+            .filter(|m| m.away_until.is_some_and(|t| t <= tick))
+            .map(|m| m.client)
+            .collect();
+        for client in expired {
+            self.leave(client, false);
+        }
     }
 
     fn record(&mut self) {
@@ -327,7 +376,7 @@ impl Lobby {
 
     /// Queues this tick's snapshot for every member.
     pub fn send_snapshots(&mut self) {
-        for m in &mut self.members {
+        for m in self.members.iter_mut().filter(|m| m.away_until.is_none()) {
             let seq = self
                 .world
                 .get::<InputQueue>(m.entity)

@@ -31,9 +31,20 @@ pub enum Command {
         outbox: Arc<Outbox>,
         reply: oneshot::Sender<Result<NetId, ErrorCode>>,
     },
+    /// The client asked to leave.
     Leave {
         client: ClientId,
-        voluntary: bool,
+    },
+    /// The connection dropped: hold the seat for a reconnect.
+    Disconnect {
+        client: ClientId,
+    },
+    /// A new connection takes back a held seat; `welcome` goes out before `Joined`.
+    Resume {
+        client: ClientId,
+        outbox: Arc<Outbox>,
+        welcome: bytes::Bytes,
+        reply: oneshot::Sender<Result<NetId, ErrorCode>>,
     },
     Input {
         client: ClientId,
@@ -132,8 +143,14 @@ impl Runner {
         on_close();
         commands.close();
         while let Some(cmd) = commands.recv().await {
-            if let Command::Join { reply, .. } = cmd {
-                let _ = reply.send(Err(ErrorCode::UnknownLobby));
+            match cmd {
+                Command::Join { reply, .. } => {
+                    let _ = reply.send(Err(ErrorCode::UnknownLobby));
+                }
+                Command::Resume { reply, .. } => {
+                    let _ = reply.send(Err(ErrorCode::ResumeRefused));
+                }
+                _ => {}
             }
         }
     }
@@ -190,8 +207,8 @@ impl Runner {
                 }
                 let _ = reply.send(result);
             }
-            Command::Leave { client, voluntary } => {
-                self.lobby.leave(client, voluntary);
+            Command::Leave { client } => {
+                self.lobby.leave(client, true);
                 // Deliver `Left` before forgetting the seat.
                 self.deliver();
                 self.seats.remove(&client);
@@ -200,6 +217,23 @@ impl Runner {
                 self.lobby.input(client, input);
             }
             Command::RequestFull { client } => self.lobby.request_full(client),
+            Command::Disconnect { client } => {
+                self.lobby.disconnect(client);
+                self.seats.remove(&client);
+            }
+            Command::Resume {
+                client,
+                outbox,
+                welcome,
+                reply,
+            } => {
+                let result = self.lobby.resume(client);
+                if result.is_ok() {
+                    outbox.send(welcome);
+                    self.seats.insert(client, Seat { outbox, stale: 0 });
+                }
+                let _ = reply.send(result);
+            }
         }
     }
 
@@ -238,7 +272,7 @@ impl Runner {
                         client, "disconnecting a client that stopped reading"
                     );
                     seat.outbox.close(1008, "not reading fast enough");
-                    self.lobby.leave(client, false);
+                    self.lobby.disconnect(client);
                 }
             }
         }
@@ -274,6 +308,7 @@ mod tests {
             map,
             tick_rate: 30,
             seed: 3,
+            reconnect_grace_ticks: 30,
         })
     }
 

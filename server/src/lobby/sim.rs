@@ -15,7 +15,7 @@ use tickwire_protocol::{Body, EntityKind, EntityState, Input, NetId, WorldState}
 use crate::game::GameMap;
 
 /// Most unapplied inputs kept per player; more are dropped.
-pub const INPUT_QUEUE_CAP: usize = 8;
+pub const INPUT_QUEUE_CAP: usize = 16;
 /// Side of an orb grid cell, subunits.
 const ORB_CELL: i32 = 64 * 16;
 

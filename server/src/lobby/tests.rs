@@ -33,6 +33,7 @@ fn lobby_with(map: Arc<GameMap>, max_players: u8) -> Lobby {
         map,
         tick_rate: 30,
         seed: 7,
+        reconnect_grace_ticks: 30,
     })
 }
 
@@ -144,6 +145,30 @@ fn two_players_see_each_other_move_and_walls_stop_them() {
     );
 }
 
+/// Walks `client`'s player onto the first orb until it scores; returns that orb as it was.
+fn collect_an_orb(
+    h: &mut Harness,
+    client: ClientId,
+    me: NetId,
+) -> (NetId, tickwire_protocol::EntityState) {
+    let world = h.views[&client].latest.clone().expect("world");
+    let (orb_id, orb) = *world
+        .entities
+        .iter()
+        .find(|(_, s)| s.kind == EntityKind::Orb)
+        .expect("an orb");
+    for _ in 0..300 {
+        let Some(p) = h.entity(client, me) else { break };
+        if p.score > 0 {
+            break;
+        }
+        let d = orb.pos - p.pos;
+        h.input(client, d.x.signum() as i8 * 127, d.y.signum() as i8 * 127);
+        h.tick();
+    }
+    (orb_id, orb)
+}
+
 #[test]
 fn touching_an_orb_scores_and_moves_it() {
     // One orb on a small map; walk the player onto it.
@@ -151,21 +176,7 @@ fn touching_an_orb_scores_and_moves_it() {
     let mut h = Harness::new(lobby_with(map, 2));
     let me = h.join(1).expect("join");
     h.tick();
-    let world = h.views[&1].latest.clone().expect("world");
-    let (orb_id, orb) = *world
-        .entities
-        .iter()
-        .find(|(_, s)| s.kind == EntityKind::Orb)
-        .expect("an orb");
-    for _ in 0..300 {
-        let Some(p) = h.entity(1, me) else { break };
-        if p.score > 0 {
-            break;
-        }
-        let d = orb.pos - p.pos;
-        h.input(1, d.x.signum() as i8 * 127, d.y.signum() as i8 * 127);
-        h.tick();
-    }
+    let (orb_id, orb) = collect_an_orb(&mut h, 1, me);
     let p = h.entity(1, me).expect("me");
     assert_eq!(p.score, 1, "one point for the orb");
     assert_ne!(
@@ -286,4 +297,70 @@ fn bad_acks_are_never_trusted() {
     h.tick();
     let last = h.views[&1].msgs.last().cloned();
     assert!(matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline.is_none()));
+}
+
+#[test]
+fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
+    // Grace is 30 ticks in these settings.
+    let map = Arc::new(GameMap::parse(&map_json(1)).expect("map"));
+    let mut h = Harness::new(lobby_with(map, 2));
+    let me = h.join(1).expect("join");
+    h.join(2).expect("other");
+    h.tick();
+    collect_an_orb(&mut h, 1, me);
+    let before = h.entity(2, me).expect("seen");
+    assert_eq!(before.score, 1);
+    h.lobby.disconnect(1);
+    assert_eq!(h.join(3), Err(ErrorCode::LobbyFull), "the seat is held");
+    for _ in 0..10 {
+        h.tick();
+    }
+    let held = h.entity(2, me).expect("still there");
+    assert_eq!(held.pos, before.pos, "idle while away");
+    // (An orb may respawn onto the idle player: the score never goes down.)
+    assert!(held.score >= 1, "score kept");
+    let roster = h.views[&2].msgs.iter().rev().find_map(|m| match m {
+        ServerMsg::Roster { players, .. } => players
+            .iter()
+            .find(|p| p.client_id == 1)
+            .map(|p| p.connected),
+        _ => None,
+    });
+    assert_eq!(roster, Some(false), "others see it reconnecting");
+
+    // Back within the grace: same entity, full snapshot, inputs apply again.
+    assert_eq!(h.lobby.resume(1), Ok(me));
+    h.pump();
+    h.views.get_mut(&1).expect("view").worlds.clear();
+    h.tick();
+    let last = h.views[&1].msgs.last().cloned();
+    assert!(
+        matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline.is_none()),
+        "a full snapshot"
+    );
+    assert!(
+        h.entity(1, me).expect("me").score >= held.score,
+        "the score came back with the seat"
+    );
+    h.input(1, -127, 0);
+    h.tick();
+    assert_ne!(
+        h.entity(2, me).expect("me").pos,
+        held.pos,
+        "inputs apply again"
+    );
+    assert_eq!(
+        h.lobby.resume(1),
+        Err(ErrorCode::ResumeRefused),
+        "only a held seat resumes"
+    );
+
+    // Away past the grace: the seat is freed.
+    h.lobby.disconnect(1);
+    for _ in 0..31 {
+        h.tick();
+    }
+    assert!(h.entity(2, me).is_none(), "gone for the others");
+    assert_eq!(h.lobby.resume(1), Err(ErrorCode::ResumeRefused));
+    assert!(h.join(3).is_ok(), "the seat is free");
 }

@@ -13,10 +13,20 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tickwire_protocol::messages::ReconnectToken;
 use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
 
 use crate::config::Config;
-use crate::lobbies::Lobbies;
+use crate::lobbies::{Lobbies, LobbyHandle};
+
+/// A seat held for a dropped client, redeemable once with its reconnect token.
+pub struct Ticket {
+    pub client: u32,
+    pub name: String,
+    pub lobby: LobbyHandle,
+    pub expires: Instant,
+}
 
 /// State shared by every connection.
 pub struct AppState {
@@ -26,6 +36,7 @@ pub struct AppState {
     connections: Mutex<Connections>,
     idle: Notify,
     shutdown: watch::Sender<bool>,
+    tickets: Mutex<HashMap<ReconnectToken, Ticket>>,
 }
 
 #[derive(Default)]
@@ -72,6 +83,7 @@ impl AppState {
             connections: Mutex::default(),
             idle: Notify::new(),
             shutdown: watch::Sender::new(false),
+            tickets: Mutex::default(),
         })
     }
 
@@ -99,6 +111,24 @@ impl AppState {
             app: self.clone(),
             ip,
         })
+    }
+
+    /// Files a held seat under its token (and forgets expired ones).
+    pub fn hold_seat(&self, token: ReconnectToken, ticket: Ticket) {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        tickets.retain(|_, t| t.expires > now);
+        tickets.insert(token, ticket);
+    }
+
+    /// Redeems a token: each works once, and only within the grace period.
+    pub fn redeem(&self, token: &ReconnectToken) -> Option<Ticket> {
+        let ticket = self
+            .tickets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(token)?;
+        (ticket.expires > Instant::now()).then_some(ticket)
     }
 
     pub fn connections(&self) -> usize {

@@ -13,8 +13,8 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::codec::{CodecError, encode};
 use tickwire_protocol::messages::{
-    ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ServerMsg,
-    is_valid_name,
+    ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ReconnectToken,
+    ServerMsg, is_valid_name,
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
@@ -22,7 +22,7 @@ use tracing::{Instrument, debug, info_span};
 
 use super::outbox::{Outbox, OutboxReader, Outgoing};
 use super::rate::{RateLimiter, Verdict};
-use super::{AppState, ConnectionSlot, Refusal};
+use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
 use crate::metrics::METRICS;
@@ -56,6 +56,8 @@ struct Session {
     outbox: Arc<Outbox>,
     name: Option<String>,
     lobby: Option<LobbyHandle>,
+    /// This connection's reconnect token, sent in `Welcome`.
+    token: ReconnectToken,
 }
 
 pub async fn run(
@@ -79,6 +81,7 @@ pub async fn run(
             outbox: outbox.clone(),
             name: None,
             lobby: None,
+            token: [0; 16],
         };
         let fatal = match slot {
             Ok(_slot) => session.read_loop(&mut stream).await,
@@ -93,7 +96,7 @@ pub async fn run(
                 close: close::TRY_AGAIN_LATER,
             }),
         };
-        session.leave(false).await;
+        session.disconnect().await;
         match fatal {
             Some(f) => {
                 debug!(code = ?f.code, message = %f.message, "closing");
@@ -269,7 +272,7 @@ impl Session {
             }
         };
         let Some(name) = self.name.clone() else {
-            return self.hello(msg);
+            return self.hello(msg).await;
         };
         match msg {
             ClientMsg::Hello { .. } => self.refuse(ErrorCode::BadHandshake, "already said hello"),
@@ -326,7 +329,7 @@ impl Session {
                 if self.lobby.is_none() {
                     self.refuse(ErrorCode::NotInLobby, "not in a lobby");
                 }
-                self.leave(true).await;
+                self.leave().await;
             }
             ClientMsg::Input(input) => self.forward(Command::Input {
                 client: self.client,
@@ -349,10 +352,11 @@ impl Session {
         Ok(())
     }
 
-    fn hello(&mut self, msg: ClientMsg) -> Result<(), Fatal> {
+    async fn hello(&mut self, msg: ClientMsg) -> Result<(), Fatal> {
         let ClientMsg::Hello {
             protocol_version,
             name,
+            resume,
         } = msg
         else {
             self.refuse(ErrorCode::BadHandshake, "say Hello first");
@@ -374,12 +378,54 @@ impl Session {
             );
             return Ok(());
         }
+        if let Some(token) = resume {
+            match self.resume(&token).await {
+                Ok(()) => return Ok(()),
+                Err(why) => self.refuse(ErrorCode::ResumeRefused, why),
+            }
+        }
         self.name = Some(name.trim().to_owned());
-        self.send(&ServerMsg::Welcome {
+        let welcome = self.welcome();
+        self.send(&welcome);
+        Ok(())
+    }
+
+    /// A `Welcome` with a fresh reconnect token (128 bits from the OS-seeded CSPRNG).
+    fn welcome(&mut self) -> ServerMsg {
+        self.token = rand::random();
+        ServerMsg::Welcome {
             client_id: self.client,
             server_version: env!("CARGO_PKG_VERSION").into(),
             tick_rate: self.app.config.tick_rate,
-        });
+            reconnect_token: self.token,
+        }
+    }
+
+    /// Takes back the seat a token holds: same client id, lobby, entity and score.
+    async fn resume(&mut self, token: &ReconnectToken) -> Result<(), &'static str> {
+        let refused = "that reconnect token is unknown, already used, or its seat was given up";
+        let ticket = self.app.redeem(token).ok_or(refused)?;
+        let (previous_client, previous_token) = (self.client, self.token);
+        self.client = ticket.client;
+        let welcome = Bytes::from(encode(&self.welcome()));
+        let (reply, answer) = oneshot::channel();
+        let cmd = Command::Resume {
+            client: ticket.client,
+            outbox: self.outbox.clone(),
+            welcome,
+            reply,
+        };
+        let resumed = match ticket.lobby.commands.send(cmd).await {
+            Ok(()) => answer.await.is_ok_and(|r| r.is_ok()),
+            Err(_) => false,
+        };
+        if !resumed {
+            (self.client, self.token) = (previous_client, previous_token);
+            return Err(refused);
+        }
+        debug!(client = ticket.client, lobby = ticket.lobby.id, "resumed");
+        self.name = Some(ticket.name);
+        self.lobby = Some(ticket.lobby);
         Ok(())
     }
 
@@ -455,16 +501,37 @@ impl Session {
         }
     }
 
-    async fn leave(&mut self, voluntary: bool) {
+    async fn leave(&mut self) {
         if let Some(lobby) = self.lobby.take() {
             let _ = lobby
                 .commands
                 .send(Command::Leave {
                     client: self.client,
-                    voluntary,
                 })
                 .await;
         }
+    }
+
+    /// The connection ended without a leave: the lobby holds the seat, redeemable with this
+    /// connection's token for the reconnect grace period.
+    async fn disconnect(&mut self) {
+        let (Some(lobby), Some(name)) = (self.lobby.take(), self.name.clone()) else {
+            return;
+        };
+        let expires = tokio::time::Instant::now() + self.app.config.reconnect_grace;
+        let ticket = Ticket {
+            client: self.client,
+            name,
+            lobby: lobby.clone(),
+            expires,
+        };
+        self.app.hold_seat(self.token, ticket);
+        let _ = lobby
+            .commands
+            .send(Command::Disconnect {
+                client: self.client,
+            })
+            .await;
     }
 }
 
