@@ -131,36 +131,26 @@ pub fn step(body: &mut Body, input: MoveInput, params: &MoveParams, arena: &Aren
     body.vel.x = approach(body.vel.x, target.x, params.accel);
     body.vel.y = approach(body.vel.y, target.y, params.accel);
     let half = params.half_size;
-
-    body.pos.x += body.vel.x;
-    for w in &arena.walls {
-        if overlaps(body.pos, half, w) {
-            if body.vel.x > 0 {
-                body.pos.x = w.min.x - half;
-            } else if body.vel.x < 0 {
-                body.pos.x = w.max.x + half;
+    // Axis 0 is x, 1 is y: move along one, resolve walls, then the other.
+    for axis in 0..2 {
+        body.pos[axis] += body.vel[axis];
+        for w in &arena.walls {
+            if overlaps(body.pos, half, w) {
+                if body.vel[axis] > 0 {
+                    body.pos[axis] = w.min[axis] - half;
+                } else if body.vel[axis] < 0 {
+                    body.pos[axis] = w.max[axis] + half;
+                }
+                body.vel[axis] = 0;
             }
-            body.vel.x = 0;
         }
     }
-    body.pos.y += body.vel.y;
-    for w in &arena.walls {
-        if overlaps(body.pos, half, w) {
-            if body.vel.y > 0 {
-                body.pos.y = w.min.y - half;
-            } else if body.vel.y < 0 {
-                body.pos.y = w.max.y + half;
-            }
-            body.vel.y = 0;
+    for axis in 0..2 {
+        let (lo, hi) = (half, arena.size[axis] - half);
+        if body.pos[axis] < lo || body.pos[axis] > hi {
+            body.pos[axis] = body.pos[axis].clamp(lo, hi);
+            body.vel[axis] = 0;
         }
-    }
-    if body.pos.x < half || body.pos.x > arena.size.x - half {
-        body.pos.x = body.pos.x.clamp(half, arena.size.x - half);
-        body.vel.x = 0;
-    }
-    if body.pos.y < half || body.pos.y > arena.size.y - half {
-        body.pos.y = body.pos.y.clamp(half, arena.size.y - half);
-        body.vel.y = 0;
     }
 }
 
