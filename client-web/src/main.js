@@ -7,7 +7,8 @@ import { GameSession } from './game.js';
 import { InputSampler } from './input.js';
 import { Connection } from './net.js';
 import { RateWindow } from './netstats.js';
-import { UNREACHABLE, describeError, reconnectingIn } from './refusals.js';
+import { continuesStay, requestAfterWelcome } from './resume.js';
+import { REJOINED_AS_NEW, UNREACHABLE, describeError, reconnectingIn } from './refusals.js';
 import { Renderer } from './render.js';
 import { Ui } from './ui.js';
 
@@ -40,9 +41,11 @@ class App {
     this.session = null;
     /** Whether the current connection is in the session's lobby (inputs may be sent). */
     this.inLobby = false;
-    /** Join code of the lobby to return to after a reconnect. */
+    /** Join code of the lobby to return to after a reconnect whose resume was refused. */
     /** @type {string | null} */
     this.rejoinCode = null;
+    /** Whether the server refused to give back the seat on the current connection. */
+    this.resumeRefused = false;
     /** @type {FixedStep | null} */
     this.ticks = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -100,6 +103,7 @@ class App {
     }
     this.stopTicking();
     this.inLobby = false;
+    if (this.session !== null) this.session.offline = true;
     if (!status.wasOpen && this.screen === 'lobby') {
       // Nothing to keep alive: say why the request failed and stop retrying.
       this.conn.close();
@@ -116,16 +120,14 @@ class App {
   /** @param {any} msg a decoded server message */
   onMessage(msg) {
     switch (msg.type) {
-      case 'Welcome':
+      case 'Welcome': {
         this.clientId = msg.client_id;
         this.tickRate = msg.tick_rate;
-        if (this.rejoinCode !== null) {
-          this.conn.send({ type: 'JoinLobby', target: { Code: this.rejoinCode } });
-        } else if (this.pending !== null) {
-          this.conn.send(this.pending);
-        }
+        const req = requestAfterWelcome({ resumed: this.conn.resumed, rejoinCode: this.rejoinCode, pending: this.pending });
+        if (req !== null) this.conn.send(req);
         this.pending = null;
         break;
+      }
       case 'Joined':
         this.startGame(msg);
         break;
@@ -146,6 +148,11 @@ class App {
 
   /** @param {{code: string, message: string}} error */
   onRefusal(error) {
+    if (error.code === 'ResumeRefused') {
+      // The seat was not held (any more): a Welcome follows and the lobby is joined anew.
+      this.resumeRefused = true;
+      return;
+    }
     const words = describeError(error);
     if (!this.conn.ready) {
       // Refused before Welcome: the handshake failed, so this connection is of no use.
@@ -165,15 +172,23 @@ class App {
     }
   }
 
-  /** @param {Msg} joined */
-  startGame(joined) {
-    this.session = new GameSession(/** @type {import('./game.js').Joined} */ (joined), this.clientId, this.tickRate);
+  /** @param {Msg} msg */
+  startGame(msg) {
+    const joined = /** @type {import('./game.js').Joined} */ (msg);
+    if (this.session !== null && continuesStay(this.session.joined, joined, this.conn.resumed)) {
+      this.session.resume(joined);
+    } else {
+      this.session = new GameSession(joined, this.clientId, this.tickRate);
+    }
+    const refused = this.resumeRefused;
+    this.resumeRefused = false;
     this.rejoinCode = joined.code;
     this.inLobby = true;
     this.screen = 'game';
     this.ui.busy(false);
     this.ui.lobbyMessage('');
-    this.ui.joined(/** @type {import('./game.js').Joined} */ (joined));
+    this.ui.joined(joined);
+    if (refused) this.ui.gameMessage(REJOINED_AS_NEW);
     this.ui.show('game');
     this.ticks = new FixedStep(1000 / this.tickRate);
     this.stopTicking();
@@ -186,6 +201,8 @@ class App {
     this.session = null;
     this.inLobby = false;
     this.rejoinCode = null;
+    this.resumeRefused = false;
+    this.conn.forgetSeat();
     this.screen = 'lobby';
     this.ui.show('lobby');
     this.ui.busy(false);
@@ -268,6 +285,8 @@ class App {
       ownPos: s?.ownPos() ?? null,
       entities: (world?.entities ?? []).map((e) => ({ id: e.id, kind: e.kind, owner: e.owner, pos: [...e.pos], vel: [...e.vel], score: e.score })),
       roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
+      scores: s?.scores() ?? [],
+      resumed: this.conn.resumed,
       lobbyMessage: document.getElementById('lobby-message')?.textContent ?? '',
     };
   }

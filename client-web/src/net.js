@@ -1,6 +1,10 @@
 // The WebSocket to the server: binary frames only, Hello on every (re)connect, a Ping each
 // second for the round-trip time, byte counters both ways, and reconnection with exponential
-// backoff while the connection is wanted.
+// backoff while the connection is wanted. It keeps the reconnect token of the latest
+// Welcome; when the socket drops while this client holds a seat in a lobby, the next Hello
+// presents that token to take the seat back (a resume). `resumed` says, once welcomed,
+// whether that worked: then the server follows with Joined for the same seat; otherwise
+// (ResumeRefused, or no seat to resume) the connection is in no lobby.
 
 import { decodeServerMsg, encodeClientMsg } from './codec.js';
 import { PROTOCOL_VERSION } from './limits.js';
@@ -53,6 +57,15 @@ export class Connection {
     this.pingTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
+    /** Reconnect token from the latest Welcome; null before the first. */
+    /** @type {number[] | null} */
+    this.token = null;
+    /** Whether this client holds a seat in a lobby (Joined and not Left, refused or forgotten). */
+    this.seated = false;
+    /** Whether the Hello of the current socket asked to resume the seat. */
+    this.resuming = false;
+    /** Whether the current connection took back the seat of an earlier one. */
+    this.resumed = false;
   }
 
   /**
@@ -63,8 +76,17 @@ export class Connection {
     this.name = name;
     this.wanted = true;
     this.failures = 0;
+    this.seated = false;
     this.drop();
     this.connect();
+  }
+
+  /**
+   * Gives up the seat held for a reconnect (the player left the lobby while the connection
+   * was down): the next Hello starts afresh.
+   */
+  forgetSeat() {
+    this.seated = false;
   }
 
   /** Closes the connection for good (no reconnecting). */
@@ -100,7 +122,9 @@ export class Connection {
     let wasOpen = false;
     ws.onopen = () => {
       wasOpen = true;
-      this.write({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name });
+      const resume = this.seated ? this.token : null;
+      this.resuming = resume !== null;
+      this.write({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name, resume });
     };
     ws.onmessage = (ev) => {
       if (!(ev.data instanceof ArrayBuffer)) return;
@@ -129,11 +153,23 @@ export class Connection {
   /** @param {Msg} msg */
   onServerMsg(msg) {
     if (msg.type === 'Welcome') {
+      this.token = msg.reconnect_token;
+      this.resumed = this.resuming;
+      this.resuming = false;
+      if (!this.resumed) this.seated = false;
       this.ready = true;
       this.failures = 0;
       this.ping();
       this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
       this.onStatus({ state: 'open' });
+    } else if (msg.type === 'Error' && msg.code === 'ResumeRefused') {
+      // The seat is gone (or this server never knew it); a plain Welcome follows.
+      this.resuming = false;
+      this.seated = false;
+    } else if (msg.type === 'Joined') {
+      this.seated = true;
+    } else if (msg.type === 'Left') {
+      this.seated = false;
     } else if (msg.type === 'Pong') {
       this.rttMs = (clientTime(this.now()) - msg.client_time) >>> 0;
       this.serverTick = msg.server_tick;
@@ -150,6 +186,8 @@ export class Connection {
     clearInterval(this.pingTimer);
     clearTimeout(this.retryTimer);
     this.ready = false;
+    this.resuming = false;
+    this.resumed = false;
     const ws = this.ws;
     this.ws = null;
     if (ws !== null && ws.readyState <= 1) ws.close(1000);

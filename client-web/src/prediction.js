@@ -37,6 +37,16 @@ export class Predictor {
   }
 
   /**
+   * Starts over after a reconnect: nothing is predicted until the own entity is in a
+   * snapshot again, and inputs from before the drop (which the server discarded) are
+   * forgotten. The correction count goes on.
+   */
+  restart() {
+    this.body = null;
+    this.pending = [];
+  }
+
+  /**
    * Records an input just sent and applies it to the predicted state.
    * @param {number} seq @param {MoveInput} input
    */

@@ -19,6 +19,7 @@ const BY_CODE = {
   LobbyClosed: 'The lobby was closed.',
   ShuttingDown: 'The server is shutting down.',
   Internal: 'The server hit an internal error.',
+  ResumeRefused: 'Your place in the lobby was not held any more (you were away too long, or the server restarted).',
 };
 
 /**
@@ -28,6 +29,9 @@ const BY_CODE = {
 export function describeError(error) {
   return BY_CODE[error.code] ?? `The server refused: ${error.message}`;
 }
+
+/** Shown in the game after a reconnect whose seat was gone, once the lobby is joined anew. */
+export const REJOINED_AS_NEW = 'Your place was not held any more: you rejoined the lobby as a new player.';
 
 export const UNREACHABLE = 'The server is unreachable: check that it is running and your connection works.';
 

@@ -1,10 +1,13 @@
 // Drawing a lobby on a canvas: the arena fitted to the canvas, its walls, orbs, players
-// (squares, the own one highlighted) with names and scores. Positions are subunits (16 per
-// world unit); the canvas backing store follows devicePixelRatio so it stays sharp.
+// (squares, the own one highlighted, those reconnecting faded) with names and scores.
+// Positions are subunits (16 per world unit); the canvas backing store follows
+// devicePixelRatio so it stays sharp.
 
 const SUBUNITS_PER_UNIT = 16;
 const GRID_UNITS = 100;
 const MARGIN_PX = 12;
+/** Opacity of a player whose connection is down (its seat held for a reconnect). */
+const AWAY_ALPHA = 0.4;
 
 /**
  * @typedef {import('./game.js').SceneEntity} SceneEntity
@@ -117,21 +120,27 @@ export class Renderer {
    */
   drawPlayer(p, x, y, half, name) {
     const { ctx } = this;
+    // A player whose connection is down is drawn faded, in a dashed outline, and says so.
+    ctx.save();
+    if (p.away) ctx.globalAlpha = AWAY_ALPHA;
     ctx.fillStyle = playerColor(p.owner);
     ctx.fillRect(x - half, y - half, 2 * half, 2 * half);
-    if (p.own) {
+    if (p.own || p.away) {
       ctx.strokeStyle = '#ffffff';
       ctx.lineWidth = 2;
+      if (p.away) ctx.setLineDash([4, 3]);
       ctx.strokeRect(x - half - 2, y - half - 2, 2 * half + 4, 2 * half + 4);
+      ctx.setLineDash([]);
     }
     ctx.font = `${p.own ? 'bold ' : ''}12px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
     ctx.lineWidth = 3;
     ctx.strokeStyle = 'rgba(10, 12, 20, 0.85)';
-    const label = `${name} · ${p.score}`;
+    const label = `${name} · ${p.score}${p.away ? ' · reconnecting…' : ''}`;
     ctx.strokeText(label, x, y - half - 5);
     ctx.fillStyle = p.own ? '#ffffff' : '#d6deef';
     ctx.fillText(label, x, y - half - 5);
+    ctx.restore();
   }
 }

@@ -174,11 +174,16 @@ export class Ui {
     $('score-rows').replaceChildren(
       ...lines.map((l) => {
         const tr = document.createElement('tr');
-        if (l.own) tr.className = 'own';
+        tr.classList.toggle('own', l.own);
+        tr.classList.toggle('away', l.away);
         const name = document.createElement('td');
         const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
         swatch.style.background = playerColor(l.client_id);
         name.append(swatch, `${l.name}${l.host ? ' ★' : ''}`);
+        if (l.away) {
+          name.append(Object.assign(document.createElement('span'), { className: 'away-note', textContent: ' reconnecting…' }));
+          tr.title = `${l.name}'s connection dropped; their place is held for a while.`;
+        }
         tr.append(name, Object.assign(document.createElement('td'), { textContent: String(l.score) }));
         return tr;
       }),

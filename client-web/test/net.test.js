@@ -1,4 +1,5 @@
-// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff.
+// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff,
+// and asking for the held seat back after a drop.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
@@ -34,6 +35,12 @@ class FakeSocket {
   }
 }
 
+/** A reconnect token, distinct per `n`. */
+const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);
+const welcome = (clientId, n) => ({ type: 'Welcome', client_id: clientId, server_version: '0.1.0', tick_rate: 30, reconnect_token: token(n) });
+const joined = { type: 'Joined', lobby: { id: 3, name: 'L', map: 'arena', players: 1, max_players: 8 }, code: 'KQ7XZM', private: false, entity: 5, tick: 10,
+  map: { name: 'arena', width: 16000, height: 16000, walls: [], orb_radius: 160 }, movement: { max_speed: 160, accel: 53, half_size: 256 } };
+
 let clock;
 let received;
 let statuses;
@@ -56,8 +63,8 @@ test('says Hello on open, is ready after Welcome, pings each second and measures
   assert.equal(ws.binaryType, 'arraybuffer');
   assert.equal(conn.send({ type: 'ListLobbies' }), false, 'nothing before Welcome');
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada' }]);
-  ws.receive({ type: 'Welcome', client_id: 7, server_version: '0.1.0', tick_rate: 30 });
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null }]);
+  ws.receive(welcome(7, 1));
   assert.equal(conn.ready, true);
   assert.deepEqual(ws.sent[1], { type: 'Ping', client_time: 1000 });
   clock = 1042;
@@ -83,7 +90,7 @@ test('reconnects with exponential backoff and says Hello again', () => {
   const conn = connect();
   conn.open('Ada');
   FakeSocket.all[0].open();
-  FakeSocket.all[0].receive({ type: 'Welcome', client_id: 7, server_version: '0.1.0', tick_rate: 30 });
+  FakeSocket.all[0].receive(welcome(7, 1));
   FakeSocket.all[0].drop();
   assert.equal(conn.ready, false);
   assert.deepEqual(statuses.at(-1), { state: 'lost', wasOpen: true, retryAt: clock + BACKOFF_FIRST_MS });
@@ -100,7 +107,7 @@ test('reconnects with exponential backoff and says Hello again', () => {
   mock.timers.tick(BACKOFF_MAX_MS);
   const ws = FakeSocket.all.at(-1);
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada' }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null }], 'no seat: nothing to resume');
 });
 
 test('close() stops reconnecting; an undecodable frame closes the socket', () => {
@@ -118,4 +125,101 @@ test('close() stops reconnecting; an undecodable frame closes the socket', () =>
   mock.timers.tick(60000);
   assert.equal(FakeSocket.all.length, 1);
   assert.equal(statuses.at(-1).state, 'closed');
+});
+
+/** Opens a connection, welcomed as client 7 with token 1 and seated by Joined. */
+function seated() {
+  const conn = connect();
+  conn.open('Ada');
+  const ws = FakeSocket.all[0];
+  ws.open();
+  ws.receive(welcome(7, 1));
+  ws.receive(joined);
+  return { conn, ws };
+}
+
+/** Drops the current socket and opens the next one after the backoff; returns it. */
+function dropAndReopen() {
+  FakeSocket.all.at(-1).drop();
+  mock.timers.tick(statuses.at(-1).retryAt - clock);
+  const ws = FakeSocket.all.at(-1);
+  ws.open();
+  return ws;
+}
+
+test('a drop while seated: the next Hello resumes with the latest token; a resumed Welcome leaves the seat held', () => {
+  const { conn } = seated();
+  assert.equal(conn.resumed, false, 'the first connection resumed nothing');
+  assert.deepEqual(conn.token, token(1));
+  const ws = dropAndReopen();
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token(1) }]);
+  ws.receive(welcome(7, 2));
+  assert.equal(conn.resumed, true);
+  assert.equal(conn.ready, true);
+  assert.deepEqual(conn.token, token(2), 'every Welcome brings the token for next time');
+  ws.receive(joined);
+  // Dropped again: the new token, never the used one.
+  const ws3 = dropAndReopen();
+  assert.deepEqual(ws3.sent[0].resume, token(2));
+});
+
+test('a socket that drops before its Welcome tries the same token again', () => {
+  seated();
+  const ws = dropAndReopen();
+  assert.deepEqual(ws.sent[0].resume, token(1));
+  const ws3 = dropAndReopen();
+  assert.deepEqual(ws3.sent[0].resume, token(1));
+});
+
+test('ResumeRefused before Welcome: not fatal, the Welcome is not a resume, and the seat is forgotten', () => {
+  const { conn } = seated();
+  const ws = dropAndReopen();
+  ws.receive({ type: 'Error', code: 'ResumeRefused', message: 'unknown token' });
+  assert.equal(ws.readyState, 1, 'the connection stays open');
+  ws.receive(welcome(9, 2));
+  assert.equal(conn.resumed, false);
+  assert.equal(conn.ready, true);
+  assert.deepEqual(received.slice(-2).map((m) => m.type), ['Error', 'Welcome'], 'the app sees both');
+  // Not seated: a drop now asks for nothing back...
+  assert.equal(dropAndReopen().sent[0].resume, null);
+  // ...until the lobby is joined again, with the token of the latest Welcome.
+  const ws4 = FakeSocket.all.at(-1);
+  ws4.receive(welcome(9, 3));
+  ws4.receive({ ...joined, entity: 6 });
+  assert.deepEqual(dropAndReopen().sent[0].resume, token(3));
+});
+
+test('a Welcome without resume is never a resume, even when the server gives the same id', () => {
+  const conn = connect();
+  conn.open('Ada');
+  FakeSocket.all[0].open();
+  FakeSocket.all[0].receive(welcome(7, 1));
+  const ws = dropAndReopen(); // never joined: nothing to resume
+  assert.equal(ws.sent[0].resume, null);
+  ws.receive(welcome(7, 2));
+  assert.equal(conn.resumed, false);
+});
+
+test('Left, forgetSeat() and a new name each give up the seat', () => {
+  {
+    const { ws } = seated();
+    ws.receive({ type: 'Left' });
+    assert.equal(dropAndReopen().sent[0].resume, null, 'after Left');
+  }
+  {
+    FakeSocket.all = [];
+    const { conn } = seated();
+    FakeSocket.all[0].drop();
+    conn.forgetSeat(); // the player left the lobby while disconnected
+    mock.timers.tick(statuses.at(-1).retryAt - clock);
+    FakeSocket.all.at(-1).open();
+    assert.equal(FakeSocket.all.at(-1).sent[0].resume, null, 'after forgetSeat');
+  }
+  {
+    FakeSocket.all = [];
+    const { conn } = seated();
+    conn.open('Bo');
+    FakeSocket.all.at(-1).open();
+    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: 1, name: 'Bo', resume: null }, 'after open()');
+  }
 });
