@@ -1,7 +1,8 @@
 // Browser test: the real server binary and Debian's Chromium. Two players pick names, one
 // creates a lobby and the other joins it by code; one moves with the keyboard and the other
 // sees it move, with no prediction corrections (at 30, 10 and 60 Hz). The lobby list, quick
-// join and leaving work; refusals, a dropped connection and a lost server show in words.
+// join and leaving work; refusals show in words. A dropped connection resumes the same seat
+// (or, once the seat is given up, rejoins by code); a lost server shows in words.
 // Server binary: $TICKWIRE_BIN, default ../target/debug/tickwire. Screenshots of failures
 // go to client-web/test-results/.
 
@@ -233,42 +234,199 @@ describe('lobby screen', () => {
   });
 });
 
-describe('losing the connection', () => {
-  browserTest('a dropped connection says so, reconnects and rejoins the same lobby by its code', async () => {
-    /** Ada's WebSockets, proxied so the test can cut them: [page side, server side]. */
-    /** @type {[import('playwright-core').WebSocketRoute, import('playwright-core').WebSocketRoute][]} */
-    const sockets = [];
-    const ada = await newPlayer('Ada', server.url, (page) =>
-      page.routeWebSocket(/\/ws$/, (ws) => {
-        sockets.push([ws, ws.connectToServer()]);
-      }),
-    );
-    await ada.fill('#lobby-name', 'E2E flaky link');
-    await ada.click('#create-form button[type=submit]');
-    await waitForScreen(ada, 'game');
-    const before = await state(ada);
-    const bo = await newPlayer('Bo');
-    await bo.fill('#join-code', before.code);
-    await bo.click('#join-form button[type=submit]');
-    await waitForScreen(bo, 'game');
+/**
+ * A player whose WebSockets are proxied so the test can cut them and keep reconnections
+ * from reaching the server (they are closed at once) until it lets them through again.
+ * @param {string} name @param {string} url
+ */
+async function flakyPlayer(name, url = server.url) {
+  /** Sockets that reached the server: [page side, server side]. */
+  /** @type {[import('playwright-core').WebSocketRoute, import('playwright-core').WebSocketRoute][]} */
+  const sockets = [];
+  const link = {
+    sockets,
+    up: true,
+    /** Cuts every socket and keeps new ones from reaching the server until `restore`. */
+    async cut() {
+      link.up = false;
+      await Promise.all(sockets.flat().map((side) => side.close({ code: 4000, reason: 'test drops the link' })));
+    },
+    restore() {
+      link.up = true;
+    },
+  };
+  const page = await newPlayer(name, url, (p) =>
+    p.routeWebSocket(/\/ws$/, (ws) => {
+      if (!link.up) {
+        ws.close({ code: 4000, reason: 'test keeps the link down' });
+        return;
+      }
+      sockets.push([ws, ws.connectToServer()]);
+    }),
+  );
+  return { page, link };
+}
 
-    await Promise.all(sockets[0].map((side) => side.close({ code: 4000, reason: 'test drops the link' })));
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Steers the page's player to the nearest orb with the keyboard until it has scored, then
+ * lets go and waits until it stands still. Orbs it makes no headway towards (a wall in the
+ * way) are given up for others.
+ * @param {import('playwright-core').Page} page
+ */
+async function scoreAnOrb(page) {
+  /** @type {Set<string>} */
+  const held = new Set();
+  const hold = async (/** @type {string[]} */ keys) => {
+    for (const k of [...held]) if (!keys.includes(k)) await page.keyboard.up(k), held.delete(k);
+    for (const k of keys) if (!held.has(k)) await page.keyboard.down(k), held.add(k);
+  };
+  /** @type {Set<number>} */
+  const givenUp = new Set();
+  let target = { id: -1, since: 0, best: Infinity };
+  const deadline = Date.now() + 30000;
+  try {
+    for (;;) {
+      assert.ok(Date.now() < deadline, 'collected no orb in 30 s');
+      const s = await state(page);
+      const own = s.entities.find((/** @type {any} */ e) => e.id === s.entity);
+      if (own === undefined || s.ownPos === null) {
+        await sleep(30);
+        continue;
+      }
+      if (own.score > 0) break;
+      const dist = (/** @type {any} */ e) => Math.hypot(e.pos[0] - s.ownPos[0], e.pos[1] - s.ownPos[1]);
+      const orbs = s.entities.filter((/** @type {any} */ e) => e.kind === 'Orb' && !givenUp.has(e.id)).sort((/** @type {any} */ a, /** @type {any} */ b) => dist(a) - dist(b));
+      if (orbs.length === 0) givenUp.clear();
+      const orb = orbs[0] ?? s.entities.find((/** @type {any} */ e) => e.kind === 'Orb');
+      const d = dist(orb);
+      if (orb.id !== target.id || d < target.best - 16) target = { id: orb.id, since: Date.now(), best: d };
+      else if (Date.now() - target.since > 1500) givenUp.add(orb.id);
+      const [dx, dy] = [orb.pos[0] - s.ownPos[0], orb.pos[1] - s.ownPos[1]];
+      await hold([...(dx > 128 ? ['KeyD'] : dx < -128 ? ['KeyA'] : []), ...(dy > 128 ? ['KeyS'] : dy < -128 ? ['KeyW'] : [])]);
+      await sleep(30);
+    }
+  } finally {
+    await hold([]);
+  }
+  await waitStill(page);
+}
+
+/**
+ * Waits until the page's player stands still where it predicts itself.
+ * @param {import('playwright-core').Page} page
+ */
+const waitStill = (page) =>
+  page.waitForFunction(
+    () => {
+      const s = /** @type {any} */ (window).tickwire.state();
+      const own = s.entities.find((/** @type {any} */ e) => e.id === s.entity);
+      return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
+    },
+    null,
+    WAIT,
+  );
+
+/**
+ * Ada (flaky link) creates a public lobby and Bo joins it by code.
+ * @param {string} lobbyName @param {string} url
+ */
+async function adaAndBo(lobbyName, url = server.url) {
+  const { page: ada, link } = await flakyPlayer('Ada', url);
+  await ada.fill('#lobby-name', lobbyName);
+  await ada.click('#create-form button[type=submit]');
+  await waitForScreen(ada, 'game');
+  const bo = await newPlayer('Bo', url);
+  await bo.fill('#join-code', (await state(ada)).code);
+  await bo.click('#join-form button[type=submit]');
+  await waitForScreen(bo, 'game');
+  await ada.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
+  return { ada, bo, link };
+}
+
+/** The roster entry of client `id` as `page` sees it, if any. */
+const rosterEntry = (/** @type {import('playwright-core').Page} */ page, /** @type {number} */ id) =>
+  page.evaluate((cid) => /** @type {any} */ (window).tickwire.state().roster.find((/** @type {any} */ p) => p.client_id === cid) ?? null, id);
+
+describe('losing the connection', () => {
+  browserTest('a dropped connection says so, and resumes the same seat: same client, entity and score; the other player sees it reconnecting meanwhile', async () => {
+    const { ada, bo, link } = await adaAndBo('E2E flaky link');
+    await scoreAnOrb(ada);
+    const before = await state(ada);
+    const ownBefore = before.entities.find((/** @type {any} */ e) => e.id === before.entity);
+    assert.ok(ownBefore.score > 0);
+
+    await link.cut();
     await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
-    // Back in a lobby under a new connection: a new client id and a new entity.
+    // While Ada cannot get back, Bo sees her seat held: on the roster, marked reconnecting.
+    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().roster.some((/** @type {any} */ p) => p.client_id === id && !p.connected), before.clientId, WAIT);
+    await bo.waitForSelector('#score-rows tr.away:has-text("Ada"):has-text("reconnecting")', WAIT);
+    assert.equal((await state(bo)).roster.length, 2, 'her seat is held, not given up');
+    await ada.waitForSelector('#score-rows tr.own.away', WAIT);
+
+    link.restore();
+    await ada.waitForFunction(
+      () => {
+        const s = /** @type {any} */ (window).tickwire.state();
+        return s.screen === 'game' && s.resumed && s.tick > 0 && s.ownPos !== null;
+      },
+      null,
+      WAIT,
+    );
+    const after = await state(ada);
+    const ownAfter = after.entities.find((/** @type {any} */ e) => e.id === after.entity);
+    assert.equal(after.clientId, before.clientId, 'the same client');
+    assert.equal(after.entity, before.entity, 'the same entity');
+    assert.equal(after.code, before.code, 'the same lobby');
+    assert.equal(ownAfter.score, ownBefore.score, 'the same score');
+    assert.deepEqual(ownAfter.pos, ownBefore.pos, 'where she was');
+    assert.equal(after.corrections, before.corrections, 'the reconnect cost no correction');
+    assert.equal(await ada.isHidden('#banner'), true);
+    assert.ok(link.sockets.length >= 2);
+    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().roster.some((/** @type {any} */ p) => p.client_id === id && p.connected), before.clientId, WAIT);
+    assert.equal((await state(bo)).roster.length, 2);
+
+    // She plays on: her inputs count again (seqs went on) and Bo sees her move.
+    await ada.keyboard.down('KeyD');
+    await bo.waitForFunction(
+      ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id)?.pos[0] > x + 800,
+      /** @type {[number, number]} */ ([before.entity, ownBefore.pos[0]]),
+      WAIT,
+    );
+    await ada.keyboard.up('KeyD');
+    await waitStill(ada);
+    assert.equal((await state(ada)).corrections, before.corrections, 'no mispredictions after the resume either');
+  });
+
+  browserTest('a seat not held any more: the resume is refused, and the client rejoins the lobby by its code as a new player', async () => {
+    const other = await startServer('127.0.0.1:0', ['--reconnect-grace', '0.5']);
+    cleanups.push(() => stopServer(other.proc));
+    const { ada, bo, link } = await adaAndBo('E2E short grace', other.url);
+    const before = await state(ada);
+
+    await link.cut();
+    await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
+    // The grace runs out: Bo sees Ada leave.
+    await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 1, null, WAIT);
+    assert.equal(await rosterEntry(bo, before.clientId), null);
+
+    link.restore();
     await ada.waitForFunction(
       (old) => {
         const s = /** @type {any} */ (window).tickwire.state();
-        return s.screen === 'game' && s.entity !== old.entity && s.clientId !== old.clientId;
+        return s.screen === 'game' && s.connected && s.entity !== old.entity && s.clientId !== old.clientId;
       },
       before,
       WAIT,
     );
     const after = await state(ada);
-    assert.equal(sockets.length, 2, 'one reconnect');
+    assert.equal(after.resumed, false);
     assert.equal(after.code, before.code, 'back in the same lobby');
+    await ada.waitForSelector('#game-message:has-text("rejoined the lobby as a new player")', WAIT);
     assert.equal(await ada.isHidden('#banner'), true);
-    // Bo sees Ada's new entity, and the roster has both again.
-    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((e) => e.id === id), after.entity, WAIT);
+    await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().entities.some((/** @type {any} */ e) => e.id === id), after.entity, WAIT);
     await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
   });
 });

@@ -91,7 +91,11 @@ class App {
 
   leave() {
     this.rejoinCode = null;
-    if (!this.conn.send({ type: 'LeaveLobby' })) this.toLobby('');
+    if (this.conn.send({ type: 'LeaveLobby' })) return;
+    // Not connected: stop reconnecting (a resume in flight would put the player back in the
+    // lobby just left). The server gives the held seat up when its grace period ends.
+    this.conn.close();
+    this.toLobby('');
   }
 
   /** @param {import('./net.js').Status} status */

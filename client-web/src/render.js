@@ -8,6 +8,8 @@ const GRID_UNITS = 100;
 const MARGIN_PX = 12;
 /** Opacity of a player whose connection is down (its seat held for a reconnect). */
 const AWAY_ALPHA = 0.4;
+/** Its label stays readable. */
+const AWAY_LABEL_ALPHA = 0.75;
 
 /**
  * @typedef {import('./game.js').SceneEntity} SceneEntity
@@ -137,6 +139,7 @@ export class Renderer {
     ctx.textBaseline = 'bottom';
     ctx.lineWidth = 3;
     ctx.strokeStyle = 'rgba(10, 12, 20, 0.85)';
+    if (p.away) ctx.globalAlpha = AWAY_LABEL_ALPHA;
     const label = `${name} · ${p.score}${p.away ? ' · reconnecting…' : ''}`;
     ctx.strokeText(label, x, y - half - 5);
     ctx.fillStyle = p.own ? '#ffffff' : '#d6deef';
