@@ -400,6 +400,23 @@ describe('losing the connection', () => {
     assert.equal((await state(ada)).corrections, before.corrections, 'no mispredictions after the resume either');
   });
 
+  browserTest('closing the page leaves the lobby at once: no seat is held for it', async () => {
+    // Not through the proxy, which may drop the last frame before a close.
+    const ada = await newPlayer('Ada');
+    await ada.fill('#lobby-name', 'E2E closed tab');
+    await ada.click('#create-form button[type=submit]');
+    await waitForScreen(ada, 'game');
+    const { clientId, code } = await state(ada);
+    const bo = await newPlayer('Bo');
+    await bo.fill('#join-code', code);
+    await bo.click('#join-form button[type=submit]');
+    await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 2, null, WAIT);
+    await ada.close();
+    // Well within the 15 s a dropped connection's seat is held.
+    await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().roster.length === 1, null, { ...WAIT, timeout: 5000 });
+    assert.equal(await rosterEntry(bo, clientId), null);
+  });
+
   browserTest('a seat not held any more: the resume is refused, and the client rejoins the lobby by its code as a new player', async () => {
     const other = await startServer('127.0.0.1:0', ['--reconnect-grace', '0.5']);
     cleanups.push(() => stopServer(other.proc));

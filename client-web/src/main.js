@@ -55,6 +55,9 @@ class App {
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.bannerTimer = undefined;
     this.ui.bind({ request: (req) => this.request(req), leave: () => this.leave() });
+    // Closing or reloading the page leaves the lobby, rather than have the server hold the
+    // seat for a reconnect that will not come (the others would see it reconnecting).
+    window.addEventListener('pagehide', () => this.inLobby && this.conn.send({ type: 'LeaveLobby' }));
     this.pollLobbies();
     setInterval(() => this.screen === 'lobby' && this.pollLobbies(), LOBBY_LIST_INTERVAL_MS);
     requestAnimationFrame((t) => this.frame(t));
