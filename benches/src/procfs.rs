@@ -53,6 +53,31 @@ pub fn threads(pid: u32) -> Option<u32> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// CPU time the whole machine has spent busy (not idle or waiting for I/O), all cores.
+pub fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let busy =
+        v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7).unwrap_or(&0.0);
+    Some(Duration::from_secs_f64(busy / USER_HZ))
+}
+
+/// The one-minute load average.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +97,6 @@ mod tests {
         let m = memory(me).expect("memory");
         assert!(m.rss > 0 && m.peak_rss >= m.rss);
         assert!(threads(me).unwrap_or(0) >= 1);
+        assert!(machine_busy().is_some() && load_average().is_some());
     }
 }

@@ -107,6 +107,10 @@ struct Args {
     /// Directory for report.json, report.md (and server.log with --spawn-server).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Before starting, wait up to this long for the machine to be quiet (under a quarter of
+    /// a core busy over 2 s), so other work does not distort the figures.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    wait_quiet: Duration,
     /// No progress bars (for logs and scripts).
     #[arg(long)]
     quiet: bool,
@@ -236,10 +240,30 @@ fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> O
     Some((after?.as_secs_f64() - before?.as_secs_f64()) / wall.as_secs_f64())
 }
 
+/// Waits (at most `limit`) until the machine spends under a quarter of a core busy over 2 s.
+async fn wait_quiet(limit: Duration, quiet: bool) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let before = procfs::machine_busy();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let Some(busy) = cores(before, procfs::machine_busy(), Duration::from_secs(2)) else {
+            return;
+        };
+        if busy < 0.25 {
+            return;
+        }
+        if !quiet {
+            eprintln!("waiting for a quiet machine: {busy:.2} cores busy");
+        }
+    }
+}
+
 async fn run(args: Args) -> anyhow::Result<Report> {
     if args.lobbies == 0 {
         bail!("--lobbies must be at least 1");
     }
+    wait_quiet(args.wait_quiet, args.quiet).await;
+    let load_before = procfs::load_average();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -360,6 +384,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         pid.and_then(procfs::cpu_time),
         procfs::cpu_time(std::process::id()),
     );
+    let all0 = procfs::machine_busy();
     let t0 = Instant::now();
     tokio::time::sleep_until(end.into()).await;
     let (scrape1, cpu1, me1) = (
@@ -367,6 +392,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         pid.and_then(procfs::cpu_time),
         procfs::cpu_time(std::process::id()),
     );
+    let all1 = procfs::machine_busy();
     let wall = t0.elapsed();
     let memory = pid.and_then(procfs::memory);
     let threads = pid.and_then(procfs::threads);
@@ -404,6 +430,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             scrape1,
             server_cpu: cores(cpu0, cpu1, wall),
             loadgen_cpu: cores(me0, me1, wall),
+            machine_cpu: cores(all0, all1, wall),
+            load_before,
             memory,
             threads,
         },
@@ -436,6 +464,8 @@ struct Window {
     scrape1: Option<Scrape>,
     server_cpu: Option<f64>,
     loadgen_cpu: Option<f64>,
+    machine_cpu: Option<f64>,
+    load_before: Option<f64>,
     memory: Option<procfs::Memory>,
     threads: Option<u32>,
 }
@@ -629,6 +659,11 @@ fn build_report(
         traffic,
         server,
         loadgen_cpu_cores: w.loadgen_cpu,
+        machine_cpu_cores: w.machine_cpu,
+        other_cpu_cores: w
+            .machine_cpu
+            .map(|m| (m - w.loadgen_cpu.unwrap_or(0.0) - w.server_cpu.unwrap_or(0.0)).max(0.0)),
+        load_average_before: w.load_before,
         targets,
         failures,
     }

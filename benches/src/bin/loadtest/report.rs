@@ -149,6 +149,13 @@ pub struct Report {
     /// CPU seconds per second of the load test itself (bots), to show how much of the
     /// machine it took from the server.
     pub loadgen_cpu_cores: Option<f64>,
+    /// CPU seconds per second the whole machine was busy in the window.
+    pub machine_cpu_cores: Option<f64>,
+    /// The machine's busy CPU less the server's and the load test's: other work that
+    /// disturbed the run (includes the server when it runs elsewhere than a child process).
+    pub other_cpu_cores: Option<f64>,
+    /// One-minute load average when the run started.
+    pub load_average_before: Option<f64>,
     pub targets: Vec<Target>,
     /// Empty when the run passed (all clients connected, missed ticks within the limit).
     pub failures: Vec<String>,
@@ -284,10 +291,21 @@ impl Report {
                 sv.threads.map_or("n/a".into(), |n| n.to_string()),
             ),
             ("load generator CPU (cores)", opt(self.loadgen_cpu_cores, 3)),
+            ("other processes' CPU (cores)", opt(self.other_cpu_cores, 3)),
+            (
+                "load average (1 min) at start",
+                opt(self.load_average_before, 2),
+            ),
         ] {
             md.push(format!("| {k} | {v} |"));
         }
         md.push(String::new());
+        if self.other_cpu_cores.is_some_and(|o| o > 0.2) {
+            md.push(format!(
+                "Warning: other processes used {:.2} cores during the window; latency and tick figures are disturbed.\n",
+                self.other_cpu_cores.unwrap_or(0.0)
+            ));
+        }
         md.push("| target | value | limit | met |".into());
         md.push("| --- | --- | --- | --- |".into());
         for t in &self.targets {
