@@ -43,9 +43,9 @@ const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 /// Seats in a lobby opened by quick join.
 const QUICK_JOIN_SEATS: u8 = 16;
 
-/// Ends the session: an error to send, then a close frame.
+/// Ends the session: an error to send (if the peer can still take one), then a close frame.
 struct Fatal {
-    code: ErrorCode,
+    code: Option<ErrorCode>,
     message: String,
     close: u16,
 }
@@ -83,10 +83,16 @@ pub async fn run(
             lobby: None,
             token: [0; 16],
         };
-        let fatal = match slot {
-            Ok(_slot) => session.read_loop(&mut stream).await,
-            Err(refusal) => Some(Fatal {
-                code: ErrorCode::ServerFull,
+        // The slot counts this connection until its close frame is flushed (shutdown waits
+        // for every slot to be given back).
+        let (slot, refused) = match slot {
+            Ok(slot) => (Some(slot), None),
+            Err(refusal) => (None, Some(refusal)),
+        };
+        let fatal = match refused {
+            None => session.read_loop(&mut stream).await,
+            Some(refusal) => Some(Fatal {
+                code: Some(ErrorCode::ServerFull),
                 message: match refusal {
                     Refusal::ServerFull => {
                         "the server is at its connection limit; try again later".into()
@@ -100,7 +106,9 @@ pub async fn run(
         match fatal {
             Some(f) => {
                 debug!(code = ?f.code, message = %f.message, "closing");
-                session.refuse(f.code, f.message.clone());
+                if let Some(code) = f.code {
+                    session.refuse(code, f.message.clone());
+                }
                 outbox.close(f.close, f.message);
             }
             None => outbox.close(close::NORMAL, "bye"),
@@ -117,6 +125,7 @@ pub async fn run(
         };
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
+        drop(slot);
         METRICS.clients.dec();
         debug!("disconnected");
     }
@@ -179,11 +188,13 @@ impl Session {
             let msg = tokio::select! {
                 biased;
                 _ = shutdown.wait_for(|down| *down) => {
-                    return Some(Fatal { code: ErrorCode::ShuttingDown, message: "server shutting down".into(), close: close::GOING_AWAY });
+                    return Some(Fatal {
+                code: Some(ErrorCode::ShuttingDown), message: "server shutting down".into(), close: close::GOING_AWAY });
                 }
                 _ = tokio::time::sleep_until(last_pong + timeout) => {
+                    // The peer is gone or not reading: a close frame is all it may still get.
                     let message = format!("no pong for {} ms", timeout.as_millis());
-                    return Some(Fatal { code: ErrorCode::Internal, message, close: close::GOING_AWAY });
+                    return Some(Fatal { code: None, message, close: close::GOING_AWAY });
                 }
                 msg = stream.next() => msg?,
             };
@@ -200,14 +211,14 @@ impl Session {
                         "text frames are not part of the protocol: send binary bincode frames"
                             .into();
                     return Some(Fatal {
-                        code: ErrorCode::Malformed,
+                        code: Some(ErrorCode::Malformed),
                         message,
                         close: close::UNSUPPORTED_DATA,
                     });
                 }
                 Err(e) => {
                     return Some(Fatal {
-                        code: ErrorCode::TooLarge,
+                        code: Some(ErrorCode::TooLarge),
                         message: format!("bad frame: {e}"),
                         close: close::TOO_BIG,
                     });
@@ -233,7 +244,7 @@ impl Session {
                 Verdict::Close => {
                     let message = "kept sending faster than the rate limit".into();
                     return Some(Fatal {
-                        code: ErrorCode::RateLimited,
+                        code: Some(ErrorCode::RateLimited),
                         message,
                         close: close::POLICY,
                     });
@@ -258,14 +269,14 @@ impl Session {
             Ok(msg) => msg,
             Err(CodecError::TooLarge { len, limit }) => {
                 return Err(Fatal {
-                    code: ErrorCode::TooLarge,
+                    code: Some(ErrorCode::TooLarge),
                     message: format!("frame of {len} bytes is over the {limit}-byte limit"),
                     close: close::TOO_BIG,
                 });
             }
             Err(e) => {
                 return Err(Fatal {
-                    code: ErrorCode::Malformed,
+                    code: Some(ErrorCode::Malformed),
                     message: e.to_string(),
                     close: close::PROTOCOL_ERROR,
                 });
@@ -364,7 +375,7 @@ impl Session {
         };
         if protocol_version != PROTOCOL_VERSION {
             return Err(Fatal {
-                code: ErrorCode::BadVersion,
+                code: Some(ErrorCode::BadVersion),
                 message: format!(
                     "protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"
                 ),
