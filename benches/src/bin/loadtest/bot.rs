@@ -23,6 +23,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{MissedTickBehavior, interval_at};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -161,6 +162,15 @@ async fn next_msg(ws: &mut Ws) -> anyhow::Result<ServerMsg> {
     }
 }
 
+/// Bytes read from the socket at a time. tungstenite's default (128 KiB) zero-fills that
+/// much buffer on every read, which costs more than everything else a bot does; snapshot
+/// frames are far smaller, and longer ones are still read whole, in several reads.
+const READ_BUFFER: usize = 16 << 10;
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER)
+}
+
 /// Opens the WebSocket from `source` (an address on the loopback interface, so that
 /// thousands of bots do not all come from one address, as players would not).
 async fn connect(url: &str, server: SocketAddr, source: Option<IpAddr>) -> anyhow::Result<Ws> {
@@ -176,9 +186,12 @@ async fn connect(url: &str, server: SocketAddr, source: Option<IpAddr>) -> anyho
     }
     let stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;
-    let (ws, _) =
-        tokio_tungstenite::client_async_with_config(url, MaybeTlsStream::Plain(stream), None)
-            .await?;
+    let (ws, _) = tokio_tungstenite::client_async_with_config(
+        url,
+        MaybeTlsStream::Plain(stream),
+        Some(ws_config()),
+    )
+    .await?;
     Ok(ws)
 }
 
