@@ -249,12 +249,17 @@ impl Client {
         &mut self,
         mut pick: impl FnMut(&ServerMsg) -> Option<T>,
     ) -> Result<T> {
-        loop {
-            let msg = self.recv().await?;
-            if let Some(t) = pick(&msg) {
-                return Ok(t);
+        let wait = async {
+            loop {
+                let msg = self.recv().await?;
+                if let Some(t) = pick(&msg) {
+                    return Ok(t);
+                }
             }
-        }
+        };
+        tokio::time::timeout(TIMEOUT, wait)
+            .await
+            .context("timed out waiting for the expected message")?
     }
 
     /// The next `Error`, skipping snapshots and the like.
@@ -268,11 +273,16 @@ impl Client {
 
     /// Skips messages until the socket closes; returns the close frame.
     pub async fn expect_close(&mut self) -> Result<Option<CloseFrame>> {
-        loop {
-            if let Event::Closed(f) = self.next_event().await? {
-                return Ok(f);
+        let wait = async {
+            loop {
+                if let Event::Closed(f) = self.next_event().await? {
+                    return Ok(f);
+                }
             }
-        }
+        };
+        tokio::time::timeout(TIMEOUT, wait)
+            .await
+            .context("timed out waiting for the close")?
     }
 
     pub async fn hello(&mut self, name: &str) -> Result<()> {

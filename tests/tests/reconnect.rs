@@ -128,9 +128,12 @@ async fn stolen_and_replayed_tokens_are_refused() -> Result<()> {
     let lobby = ada.create("room", 4, false).await?;
     ada.hold(0, 0, 2).await?;
 
-    // Stolen while Ada is still connected: there is no held seat to take.
+    // Stolen while Ada is connected and playing: her seat is in use, the thief is refused.
     let mut thief = Client::connect(&server.ws_url()).await?;
-    let greeting = thief.hello_resume("Ada", ada.token).await?;
+    let token = ada.token;
+    let (played, greeting) = tokio::join!(ada.hold(0, 0, 60), thief.hello_resume("Ada", token));
+    played?;
+    let greeting = greeting?;
     assert!(matches!(
         greeting[0],
         ServerMsg::Error {
@@ -180,5 +183,37 @@ async fn stolen_and_replayed_tokens_are_refused() -> Result<()> {
             ..
         }
     ));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_half_open_connection_is_taken_over_by_its_owner() -> Result<()> {
+    let server = TestServer::start(&[]).await?;
+    let mut ada = server.client("Ada").await?;
+    let lobby = ada.create("room", 4, false).await?;
+    ada.hold(127, 0, 5).await?;
+    // Ada's network died without the server noticing: her old socket stays open, silent.
+    let mut back = Client::connect(&server.ws_url()).await?;
+    let greeting = back.hello_resume("Ada", ada.token).await?;
+    assert!(
+        matches!(greeting.as_slice(), [ServerMsg::Welcome { client_id, .. }] if *client_id == ada.client_id)
+    );
+    let entity = back
+        .recv_until(|m| {
+            if let ServerMsg::Joined(j) = m {
+                Some(j.entity)
+            } else {
+                None
+            }
+        })
+        .await?;
+    assert_eq!(entity, lobby.entity, "the same player, taken over");
+    let old = ada
+        .expect_close()
+        .await?
+        .expect("the old connection is closed");
+    assert!(old.reason.contains("newer connection"), "{}", old.reason);
+    back.hold(0, 127, 3).await?;
+    assert_eq!(back.roster.len(), 1, "no ghost left behind");
     Ok(())
 }

@@ -24,6 +24,16 @@ use snapshot::{Baseline, BodyCache, SnapshotHistory};
 
 pub type ClientId = u32;
 
+/// What became of a request to resume a seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    Resumed(NetId),
+    /// The seat's current connection is still sending: not handed over (yet).
+    InUse,
+    /// No such seat (never held, given up, or left).
+    Refused,
+}
+
 /// Seconds of history kept for delta baselines.
 const HISTORY_SECONDS: usize = 2;
 
@@ -65,6 +75,8 @@ struct Member {
     baseline: Baseline,
     /// While the connection is down: the tick at which the seat is given up.
     away_until: Option<u32>,
+    /// The last tick an input arrived from this client.
+    last_heard: u32,
 }
 
 type CaptureQuery = QueryState<(
@@ -251,6 +263,7 @@ impl Lobby {
             net_id,
             baseline,
             away_until: None,
+            last_heard: self.tick,
         });
         self.send_joined(client, net_id);
         self.broadcast_roster();
@@ -283,20 +296,24 @@ impl Lobby {
         self.broadcast_roster();
     }
 
-    /// A reconnected client takes back its held seat: same entity, same score; it is sent
-    /// `Joined` again and then a full snapshot.
-    pub fn resume(&mut self, client: ClientId) -> Result<NetId, ErrorCode> {
+    /// A reconnected client takes back its seat: same entity, same score; it is sent
+    /// `Joined` again and then a full snapshot. A seat whose old connection is still open
+    /// (half-open: the server has not noticed the drop) is taken over once that connection
+    /// has sent nothing for `quiet_ticks`; one still sending inputs is in use.
+    pub fn resume(&mut self, client: ClientId, quiet_ticks: u32) -> Resume {
         let tick = self.tick;
-        let m = self
-            .member(client)
-            .filter(|m| m.away_until.is_some())
-            .ok_or(ErrorCode::ResumeRefused)?;
+        let Some(m) = self.member(client) else {
+            return Resume::Refused;
+        };
+        if m.away_until.is_none() && tick.saturating_sub(m.last_heard) < quiet_ticks {
+            return Resume::InUse;
+        }
         m.away_until = None;
         m.baseline = Baseline::new(tick);
         let net_id = m.net_id;
         self.send_joined(client, net_id);
         self.broadcast_roster();
-        Ok(net_id)
+        Resume::Resumed(net_id)
     }
 
     /// Removes a client and its player; `voluntary` leavers are told `Left`.
@@ -334,10 +351,12 @@ impl Lobby {
     /// Queues a client's input and takes its ack. Inputs with a stale seq, or beyond the
     /// queue's capacity, are dropped (returns false).
     pub fn input(&mut self, client: ClientId, input: Input) -> bool {
+        let tick = self.tick;
         let Some(member) = self.member(client) else {
             return false;
         };
         member.baseline.ack(input.ack);
+        member.last_heard = tick;
         let entity = member.entity;
         self.world
             .get_mut::<InputQueue>(entity)

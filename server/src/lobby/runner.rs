@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::clock::TickClock;
-use super::{ClientId, Delivery, Envelope, Lobby};
+use super::{ClientId, Delivery, Envelope, Lobby, Resume};
 use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
 
@@ -35,16 +35,18 @@ pub enum Command {
     Leave {
         client: ClientId,
     },
-    /// The connection dropped: hold the seat for a reconnect.
+    /// The connection behind `outbox` dropped: hold the seat for a reconnect (unless a newer
+    /// connection already took the seat over).
     Disconnect {
         client: ClientId,
+        outbox: Arc<Outbox>,
     },
     /// A new connection takes back a held seat; `welcome` goes out before `Joined`.
     Resume {
         client: ClientId,
         outbox: Arc<Outbox>,
         welcome: bytes::Bytes,
-        reply: oneshot::Sender<Result<NetId, ErrorCode>>,
+        reply: oneshot::Sender<Resume>,
     },
     Input {
         client: ClientId,
@@ -78,13 +80,28 @@ struct Seat {
     stale: u32,
 }
 
+/// A resume waiting for the seat's old connection to go quiet.
+struct PendingResume {
+    client: ClientId,
+    outbox: Arc<Outbox>,
+    welcome: bytes::Bytes,
+    reply: oneshot::Sender<Resume>,
+    /// The last tick to wait until.
+    until: u32,
+}
+
+/// How long a seat's connection must have sent nothing before a resume takes it over.
+const TAKEOVER_QUIET: Duration = Duration::from_secs(1);
+
 pub struct Runner {
     lobby: Lobby,
     shared: Arc<LobbyShared>,
     seats: HashMap<ClientId, Seat>,
     limits: RunnerLimits,
     stuck_ticks: u32,
+    quiet_ticks: u32,
     pending: Vec<Envelope>,
+    pending_resumes: Vec<PendingResume>,
 }
 
 impl Runner {
@@ -99,7 +116,9 @@ impl Runner {
             seats: HashMap::new(),
             limits,
             stuck_ticks,
+            quiet_ticks: (TAKEOVER_QUIET.as_secs_f64() * f64::from(rate)).ceil() as u32,
             pending: Vec::new(),
+            pending_resumes: Vec::new(),
         }
     }
 
@@ -114,6 +133,11 @@ impl Runner {
             tokio::select! {
                 biased;
                 _ = tokio::time::sleep_until(deadline) => {
+                    // Seats handed over before the step, so this tick's snapshot is the new
+                    // connection's first (full) one.
+                    for p in std::mem::take(&mut self.pending_resumes) {
+                        self.try_resume(p);
+                    }
                     let plan = clock.due(start.elapsed());
                     if plan.missed > 0 {
                         self.shared.missed_ticks.fetch_add(u64::from(plan.missed), Ordering::Relaxed);
@@ -148,7 +172,7 @@ impl Runner {
                     let _ = reply.send(Err(ErrorCode::UnknownLobby));
                 }
                 Command::Resume { reply, .. } => {
-                    let _ = reply.send(Err(ErrorCode::ResumeRefused));
+                    let _ = reply.send(Resume::Refused);
                 }
                 _ => {}
             }
@@ -217,9 +241,15 @@ impl Runner {
                 self.lobby.input(client, input);
             }
             Command::RequestFull { client } => self.lobby.request_full(client),
-            Command::Disconnect { client } => {
-                self.lobby.disconnect(client);
-                self.seats.remove(&client);
+            Command::Disconnect { client, outbox } => {
+                if self
+                    .seats
+                    .get(&client)
+                    .is_some_and(|s| Arc::ptr_eq(&s.outbox, &outbox))
+                {
+                    self.seats.remove(&client);
+                    self.lobby.disconnect(client);
+                }
             }
             Command::Resume {
                 client,
@@ -227,12 +257,36 @@ impl Runner {
                 welcome,
                 reply,
             } => {
-                let result = self.lobby.resume(client);
-                if result.is_ok() {
-                    outbox.send(welcome);
-                    self.seats.insert(client, Seat { outbox, stale: 0 });
+                let pending = PendingResume {
+                    client,
+                    outbox,
+                    welcome,
+                    reply,
+                    until: self.lobby.tick() + self.quiet_ticks,
+                };
+                self.try_resume(pending);
+            }
+        }
+    }
+
+    /// Resumes a seat now, refuses, or (while the seat's old connection may still be alive)
+    /// waits for it to go quiet, until the quiet period has passed.
+    fn try_resume(&mut self, p: PendingResume) {
+        match self.lobby.resume(p.client, self.quiet_ticks) {
+            Resume::Resumed(id) => {
+                p.outbox.send(p.welcome);
+                let seat = Seat {
+                    outbox: p.outbox,
+                    stale: 0,
+                };
+                if let Some(old) = self.seats.insert(p.client, seat) {
+                    old.outbox.close(1000, "resumed on a newer connection");
                 }
-                let _ = reply.send(result);
+                let _ = p.reply.send(Resume::Resumed(id));
+            }
+            Resume::InUse if self.lobby.tick() <= p.until => self.pending_resumes.push(p),
+            refused => {
+                let _ = p.reply.send(refused);
             }
         }
     }

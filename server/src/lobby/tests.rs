@@ -329,7 +329,7 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
     assert_eq!(roster, Some(false), "others see it reconnecting");
 
     // Back within the grace: same entity, full snapshot, inputs apply again.
-    assert_eq!(h.lobby.resume(1), Ok(me));
+    assert_eq!(h.lobby.resume(1, 30), Resume::Resumed(me));
     h.pump();
     h.views.get_mut(&1).expect("view").worlds.clear();
     h.tick();
@@ -350,9 +350,17 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
         "inputs apply again"
     );
     assert_eq!(
-        h.lobby.resume(1),
-        Err(ErrorCode::ResumeRefused),
-        "only a held seat resumes"
+        h.lobby.resume(1, 30),
+        Resume::InUse,
+        "a connection that is sending keeps its seat"
+    );
+    for _ in 0..30 {
+        h.tick();
+    }
+    assert_eq!(
+        h.lobby.resume(1, 30),
+        Resume::Resumed(me),
+        "a quiet (half-open) one is taken over"
     );
 
     // Away past the grace: the seat is freed.
@@ -361,6 +369,6 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
         h.tick();
     }
     assert!(h.entity(2, me).is_none(), "gone for the others");
-    assert_eq!(h.lobby.resume(1), Err(ErrorCode::ResumeRefused));
+    assert_eq!(h.lobby.resume(1, 30), Resume::Refused);
     assert!(h.join(3).is_ok(), "the seat is free");
 }

@@ -20,12 +20,19 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::lobbies::{Lobbies, LobbyHandle};
 
-/// A seat held for a dropped client, redeemable once with its reconnect token.
+/// A client's seat, redeemable once with the reconnect token of the connection holding it.
 pub struct Ticket {
     pub client: u32,
     pub name: String,
     pub lobby: LobbyHandle,
-    pub expires: Instant,
+    /// Set once the connection dropped: the end of the reconnect grace period.
+    pub expires: Option<Instant>,
+}
+
+impl Ticket {
+    fn live(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|t| t > now)
+    }
 }
 
 /// State shared by every connection.
@@ -113,22 +120,35 @@ impl AppState {
         })
     }
 
-    /// Files a held seat under its token (and forgets expired ones).
-    pub fn hold_seat(&self, token: ReconnectToken, ticket: Ticket) {
-        let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+    fn tickets(&self) -> std::sync::MutexGuard<'_, HashMap<ReconnectToken, Ticket>> {
+        self.tickets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Files a seat under the token of the connection that holds it (and forgets expired ones).
+    pub fn file_seat(&self, token: ReconnectToken, ticket: Ticket) {
         let now = Instant::now();
-        tickets.retain(|_, t| t.expires > now);
+        let mut tickets = self.tickets();
+        tickets.retain(|_, t| t.live(now));
         tickets.insert(token, ticket);
     }
 
-    /// Redeems a token: each works once, and only within the grace period.
+    /// The connection dropped: its seat stays redeemable until `expires`. (Nothing happens if
+    /// the token was already redeemed by a newer connection.)
+    pub fn hold_seat(&self, token: &ReconnectToken, expires: Instant) {
+        if let Some(t) = self.tickets().get_mut(token) {
+            t.expires = Some(expires);
+        }
+    }
+
+    /// The client left its seat on purpose.
+    pub fn forget_seat(&self, token: &ReconnectToken) {
+        self.tickets().remove(token);
+    }
+
+    /// Redeems a token: each works once, and only while its seat may still be held.
     pub fn redeem(&self, token: &ReconnectToken) -> Option<Ticket> {
-        let ticket = self
-            .tickets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(token)?;
-        (ticket.expires > Instant::now()).then_some(ticket)
+        let ticket = self.tickets().remove(token)?;
+        ticket.live(Instant::now()).then_some(ticket)
     }
 
     pub fn connections(&self) -> usize {

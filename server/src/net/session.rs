@@ -24,6 +24,7 @@ use super::outbox::{Outbox, OutboxReader, Outgoing};
 use super::rate::{RateLimiter, Verdict};
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
+use crate::lobby::Resume;
 use crate::lobby::runner::Command;
 use crate::metrics::METRICS;
 
@@ -426,17 +427,23 @@ impl Session {
             welcome,
             reply,
         };
-        let resumed = match ticket.lobby.commands.send(cmd).await {
-            Ok(()) => answer.await.is_ok_and(|r| r.is_ok()),
-            Err(_) => false,
+        let outcome = match ticket.lobby.commands.send(cmd).await {
+            Ok(()) => answer.await.unwrap_or(Resume::Refused),
+            Err(_) => Resume::Refused,
         };
-        if !resumed {
+        if !matches!(outcome, Resume::Resumed(_)) {
             (self.client, self.token) = (previous_client, previous_token);
+            if outcome == Resume::InUse {
+                // The seat's owner is still playing: whoever sent this token cannot take
+                // the seat, and the owner keeps the right to.
+                self.app.file_seat(*token, ticket);
+                return Err("that seat is in use by a connection that is still playing");
+            }
             return Err(refused);
         }
         debug!(client = ticket.client, lobby = ticket.lobby.id, "resumed");
-        self.name = Some(ticket.name);
-        self.lobby = Some(ticket.lobby);
+        self.name = Some(ticket.name.clone());
+        self.seated(ticket.lobby, ticket.name);
         Ok(())
     }
 
@@ -449,6 +456,7 @@ impl Session {
         if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.commands.try_send(cmd) {
             // The lobby closed (it told this client why); the client may join another.
             self.lobby = None;
+            self.app.forget_seat(&self.token);
         }
     }
 
@@ -466,7 +474,7 @@ impl Session {
             .await
             .map_err(|_| ErrorCode::UnknownLobby)?;
         answer.await.map_err(|_| ErrorCode::UnknownLobby)??;
-        self.lobby = Some(handle.clone());
+        self.seated(handle.clone(), name.to_owned());
         Ok(())
     }
 
@@ -514,6 +522,7 @@ impl Session {
 
     async fn leave(&mut self) {
         if let Some(lobby) = self.lobby.take() {
+            self.app.forget_seat(&self.token);
             let _ = lobby
                 .commands
                 .send(Command::Leave {
@@ -526,23 +535,31 @@ impl Session {
     /// The connection ended without a leave: the lobby holds the seat, redeemable with this
     /// connection's token for the reconnect grace period.
     async fn disconnect(&mut self) {
-        let (Some(lobby), Some(name)) = (self.lobby.take(), self.name.clone()) else {
+        // Whatever became of the seat, this connection's token now expires with the grace.
+        self.app.hold_seat(
+            &self.token,
+            tokio::time::Instant::now() + self.app.config.reconnect_grace,
+        );
+        let Some(lobby) = self.lobby.take() else {
             return;
         };
-        let expires = tokio::time::Instant::now() + self.app.config.reconnect_grace;
+        let cmd = Command::Disconnect {
+            client: self.client,
+            outbox: self.outbox.clone(),
+        };
+        let _ = lobby.commands.send(cmd).await;
+    }
+
+    /// Now seated in `lobby`: the seat is filed under this connection's token.
+    fn seated(&mut self, lobby: LobbyHandle, name: String) {
         let ticket = Ticket {
             client: self.client,
             name,
             lobby: lobby.clone(),
-            expires,
+            expires: None,
         };
-        self.app.hold_seat(self.token, ticket);
-        let _ = lobby
-            .commands
-            .send(Command::Disconnect {
-                client: self.client,
-            })
-            .await;
+        self.app.file_seat(self.token, ticket);
+        self.lobby = Some(lobby);
     }
 }
 
