@@ -1,0 +1,260 @@
+//! Soak test: a real `tickwire` server under bots that join, play, leave, drop and resume,
+//! and send garbage, for a long time (10 minutes by default). Reports errors, the server's
+//! RSS at the start and the end, and missed ticks; exits non-zero on any unexpected error.
+//!
+//! `cargo build --release -p tickwire-server && cargo run --release -p tickwire-tests --bin soak`
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tickwire_protocol::messages::{ClientMsg, ServerMsg};
+use tickwire_tests::{Client, Event};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Soak a real Tickwire server with bots that join, leave, reconnect and send garbage"
+)]
+struct Args {
+    /// Seconds to run.
+    #[arg(long, default_value_t = 600)]
+    duration: u64,
+    /// Bots at once.
+    #[arg(long, default_value_t = 48)]
+    bots: usize,
+    /// The server binary (default: `tickwire` beside this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    sessions: AtomicU64,
+    resumes: AtomicU64,
+    garbage: AtomicU64,
+    leaves: AtomicU64,
+    errors: AtomicU64,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+async fn missed_ticks(addr: &str) -> Result<u64> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(
+        format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).await?;
+    let line = body
+        .lines()
+        .find(|l| l.starts_with("tickwire_missed_ticks_total"))
+        .context("no missed-ticks metric")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("no value")?
+        .parse::<f64>()? as u64)
+}
+
+/// One bot's life: repeated sessions until the deadline. Returns on an unexpected error.
+async fn bot(
+    url: String,
+    id: usize,
+    seed: u64,
+    until: Instant,
+    counters: Arc<Counters>,
+) -> Result<()> {
+    let mut rng = StdRng::seed_from_u64(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let name = format!("bot{id}");
+    let mut client = Client::connect(&url).await?;
+    client.hello(&name).await?;
+    while Instant::now() < until {
+        counters.sessions.fetch_add(1, Ordering::Relaxed);
+        let joined = if rng.random_bool(0.8) {
+            client.quick_join().await?
+        } else {
+            client.create("soak", 8, rng.random()).await?
+        };
+        let entity = joined.entity;
+        let ticks = rng.random_range(30..300);
+        let (x, y) = (rng.random_range(-127..=127), rng.random_range(-127..=127));
+        client.hold(x, y, ticks).await?;
+        match rng.random_range(0..4) {
+            0 => {
+                client.send(&ClientMsg::LeaveLobby).await?;
+                client
+                    .recv_until(|m| matches!(m, ServerMsg::Left).then_some(()))
+                    .await?;
+                counters.leaves.fetch_add(1, Ordering::Relaxed);
+            }
+            1 => {
+                // Drop the connection and resume the seat.
+                let token = client.token;
+                drop(client);
+                client = Client::connect(&url).await?;
+                let greeting = client.hello_resume(&name, token).await?;
+                if greeting.len() != 1 {
+                    bail!("resume refused: {greeting:?}");
+                }
+                let back = client
+                    .recv_until(|m| {
+                        if let ServerMsg::Joined(j) = m {
+                            Some(j.entity)
+                        } else {
+                            None
+                        }
+                    })
+                    .await?;
+                if back != entity {
+                    bail!("resumed into entity {back}, had {entity}");
+                }
+                client.hold(0, 0, 10).await?;
+                client.send(&ClientMsg::LeaveLobby).await?;
+                client
+                    .recv_until(|m| matches!(m, ServerMsg::Left).then_some(()))
+                    .await?;
+                counters.resumes.fetch_add(1, Ordering::Relaxed);
+            }
+            2 => {
+                // Garbage: refused with an error and a close; then start over.
+                // 0xff is never a valid first byte (no such varint marker), so it is always refused.
+                let mut junk: Vec<u8> =
+                    (0..rng.random_range(1..40)).map(|_| rng.random()).collect();
+                junk[0] = 0xff;
+                client.send_raw(Message::Binary(junk.into())).await?;
+                loop {
+                    match client.next_event().await? {
+                        Event::Msg(_) => continue,
+                        Event::Closed(_) => break,
+                    }
+                }
+                counters.garbage.fetch_add(1, Ordering::Relaxed);
+                client = Client::connect(&url).await?;
+                client.hello(&name).await?;
+            }
+            _ => {
+                client.send(&ClientMsg::LeaveLobby).await?;
+                client
+                    .recv_until(|m| matches!(m, ServerMsg::Left).then_some(()))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let server = match args.server {
+        Some(p) => p,
+        None => std::env::current_exe()?.with_file_name("tickwire"),
+    };
+    let mut child = tokio::process::Command::new(&server)
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--max-connections-per-ip",
+            "0",
+            "--reconnect-grace",
+            "3",
+            "--empty-lobby-grace",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "starting {} (build it with cargo build --release -p tickwire-server)",
+                server.display()
+            )
+        })?;
+    let pid = child.id().context("server pid")?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let addr = loop {
+        let line = lines
+            .next_line()
+            .await?
+            .context("the server exited before listening")?;
+        if let Some(rest) = line.strip_prefix("tickwire listening on http://") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    let url = format!("ws://{addr}/ws");
+    let counters = Arc::new(Counters::default());
+    let start = Instant::now();
+    let until = start + Duration::from_secs(args.duration);
+    let bots: Vec<_> = (0..args.bots)
+        .map(|i| tokio::spawn(bot(url.clone(), i, args.seed, until, counters.clone())))
+        .collect();
+
+    tokio::time::sleep(Duration::from_secs(5.min(args.duration))).await;
+    let rss_start = rss_kib(pid).unwrap_or(0);
+    let missed_start = missed_ticks(&addr).await.unwrap_or(0);
+    let report = |label: &str| {
+        let c = &counters;
+        println!(
+            "{label} {:>5.0}s  sessions {:>6}  resumes {:>5}  garbage {:>5}  leaves {:>5}  errors {:>3}  rss {:>7} KiB",
+            start.elapsed().as_secs_f64(),
+            c.sessions.load(Ordering::Relaxed),
+            c.resumes.load(Ordering::Relaxed),
+            c.garbage.load(Ordering::Relaxed),
+            c.leaves.load(Ordering::Relaxed),
+            c.errors.load(Ordering::Relaxed),
+            rss_kib(pid).unwrap_or(0),
+        );
+    };
+    while Instant::now() < until {
+        tokio::time::sleep(
+            Duration::from_secs(10).min(until.saturating_duration_since(Instant::now())),
+        )
+        .await;
+        report("soak");
+    }
+    for (i, b) in bots.into_iter().enumerate() {
+        match tokio::time::timeout(Duration::from_secs(30), b).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => {
+                counters.errors.fetch_add(1, Ordering::Relaxed);
+                eprintln!("bot {i}: {e:#}");
+            }
+            other => {
+                counters.errors.fetch_add(1, Ordering::Relaxed);
+                eprintln!("bot {i} did not finish: {other:?}");
+            }
+        }
+    }
+    let rss_end = rss_kib(pid).unwrap_or(0);
+    let missed = missed_ticks(&addr)
+        .await
+        .unwrap_or(0)
+        .saturating_sub(missed_start);
+    report("done");
+    println!(
+        "server RSS: {rss_start} KiB after warm-up, {rss_end} KiB at the end; missed ticks: {missed}"
+    );
+    let errors = counters.errors.load(Ordering::Relaxed);
+    child.kill().await.ok();
+    if errors > 0 {
+        bail!("{errors} bots hit unexpected errors");
+    }
+    Ok(())
+}
