@@ -15,7 +15,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tickwire_protocol::messages::{ClientMsg, ServerMsg};
-use tickwire_tests::{Client, Event};
+use tickwire_tests::Client;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -138,11 +138,7 @@ async fn bot(
                     (0..rng.random_range(1..40)).map(|_| rng.random()).collect();
                 junk[0] = 0xff;
                 client.send_raw(Message::Binary(junk.into())).await?;
-                loop {
-                    match client.next_event().await? {
-                        Event::Msg(_) => continue,
-                        Event::Closed(_) => break,
-                    }
+                client.expect_close().await?;
                 }
                 counters.garbage.fetch_add(1, Ordering::Relaxed);
                 client = Client::connect(&url).await?;
