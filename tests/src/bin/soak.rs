@@ -139,7 +139,6 @@ async fn bot(
                 junk[0] = 0xff;
                 client.send_raw(Message::Binary(junk.into())).await?;
                 client.expect_close().await?;
-                }
                 counters.garbage.fetch_add(1, Ordering::Relaxed);
                 client = Client::connect(&url).await?;
                 client.hello(&name).await?;
