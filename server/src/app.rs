@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 
 use crate::config::Config;
 use crate::game::MapCatalog;
@@ -70,7 +71,13 @@ impl Server {
         };
         let service =
             http::router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Snapshots are small frames sent every tick: never hold them back for Nagle.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("could not set TCP_NODELAY: {e}");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(stop)
             .await
             .context("serving")?;

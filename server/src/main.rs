@@ -8,10 +8,14 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    // Logs go to stderr through a lossy background writer: a slow or unread log pipe drops
+    // lines instead of blocking a lobby's tick.
+    let (log_writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(log_writer)
         .init();
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;

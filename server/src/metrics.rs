@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 pub struct Metrics {
@@ -22,9 +22,15 @@ pub struct Metrics {
     pub snapshots_dropped: Counter,
 }
 
-/// Buckets from 10 µs to about 1.3 s, doubling.
+/// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
 fn seconds_histogram() -> Histogram {
-    Histogram::new(exponential_buckets(10e-6, 2.0, 18))
+    let decades = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
+    Histogram::new(
+        decades
+            .iter()
+            .flat_map(|d| [d * 1.0, d * 2.5, d * 5.0])
+            .chain([1.0]),
+    )
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {

@@ -39,12 +39,18 @@ pub struct Score(pub u32);
 #[derive(Component, Debug)]
 pub struct Orb;
 
-/// A player's unapplied inputs and the newest seq applied.
+/// Most inputs a player may have applied in one tick: one per tick earned, saved up while
+/// inputs arrive late, so a late input is caught up at once but nobody moves faster than
+/// one input per tick on average.
+pub const MAX_INPUT_CREDIT: u32 = 4;
+
+/// A player's unapplied inputs, the newest seq applied, and how many inputs it may apply.
 #[derive(Component, Debug, Default)]
 pub struct InputQueue {
     pub pending: VecDeque<Input>,
     pub last_received: u32,
     pub last_applied: u32,
+    credit: u32,
 }
 
 impl InputQueue {
@@ -149,18 +155,21 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
     p
 }
 
-/// Steps every player once per queued input: one per tick, two while more than two wait.
+/// Steps every player once per queued input, as many as it has credit for: each tick earns
+/// one (saved up to [`MAX_INPUT_CREDIT`]), so inputs that arrive late are all applied in the
+/// next tick rather than each staying a tick behind, while a flood moves no faster.
 pub fn apply_inputs(
     mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
     map: Res<Map>,
     params: Res<Movement>,
 ) {
     for (mut queue, mut pos, mut vel) in &mut players {
-        let steps = if queue.pending.len() > 2 { 2 } else { 1 };
-        for _ in 0..steps {
+        queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
+        while queue.credit > 0 {
             let Some(input) = queue.pending.pop_front() else {
                 break;
             };
+            queue.credit -= 1;
             let mut body = Body {
                 pos: pos.0,
                 vel: vel.0,

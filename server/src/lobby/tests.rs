@@ -7,6 +7,7 @@ use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
 use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
 
 use super::clock::TickClock;
+use super::sim::MAX_INPUT_CREDIT;
 use super::*;
 use crate::game::{GameMap, MapCatalog};
 
@@ -230,7 +231,8 @@ fn a_late_tick_catches_up() {
     let me = h.join(1).expect("join");
     let mut clock = TickClock::new(30);
     let period = clock.period();
-    for _ in 0..5 {
+    // The client sent one input per period while the runner was asleep.
+    for _ in 0..3 {
         h.input(1, 127, 0);
     }
     // The runner woke three periods late: three steps run back to back, one snapshot.
@@ -248,9 +250,48 @@ fn a_late_tick_catches_up() {
         .filter(|m| matches!(m, ServerMsg::Snapshot(_)))
         .count();
     assert_eq!(snapshots, 1);
-    // Two inputs per tick while more than two wait: all five applied within three ticks.
-    assert_eq!(h.views[&1].last_seq, 5);
+    assert_eq!(
+        h.views[&1].last_seq, 3,
+        "one input per step: all three applied"
+    );
     assert!(h.entity(1, me).expect("me").pos.x > arena().spawns[0].x);
+}
+
+#[test]
+fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
+    let mut h = Harness::new(lobby_with(arena(), 8));
+    h.join(1).expect("join");
+    h.tick();
+    // Jitter: nothing arrives for a tick, then two at once: both applied in that tick.
+    h.tick();
+    h.input(1, 127, 0);
+    h.input(1, 127, 0);
+    h.tick();
+    assert_eq!(
+        h.views[&1].last_seq, 2,
+        "the late input did not stay a tick behind"
+    );
+    // A flood of 16 in one go (and more every tick) is applied at one per tick once the
+    // saved-up credit is spent.
+    for _ in 0..16 {
+        h.input(1, 127, 0);
+    }
+    h.tick();
+    let after_burst = h.views[&1].last_seq;
+    assert!(
+        after_burst <= 2 + MAX_INPUT_CREDIT,
+        "a burst is capped by the credit: {after_burst}"
+    );
+    for _ in 0..10 {
+        h.input(1, 127, 0);
+        h.input(1, 127, 0);
+        h.tick();
+    }
+    assert_eq!(
+        h.views[&1].last_seq,
+        after_burst + 10,
+        "sustained: one input per tick"
+    );
 }
 
 #[test]

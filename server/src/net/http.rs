@@ -16,6 +16,8 @@ use crate::metrics::METRICS;
 /// Bytes tungstenite buffers for one incoming message before refusing it outright; frames
 /// between the protocol limit and this get a protocol `Error TooLarge` with close 1009.
 const WS_READ_LIMIT: usize = 64 << 10;
+/// tungstenite's read buffer; larger frames still arrive, over several reads.
+const WS_READ_BUFFER: usize = 4 << 10;
 
 pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
@@ -64,7 +66,9 @@ async fn upgrade(
         }
     }
     let slot = app.admit(peer.ip());
-    ws.max_message_size(WS_READ_LIMIT)
+    // Client frames are tiny: a small read buffer saves zeroing 128 KiB on every read.
+    ws.read_buffer_size(WS_READ_BUFFER)
+        .max_message_size(WS_READ_LIMIT)
         .max_frame_size(WS_READ_LIMIT)
         .on_upgrade(move |socket| session::run(socket, app, peer, slot))
 }

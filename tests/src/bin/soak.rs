@@ -35,6 +35,9 @@ struct Args {
     server: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Write the server's log here.
+    #[arg(long)]
+    server_log: Option<PathBuf>,
 }
 
 #[derive(Default)]
@@ -173,7 +176,10 @@ async fn main() -> Result<()> {
             "2",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(match &args.server_log {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::null(),
+        })
         .kill_on_drop(true)
         .spawn()
         .with_context(|| {
@@ -193,12 +199,35 @@ async fn main() -> Result<()> {
             break rest.trim_end_matches('/').to_owned();
         }
     };
+    // Keep reading the server's stdout so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let url = format!("ws://{addr}/ws");
     let counters = Arc::new(Counters::default());
     let start = Instant::now();
     let until = start + Duration::from_secs(args.duration);
     let bots: Vec<_> = (0..args.bots)
-        .map(|i| tokio::spawn(bot(url.clone(), i, args.seed, until, counters.clone())))
+        .map(|i| {
+            let (url, counters) = (url.clone(), counters.clone());
+            // A bot that hits an unexpected error reports it and starts a new life.
+            tokio::spawn(async move {
+                let mut life = 0u64;
+                while Instant::now() < until {
+                    if let Err(e) = bot(
+                        url.clone(),
+                        i,
+                        args.seed.wrapping_add(life),
+                        until,
+                        counters.clone(),
+                    )
+                    .await
+                    {
+                        counters.errors.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("bot {i}: {e:#}");
+                    }
+                    life += 1;
+                }
+            })
+        })
         .collect();
 
     tokio::time::sleep(Duration::from_secs(5.min(args.duration))).await;
@@ -224,17 +253,13 @@ async fn main() -> Result<()> {
         .await;
         report("soak");
     }
-    for (i, b) in bots.into_iter().enumerate() {
-        match tokio::time::timeout(Duration::from_secs(30), b).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => {
-                counters.errors.fetch_add(1, Ordering::Relaxed);
-                eprintln!("bot {i}: {e:#}");
-            }
-            other => {
-                counters.errors.fetch_add(1, Ordering::Relaxed);
-                eprintln!("bot {i} did not finish: {other:?}");
-            }
+    for b in bots {
+        if tokio::time::timeout(Duration::from_secs(30), b)
+            .await
+            .is_err()
+        {
+            counters.errors.fetch_add(1, Ordering::Relaxed);
+            eprintln!("a bot did not finish within 30 s of the end");
         }
     }
     let rss_end = rss_kib(pid).unwrap_or(0);
