@@ -133,6 +133,11 @@ impl Runner {
             tokio::select! {
                 biased;
                 _ = tokio::time::sleep_until(deadline) => {
+                    // Everything that arrived before the deadline counts for this tick: inputs
+                    // waiting in the queue are applied now, not a tick later.
+                    while let Ok(cmd) = commands.try_recv() {
+                        self.handle(cmd);
+                    }
                     // Seats handed over before the step, so this tick's snapshot is the new
                     // connection's first (full) one.
                     for p in std::mem::take(&mut self.pending_resumes) {
