@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::time::Duration;
 
 use tickwire_protocol::codec::encode;
@@ -62,7 +62,6 @@ pub enum Command {
 pub struct LobbyShared {
     pub players: AtomicU8,
     pub tick: AtomicU32,
-    pub missed_ticks: AtomicU64,
     pub closed: AtomicBool,
 }
 
@@ -145,7 +144,6 @@ impl Runner {
                     }
                     let plan = clock.due(start.elapsed());
                     if plan.missed > 0 {
-                        self.shared.missed_ticks.fetch_add(u64::from(plan.missed), Ordering::Relaxed);
                         METRICS.missed_ticks.inc_by(u64::from(plan.missed));
                     }
                     if !self.run_steps(plan.steps) {
