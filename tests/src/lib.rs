@@ -320,7 +320,8 @@ impl Client {
         }
     }
 
-    async fn expect_joined(&mut self) -> Result<Joined> {
+    /// The next `Joined` (an `Error` in its place is an error).
+    pub async fn expect_joined(&mut self) -> Result<Joined> {
         match self
             .recv_until(|m| {
                 matches!(m, ServerMsg::Joined(_) | ServerMsg::Error { .. }).then(|| m.clone())

@@ -16,6 +16,17 @@ async fn watch_until(watcher: &mut Client, done: impl Fn(&Client) -> bool) -> Re
     Ok(false)
 }
 
+/// The server answered a resume with `ResumeRefused` (then welcomed a new player).
+fn refused(greeting: &[ServerMsg]) -> bool {
+    matches!(
+        greeting.first(),
+        Some(ServerMsg::Error {
+            code: ErrorCode::ResumeRefused,
+            ..
+        })
+    )
+}
+
 fn connected(c: &Client, client_id: u32) -> Option<bool> {
     c.roster
         .iter()
@@ -60,15 +71,7 @@ async fn a_dropped_player_resumes_its_seat_and_entity() -> Result<()> {
         "same identity"
     );
     assert_ne!(back.token, token, "a fresh token for the new connection");
-    let joined = back
-        .recv_until(|m| {
-            if let ServerMsg::Joined(j) = m {
-                Some(j.entity)
-            } else {
-                None
-            }
-        })
-        .await?;
+    let joined = back.expect_joined().await?.entity;
     assert_eq!(joined, lobby.entity, "same entity");
     back.next_snapshot().await?;
     let resumed = back.entity(lobby.entity).expect("in the world");
@@ -103,16 +106,7 @@ async fn a_resume_after_the_grace_period_fails_cleanly() -> Result<()> {
 
     let mut late = Client::connect(&server.ws_url()).await?;
     let greeting = late.hello_resume("Ada", token).await?;
-    assert!(
-        matches!(
-            greeting[0],
-            ServerMsg::Error {
-                code: ErrorCode::ResumeRefused,
-                ..
-            }
-        ),
-        "{greeting:?}"
-    );
+    assert!(refused(&greeting), "{greeting:?}");
     assert!(
         matches!(greeting.last(), Some(ServerMsg::Welcome { .. })),
         "welcomed as a new player"
@@ -134,13 +128,7 @@ async fn stolen_and_replayed_tokens_are_refused() -> Result<()> {
     let (played, greeting) = tokio::join!(ada.hold(0, 0, 60), thief.hello_resume("Ada", token));
     played?;
     let greeting = greeting?;
-    assert!(matches!(
-        greeting[0],
-        ServerMsg::Error {
-            code: ErrorCode::ResumeRefused,
-            ..
-        }
-    ));
+    assert!(refused(&greeting), "{greeting:?}");
     assert_ne!(thief.client_id, ada.client_id);
     ada.hold(0, 0, 3).await?;
     assert_eq!(ada.roster.len(), 1, "Ada keeps her seat");
@@ -154,13 +142,7 @@ async fn stolen_and_replayed_tokens_are_refused() -> Result<()> {
         .await?;
     let mut replay = Client::connect(&server.ws_url()).await?;
     let greeting = replay.hello_resume("Ada", token).await?;
-    assert!(matches!(
-        greeting[0],
-        ServerMsg::Error {
-            code: ErrorCode::ResumeRefused,
-            ..
-        }
-    ));
+    assert!(refused(&greeting), "{greeting:?}");
     back.hold(0, 0, 3).await?;
     assert_eq!(
         back.joined.as_ref().map(|j| j.lobby.id),
@@ -176,13 +158,7 @@ async fn stolen_and_replayed_tokens_are_refused() -> Result<()> {
     drop(back);
     let mut again = Client::connect(&server.ws_url()).await?;
     let greeting = again.hello_resume("Ada", leaver_token).await?;
-    assert!(matches!(
-        greeting[0],
-        ServerMsg::Error {
-            code: ErrorCode::ResumeRefused,
-            ..
-        }
-    ));
+    assert!(refused(&greeting), "{greeting:?}");
     Ok(())
 }
 
@@ -198,15 +174,7 @@ async fn a_half_open_connection_is_taken_over_by_its_owner() -> Result<()> {
     assert!(
         matches!(greeting.as_slice(), [ServerMsg::Welcome { client_id, .. }] if *client_id == ada.client_id)
     );
-    let entity = back
-        .recv_until(|m| {
-            if let ServerMsg::Joined(j) = m {
-                Some(j.entity)
-            } else {
-                None
-            }
-        })
-        .await?;
+    let entity = back.expect_joined().await?.entity;
     assert_eq!(entity, lobby.entity, "the same player, taken over");
     let old = ada
         .expect_close()

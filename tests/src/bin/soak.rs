@@ -115,15 +115,7 @@ async fn bot(
                 if greeting.len() != 1 {
                     bail!("resume refused: {greeting:?}");
                 }
-                let back = client
-                    .recv_until(|m| {
-                        if let ServerMsg::Joined(j) = m {
-                            Some(j.entity)
-                        } else {
-                            None
-                        }
-                    })
-                    .await?;
+                let back = client.expect_joined().await?.entity;
                 if back != entity {
                     bail!("resumed into entity {back}, had {entity}");
                 }
