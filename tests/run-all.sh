@@ -25,8 +25,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests: unit, property, golden vectors, end-to-end"
 cargo test --workspace --locked
 
-step "browser client unit tests (codec, prediction, interpolation, vectors)"
-(cd client-web && npm test)
+step "browser client: type check and unit tests (codec, prediction, interpolation, vectors)"
+(cd client-web && npm run typecheck && npm test)
 
 step "browser test: real server, headless Chromium"
 cargo build --locked -p tickwire-server --bin tickwire
