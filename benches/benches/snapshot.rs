@@ -12,7 +12,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 use tickwire_benches::scenario::{BotLobby, bench_map};
 use tickwire_protocol::codec::{encode, snapshot_frame};
 use tickwire_protocol::messages::{ServerMsg, Snapshot};
@@ -48,13 +51,19 @@ fn label(players: usize, orbs: u32) -> String {
     format!("{players}p_{orbs}orbs")
 }
 
-fn build(c: &mut Criterion) {
-    let mut group = c.benchmark_group("snapshot_build");
+/// A group with this file's short sampling settings, counting one snapshot per iteration.
+fn short_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(30)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(1));
+    group
+}
+
+fn build(c: &mut Criterion) {
+    let mut group = short_group(c, "snapshot_build");
     for orbs in ORBS {
         for players in PLAYERS {
             let (current, base) = worlds(&lobby(players, orbs));
@@ -125,12 +134,7 @@ fn send(c: &mut Criterion) {
 }
 
 fn decode(c: &mut Criterion) {
-    let mut group = c.benchmark_group("snapshot_decode");
-    group
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1));
-    group.throughput(Throughput::Elements(1));
+    let mut group = short_group(c, "snapshot_decode");
     for orbs in ORBS {
         for players in PLAYERS {
             let (current, base) = worlds(&lobby(players, orbs));

@@ -4,36 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 
-import { decodeClientMsg, encodeServerMsg } from '../src/codec.js';
+import { FakeSocket } from './fake_socket.js';
 import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/net.js';
-
-class FakeSocket {
-  static all = [];
-  constructor(url) {
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    FakeSocket.all.push(this);
-  }
-  send(bytes) {
-    this.sent.push(decodeClientMsg(bytes));
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen();
-  }
-  receive(msg) {
-    const bytes = encodeServerMsg(msg);
-    this.onmessage({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-  }
-  drop() {
-    this.readyState = 3;
-    this.onclose();
-  }
-}
 
 /** A reconnect token, distinct per `n`. */
 const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);

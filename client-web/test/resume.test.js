@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 
-import { decodeClientMsg, encodeServerMsg } from '../src/codec.js';
 import { Connection } from '../src/net.js';
 import { continuesStay, requestAfterWelcome } from '../src/resume.js';
+import { FakeSocket } from './fake_socket.js';
 
 const joined = {
   type: 'Joined', lobby: { id: 3, name: 'L', map: 'arena', players: 2, max_players: 8 }, code: 'KQ7XZM', private: false, entity: 5, tick: 10,
@@ -43,33 +43,6 @@ describe('continuesStay', () => {
     assert.equal(continuesStay(joined, { ...joined, lobby: { ...joined.lobby, id: 4 } }, true), false);
   });
 });
-
-class FakeSocket {
-  static all = [];
-  constructor() {
-    this.readyState = 0;
-    this.sent = [];
-    FakeSocket.all.push(this);
-  }
-  send(bytes) {
-    this.sent.push(decodeClientMsg(bytes));
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen();
-  }
-  receive(msg) {
-    const bytes = encodeServerMsg(msg);
-    this.onmessage({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-  }
-  drop() {
-    this.readyState = 3;
-    this.onclose();
-  }
-}
 
 describe('through a connection, as the page wires it', () => {
   beforeEach(() => {

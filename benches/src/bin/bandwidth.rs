@@ -347,52 +347,13 @@ fn main() -> anyhow::Result<()> {
             seed: args.seed + u64::from(i),
             time_unshared: true,
         })?;
-        let per = |v: &[f64]| Summary::of(&v.iter().map(|x| x / n).collect::<Vec<_>>());
-        let (sh, un, st) = (
-            per(&r.send_us),
-            per(&r.unshared_us),
-            Summary::of(&r.step_us),
-        );
-        line(
-            &mut md,
-            format!(
-                "| {} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} / {:.0} |",
-                i + 1,
-                Summary::of(&r.bodies_per_tick).mean,
-                sh.p50,
-                sh.p99,
-                un.p50,
-                un.p99,
-                st.p50,
-                st.p99
-            ),
-        );
+        line(&mut md, encode_row(&(i + 1).to_string(), &r, n));
         pooled.send_us.extend(r.send_us);
         pooled.unshared_us.extend(r.unshared_us);
         pooled.step_us.extend(r.step_us);
         pooled.bodies_per_tick.extend(r.bodies_per_tick);
     }
-    {
-        let per = |v: &[f64]| Summary::of(&v.iter().map(|x| x / n).collect::<Vec<_>>());
-        let (sh, un, st) = (
-            per(&pooled.send_us),
-            per(&pooled.unshared_us),
-            Summary::of(&pooled.step_us),
-        );
-        line(
-            &mut md,
-            format!(
-                "| all | {:.2} | **{:.2} / {:.2}** | {:.2} / {:.2} | {:.0} / {:.0} |",
-                Summary::of(&pooled.bodies_per_tick).mean,
-                sh.p50,
-                sh.p99,
-                un.p50,
-                un.p99,
-                st.p50,
-                st.p99
-            ),
-        );
-    }
+    line(&mut md, encode_row("all", &pooled, n));
 
     line(
         &mut md,
@@ -440,4 +401,25 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// One row of the encode-time table: bodies per tick, shared and unshared µs per client per
+/// tick (the timings divided by the `players`), and the systems' µs per tick.
+fn encode_row(label: &str, r: &Run, players: f64) -> String {
+    let per = |v: &[f64]| Summary::of(&v.iter().map(|x| x / players).collect::<Vec<_>>());
+    let (sh, un, st) = (
+        per(&r.send_us),
+        per(&r.unshared_us),
+        Summary::of(&r.step_us),
+    );
+    format!(
+        "| {label} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} / {:.0} |",
+        Summary::of(&r.bodies_per_tick).mean,
+        sh.p50,
+        sh.p99,
+        un.p50,
+        un.p99,
+        st.p50,
+        st.p99
+    )
 }
