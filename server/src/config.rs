@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_SEED")]
     pub seed: Option<u64>,
 
+    /// Threads running lobbies and connections (0: one per core). On a machine shared with
+    /// other work, fewer threads than cores costs less CPU per client.
+    #[arg(long, env = "TICKWIRE_WORKER_THREADS", default_value_t = 0)]
+    pub worker_threads: usize,
+
     /// Load maps from this directory instead of the ones built in.
     #[arg(long, env = "TICKWIRE_MAPS_DIR")]
     pub maps_dir: Option<PathBuf>,

@@ -10,7 +10,7 @@ use tickwire_protocol::messages::{ErrorCode, LobbyInfo, MAX_PLAYERS, MIN_PLAYERS
 use tokio::sync::mpsc;
 
 use crate::game::{GameMap, MapCatalog};
-use crate::lobby::runner::{COMMAND_CAPACITY, Command, LobbyShared, Runner, RunnerLimits};
+use crate::lobby::runner::{Command, LobbyShared, Play, Runner, RunnerLimits, inbox};
 use crate::lobby::{Lobby, LobbySettings};
 use crate::metrics::METRICS;
 
@@ -41,6 +41,8 @@ pub struct LobbyHandle {
     pub max_players: u8,
     pub shared: Arc<LobbyShared>,
     pub commands: mpsc::Sender<Command>,
+    /// Inputs and full-snapshot requests, taken at the lobby's next tick.
+    pub plays: mpsc::Sender<Play>,
 }
 
 impl LobbyHandle {
@@ -124,7 +126,7 @@ impl Lobbies {
         }
         let map: Arc<GameMap> = self.maps.get(&req.map).ok_or(ErrorCode::UnknownMap)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(COMMAND_CAPACITY);
+        let (tx, plays, rx) = inbox();
         let shared = Arc::new(LobbyShared::default());
         let handle = {
             let mut dir = self.dir();
@@ -147,6 +149,7 @@ impl Lobbies {
                 max_players: req.max_players,
                 shared: shared.clone(),
                 commands: tx,
+                plays,
             };
             dir.by_code.insert(code, id);
             dir.by_id.insert(id, handle.clone());

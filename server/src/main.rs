@@ -5,9 +5,16 @@ use tickwire_server::app::Server;
 use tickwire_server::config::Config;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if config.worker_threads > 0 {
+        runtime.worker_threads(config.worker_threads);
+    }
+    runtime.enable_all().build()?.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
     // Logs go to stderr through a lossy background writer: a slow or unread log pipe drops
     // lines instead of blocking a lobby's tick.
     let (log_writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());

@@ -1,6 +1,11 @@
 //! Runs one [`Lobby`] on the wall clock: a tokio task that takes commands from connections,
 //! steps the lobby on its fixed tick (catching up a bounded number of late ticks), and
 //! hands each frame to its client's outbox. A slow client never blocks the tick.
+//!
+//! Two queues lead into a lobby. Commands (join, leave, resume...) wake it at once. Play
+//! messages (inputs, full-snapshot requests) arrive at every player's send rate and only
+//! matter at the next step, so they wait in their own queue, taken just before the step (or
+//! before a command, to keep each connection's order) without waking the lobby for each.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,7 +25,8 @@ use super::{ClientId, Delivery, Envelope, Lobby, Resume};
 use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
 
-/// Commands a lobby's queue holds before senders see it as busy.
+/// Commands (and, separately, play messages) a lobby's queue holds before senders see it
+/// as busy.
 pub const COMMAND_CAPACITY: usize = 4096;
 
 #[derive(Debug)]
@@ -32,9 +38,7 @@ pub enum Command {
         reply: oneshot::Sender<Result<NetId, ErrorCode>>,
     },
     /// The client asked to leave.
-    Leave {
-        client: ClientId,
-    },
+    Leave { client: ClientId },
     /// The connection behind `outbox` dropped: hold the seat for a reconnect (unless a newer
     /// connection already took the seat over).
     Disconnect {
@@ -48,13 +52,26 @@ pub enum Command {
         welcome: bytes::Bytes,
         reply: oneshot::Sender<Resume>,
     },
-    Input {
-        client: ClientId,
-        input: Input,
-    },
-    RequestFull {
-        client: ClientId,
-    },
+}
+
+/// A player's messages for the simulation, taken once per tick.
+#[derive(Debug)]
+pub enum Play {
+    Input { client: ClientId, input: Input },
+    RequestFull { client: ClientId },
+}
+
+/// The lobby's ends of its two queues.
+pub struct Inbox {
+    commands: mpsc::Receiver<Command>,
+    plays: mpsc::Receiver<Play>,
+}
+
+/// A lobby's queues: the senders for connections, the [`Inbox`] for its [`Runner`].
+pub fn inbox() -> (mpsc::Sender<Command>, mpsc::Sender<Play>, Inbox) {
+    let (commands_tx, commands) = mpsc::channel(COMMAND_CAPACITY);
+    let (plays_tx, plays) = mpsc::channel(COMMAND_CAPACITY);
+    (commands_tx, plays_tx, Inbox { commands, plays })
 }
 
 /// What the rest of the server may read of a running lobby.
@@ -123,7 +140,11 @@ impl Runner {
 
     /// Runs until the lobby has been empty for the grace period, its command channel
     /// closes, or its simulation panics. `on_close` runs before remaining commands are refused.
-    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>, on_close: impl FnOnce()) {
+    pub async fn run(mut self, inbox: Inbox, on_close: impl FnOnce()) {
+        let Inbox {
+            mut commands,
+            mut plays,
+        } = inbox;
         let mut clock = TickClock::new(self.lobby.settings().tick_rate);
         let start = Instant::now();
         let mut empty_since = Some(start);
@@ -135,8 +156,10 @@ impl Runner {
                     // Everything that arrived before the deadline counts for this tick: inputs
                     // waiting in the queue are applied now, not a tick later.
                     while let Ok(cmd) = commands.try_recv() {
+                        self.take_plays(&mut plays);
                         self.handle(cmd);
                     }
+                    self.take_plays(&mut plays);
                     // Seats handed over before the step, so this tick's snapshot is the new
                     // connection's first (full) one.
                     for p in std::mem::take(&mut self.pending_resumes) {
@@ -160,7 +183,10 @@ impl Runner {
                     }
                 }
                 cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd),
+                    Some(cmd) => {
+                        self.take_plays(&mut plays);
+                        self.handle(cmd);
+                    }
                     None => break,
                 },
             }
@@ -168,6 +194,7 @@ impl Runner {
         }
         self.shared.closed.store(true, Ordering::Relaxed);
         on_close();
+        plays.close();
         commands.close();
         while let Some(cmd) = commands.recv().await {
             match cmd {
@@ -240,10 +267,6 @@ impl Runner {
                 self.deliver();
                 self.seats.remove(&client);
             }
-            Command::Input { client, input } => {
-                self.lobby.input(client, input);
-            }
-            Command::RequestFull { client } => self.lobby.request_full(client),
             Command::Disconnect { client, outbox } => {
                 if self
                     .seats
@@ -268,6 +291,18 @@ impl Runner {
                     until: self.lobby.tick() + self.quiet_ticks,
                 };
                 self.try_resume(pending);
+            }
+        }
+    }
+
+    /// Hands the queued play messages to the lobby.
+    fn take_plays(&mut self, plays: &mut mpsc::Receiver<Play>) {
+        while let Ok(play) = plays.try_recv() {
+            match play {
+                Play::Input { client, input } => {
+                    self.lobby.input(client, input);
+                }
+                Play::RequestFull { client } => self.lobby.request_full(client),
             }
         }
     }
@@ -375,8 +410,8 @@ mod tests {
             empty_grace: Duration::from_secs(600),
             stuck_after,
         };
-        let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(Runner::new(lobby, shared.clone(), limits).run(rx, || {}));
+        let (tx, _plays, inbox) = super::inbox();
+        tokio::spawn(Runner::new(lobby, shared.clone(), limits).run(inbox, || {}));
         (tx, shared)
     }
 

@@ -25,7 +25,7 @@ use super::rate::{RateLimiter, Verdict};
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
-use crate::lobby::runner::Command;
+use crate::lobby::runner::{Command, Play};
 use crate::metrics::METRICS;
 
 /// WebSocket close codes used by the server.
@@ -184,15 +184,19 @@ impl Session {
         let mut shutdown = self.app.shutdown_signal();
         let timeout = self.app.config.ping_timeout;
         let mut limiter = RateLimiter::new(self.app.config.rate_limit, std::time::Instant::now());
-        let mut last_pong = tokio::time::Instant::now();
+        // Both futures live for the whole loop: making them anew for every frame would
+        // register a timer and a watch waiter per message.
+        let shutdown = shutdown.wait_for(|down| *down);
+        let pong_deadline = tokio::time::sleep(timeout);
+        tokio::pin!(shutdown, pong_deadline);
         loop {
             let msg = tokio::select! {
                 biased;
-                _ = shutdown.wait_for(|down| *down) => {
+                _ = &mut shutdown => {
                     return Some(Fatal {
                 code: Some(ErrorCode::ShuttingDown), message: "server shutting down".into(), close: close::GOING_AWAY });
                 }
-                _ = tokio::time::sleep_until(last_pong + timeout) => {
+                () = &mut pong_deadline => {
                     // The peer is gone or not reading: a close frame is all it may still get.
                     let message = format!("no pong for {} ms", timeout.as_millis());
                     return Some(Fatal { code: None, message, close: close::GOING_AWAY });
@@ -202,7 +206,9 @@ impl Session {
             let bytes = match msg {
                 Ok(Message::Binary(bytes)) => bytes,
                 Ok(Message::Pong(_)) => {
-                    last_pong = tokio::time::Instant::now();
+                    pong_deadline
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + timeout);
                     continue;
                 }
                 Ok(Message::Ping(_)) => continue,
@@ -343,11 +349,11 @@ impl Session {
                 }
                 self.leave().await;
             }
-            ClientMsg::Input(input) => self.forward(Command::Input {
+            ClientMsg::Input(input) => self.forward(Play::Input {
                 client: self.client,
                 input,
             }),
-            ClientMsg::RequestFull => self.forward(Command::RequestFull {
+            ClientMsg::RequestFull => self.forward(Play::RequestFull {
                 client: self.client,
             }),
             ClientMsg::Ping { client_time } => {
@@ -449,11 +455,11 @@ impl Session {
 
     /// Sends a play message to the lobby. Dropped when the lobby's queue is full: inputs
     /// are superseded by the next tick's anyway.
-    fn forward(&mut self, cmd: Command) {
+    fn forward(&mut self, play: Play) {
         let Some(lobby) = &self.lobby else {
             return self.refuse(ErrorCode::NotInLobby, "join a lobby first");
         };
-        if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.commands.try_send(cmd) {
+        if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.plays.try_send(play) {
             // The lobby closed (it told this client why); the client may join another.
             self.lobby = None;
             self.app.forget_seat(&self.token);
