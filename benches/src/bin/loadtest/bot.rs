@@ -42,6 +42,8 @@ pub struct Shared {
     pub server: SocketAddr,
     /// Bots per loopback source address (`None`: let the system choose).
     pub per_source_ip: Option<usize>,
+    /// Send inputs this long before the estimated tick boundary (`None`: at a random phase).
+    pub input_lead: Option<Duration>,
     /// The measured window, set once every bot has had its chance to connect.
     pub window: OnceLock<(Instant, Instant)>,
     pub stop: watch::Receiver<bool>,
@@ -162,10 +164,11 @@ async fn next_msg(ws: &mut Ws) -> anyhow::Result<ServerMsg> {
     }
 }
 
-/// Bytes read from the socket at a time. tungstenite's default (128 KiB) zero-fills that
-/// much buffer on every read, which costs more than everything else a bot does; snapshot
-/// frames are far smaller, and longer ones are still read whole, in several reads.
-const READ_BUFFER: usize = 16 << 10;
+/// Bytes read from the socket at a time. tungstenite zero-fills this much buffer on every
+/// read (its default, 128 KiB, costs more than everything else a bot does); the server uses
+/// the same 4 KiB. Delta frames are tens of bytes, and longer ones are still read whole, in
+/// several reads.
+const READ_BUFFER: usize = 4 << 10;
 
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default().read_buffer_size(READ_BUFFER)
@@ -258,24 +261,49 @@ pub async fn seat(
 struct TickPhase {
     period_ns: i128,
     offsets: VecDeque<i128>,
+    /// The smallest of `offsets`, kept as they come and go.
+    phase: Option<i128>,
 }
 
 impl TickPhase {
-    fn observe(&mut self, arrival_ns: i128, tick: u32) {
-        if self.offsets.len() == PHASE_WINDOW {
-            self.offsets.pop_front();
+    fn new(period: Duration) -> Self {
+        Self {
+            period_ns: period.as_nanos() as i128,
+            offsets: VecDeque::with_capacity(PHASE_WINDOW),
+            phase: None,
         }
-        self.offsets
-            .push_back(arrival_ns - i128::from(tick) * self.period_ns);
+    }
+
+    fn observe(&mut self, arrival_ns: i128, tick: u32) {
+        let offset = arrival_ns - i128::from(tick) * self.period_ns;
+        if self.offsets.len() == PHASE_WINDOW && self.offsets.pop_front() == self.phase {
+            self.phase = self.offsets.iter().min().copied();
+        }
+        self.offsets.push_back(offset);
+        self.phase = Some(self.phase.map_or(offset, |p| p.min(offset)));
     }
 
     /// The first tick boundary at or after `t_ns`.
     fn next_boundary(&self, t_ns: i128) -> Option<i128> {
-        let phase = *self.offsets.iter().min()?;
+        let phase = self.phase?;
         let k = (t_ns - phase).div_euclid(self.period_ns)
             + i128::from((t_ns - phase).rem_euclid(self.period_ns) != 0);
         Some(phase + k * self.period_ns)
     }
+}
+
+/// When to send the input after the one due at `due`: a period later, or with a lead, that
+/// long before the server's tick boundary after the one `due` aimed at (`boundary_after`
+/// gives the first boundary at or after an instant, once it is known).
+fn next_send(
+    due: Instant,
+    period: Duration,
+    lead: Option<Duration>,
+    boundary_after: impl Fn(Instant) -> Option<Instant>,
+) -> Instant {
+    lead.and_then(|lead| Some(boundary_after(due + lead + period / 2)? - lead))
+        .filter(|next| *next > due)
+        .unwrap_or(due + period)
 }
 
 /// Plays until told to stop; measures only inside the window.
@@ -288,10 +316,12 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     let epoch = Instant::now();
     let ns = |t: Instant| t.saturating_duration_since(epoch).as_nanos() as i128;
     let mut wander = Wander::new(seed, tick_rate);
-    // Bots tick at their own phase, as independent browsers would.
+    // Bots tick at their own phase, as independent browsers would, until (with an input
+    // lead) they know where the server's boundaries fall.
     let input_phase = Duration::from_nanos(wander.random_below(period.as_nanos() as u64));
-    let mut inputs = interval_at((epoch + input_phase).into(), period);
-    inputs.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    let mut next_input = epoch + input_phase;
+    let inputs = tokio::time::sleep_until(next_input.into());
+    tokio::pin!(inputs);
     let mut pings = interval_at(
         (epoch + Duration::from_millis(wander.random_below(1000))).into(),
         Duration::from_secs(1),
@@ -302,10 +332,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     let mut store = WorldStore::default();
     let mut pending: VecDeque<(u32, Instant)> = VecDeque::new();
     let mut pings_sent: VecDeque<(u32, Instant)> = VecDeque::new();
-    let mut phase = TickPhase {
-        period_ns: period.as_nanos() as i128,
-        offsets: VecDeque::new(),
-    };
+    let mut phase = TickPhase::new(period);
     let mut seq = 0u32;
     let mut last_tick: Option<u32> = None;
     let mut full_requested: Option<Instant> = None;
@@ -314,7 +341,11 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
             tokio::select! {
                 biased;
                 _ = stop.changed() => return Ok(()),
-                _ = inputs.tick() => {
+                () = &mut inputs => {
+                    next_input = next_send(next_input, period, shared.input_lead, |t| {
+                        phase.next_boundary(ns(t)).map(|b| epoch + Duration::from_nanos(b.max(0) as u64))
+                    });
+                    inputs.as_mut().reset(next_input.into());
                     seq += 1;
                     let input = Input { seq, client_tick: seq, movement: wander.next_input(), buttons: 0, ack: store.ack() };
                     let msg = encode(&ClientMsg::Input(input));
@@ -434,11 +465,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tick_boundaries_from_arrivals() {
-        let mut p = TickPhase {
-            period_ns: 1000,
-            offsets: VecDeque::new(),
+    fn inputs_lead_the_boundary_once_it_is_known() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let period = ms(30);
+        // Boundaries at t0 + 10 ms + k * 30 ms.
+        let boundary_after = |t: Instant| {
+            let since = t.saturating_duration_since(t0 + ms(10)).as_nanos();
+            let k = since.div_ceil(period.as_nanos()) as u32;
+            Some(t0 + ms(10) + period * k)
         };
+        assert_eq!(next_send(t0, period, None, boundary_after), t0 + ms(30));
+        let lead = Some(ms(2));
+        // Due at 3 ms (random phase): the next is 2 ms before the boundary at 40 ms.
+        assert_eq!(
+            next_send(t0 + ms(3), period, lead, boundary_after),
+            t0 + ms(38)
+        );
+        // Then a period apart, each 2 ms ahead of its boundary.
+        assert_eq!(
+            next_send(t0 + ms(38), period, lead, boundary_after),
+            t0 + ms(68)
+        );
+        // A late wake-up (at 45 ms, for the boundary at 40) aims at the next one, at 70.
+        assert_eq!(
+            next_send(t0 + ms(45), period, lead, boundary_after),
+            t0 + ms(68)
+        );
+        // Boundaries not known yet: a period later.
+        assert_eq!(next_send(t0 + ms(3), period, lead, |_| None), t0 + ms(33));
+    }
+
+    #[test]
+    fn tick_boundaries_from_arrivals() {
+        let mut p = TickPhase::new(Duration::from_nanos(1000));
         assert_eq!(p.next_boundary(5), None);
         // Boundaries at 300 + k * 1000; arrivals 20 to 200 after them.
         p.observe(1_320, 1);
@@ -447,5 +507,10 @@ mod tests {
         assert_eq!(p.next_boundary(1_320), Some(1_320));
         assert_eq!(p.next_boundary(1_321), Some(2_320));
         assert_eq!(p.next_boundary(2_321), Some(3_320));
+        // The earliest arrival leaves the window: the phase moves to the next earliest.
+        for tick in 4..(4 + PHASE_WINDOW as u32 - 2) {
+            p.observe(i128::from(tick) * 1000 + 400, tick);
+        }
+        assert_eq!(p.next_boundary(1_321), Some(1_350));
     }
 }

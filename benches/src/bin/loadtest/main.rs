@@ -95,6 +95,11 @@ struct Args {
     /// connections than a server's per-address limit allows; 0 lets the system choose.
     #[arg(long, default_value_t = 32)]
     per_source_ip: usize,
+    /// Send each input this long before the server's next tick boundary (estimated from
+    /// snapshot arrivals), as a client that times its inputs to the server's clock would.
+    /// Without it every bot sends at its own random phase, as independent browsers do.
+    #[arg(long, value_parser = parse_duration)]
+    input_lead: Option<Duration>,
     /// Threads running the bots (1 leaves the other cores to the server).
     #[arg(long, default_value_t = 1)]
     bot_threads: usize,
@@ -301,6 +306,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         url: target.url.clone(),
         server: target.http,
         per_source_ip: (args.per_source_ip > 0).then_some(args.per_source_ip),
+        input_lead: args.input_lead,
         window: OnceLock::new(),
         stop: stop_rx,
         connected: AtomicUsize::new(0),
@@ -641,6 +647,7 @@ fn build_report(
             warmup_s: args.warmup.as_secs_f64(),
             duration_s: args.duration.as_secs_f64(),
             bot_threads: args.bot_threads.max(1),
+            input_lead_ms: args.input_lead.map(|d| d.as_secs_f64() * 1000.0),
             machine: Machine::this(),
         },
         clients: Clients {

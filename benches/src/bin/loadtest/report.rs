@@ -68,6 +68,8 @@ pub struct Setup {
     pub warmup_s: f64,
     pub duration_s: f64,
     pub bot_threads: usize,
+    /// Inputs sent this long before the estimated tick boundary; `None`: at random phases.
+    pub input_lead_ms: Option<f64>,
     pub machine: Machine,
 }
 
@@ -184,11 +186,12 @@ impl Report {
             s.lobbies, s.players, s.map, s.tick_rate
         ));
         md.push(format!(
-            "Server: {}. Warm-up {:.0} s, measured {:.0} s. Bots on {} thread(s). Machine: {} CPUs, {}.\n",
+            "Server: {}. Warm-up {:.0} s, measured {:.0} s. Bots on {} thread(s), {}. Machine: {} CPUs, {}.\n",
             s.server_bin.as_deref().map_or_else(|| format!("already running at {}", s.url), |b| format!("`{b}` started as a child process")),
             s.warmup_s,
             s.duration_s,
             s.bot_threads,
+            s.input_lead_ms.map_or_else(|| "inputs at random phases".to_owned(), |ms| format!("inputs sent {ms} ms before each tick boundary")),
             s.machine.cpus,
             s.machine.cpu_model
         ));
