@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::game::MapCatalog;
 use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::runner::RunnerLimits;
+use crate::lobby::ticker::{TickWake, Ticker};
 use crate::net::{AppState, http};
 
 /// A bound server, ready to serve.
@@ -39,6 +40,7 @@ impl Server {
                 empty_grace: config.empty_lobby_grace,
                 stuck_after: config.stuck_client_timeout,
             },
+            wake: TickWake::Precise(Ticker::start().context("starting the tick thread")?),
         };
         let lobbies = Lobbies::new(maps, defaults);
         let listener = tokio::net::TcpListener::bind(config.addr)

@@ -44,6 +44,12 @@ pub struct Orb;
 /// one input per tick on average.
 pub const MAX_INPUT_CREDIT: u32 = 4;
 
+/// Ticks a player's queue may end non-empty in a row before one extra input is applied.
+/// Credit only drains inputs that came late; inputs that came early (two in one tick, then
+/// one per tick, as after a client's frame hitch or a step in its clock) would otherwise
+/// each wait an extra tick for good. A flood gains at most one input in this many ticks.
+pub const BACKLOG_DRAIN_TICKS: u32 = 30;
+
 /// A player's unapplied inputs, the newest seq applied, and how many inputs it may apply.
 #[derive(Component, Debug, Default)]
 pub struct InputQueue {
@@ -51,6 +57,8 @@ pub struct InputQueue {
     pub last_received: u32,
     pub last_applied: u32,
     credit: u32,
+    /// Consecutive ticks that ended with inputs still waiting.
+    backlogged: u32,
 }
 
 impl InputQueue {
@@ -157,7 +165,8 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
 
 /// Steps every player once per queued input, as many as it has credit for: each tick earns
 /// one (saved up to [`MAX_INPUT_CREDIT`]), so inputs that arrive late are all applied in the
-/// next tick rather than each staying a tick behind, while a flood moves no faster.
+/// next tick rather than each staying a tick behind, while a flood moves no faster. A queue
+/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] earns one more.
 pub fn apply_inputs(
     mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
     map: Res<Map>,
@@ -165,6 +174,10 @@ pub fn apply_inputs(
 ) {
     for (mut queue, mut pos, mut vel) in &mut players {
         queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
+        if queue.backlogged >= BACKLOG_DRAIN_TICKS {
+            queue.credit += 1;
+            queue.backlogged = 0;
+        }
         while queue.credit > 0 {
             let Some(input) = queue.pending.pop_front() else {
                 break;
@@ -183,6 +196,12 @@ pub fn apply_inputs(
             (pos.0, vel.0) = (body.pos, body.vel);
             queue.last_applied = input.seq;
         }
+        queue.credit = queue.credit.min(MAX_INPUT_CREDIT);
+        queue.backlogged = if queue.pending.is_empty() {
+            0
+        } else {
+            queue.backlogged + 1
+        };
     }
 }
 

@@ -7,7 +7,7 @@ use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
 use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
 
 use super::clock::TickClock;
-use super::sim::MAX_INPUT_CREDIT;
+use super::sim::{BACKLOG_DRAIN_TICKS, MAX_INPUT_CREDIT};
 use super::*;
 use crate::game::{GameMap, MapCatalog};
 
@@ -291,6 +291,32 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
         h.views[&1].last_seq,
         after_burst + 10,
         "sustained: one input per tick"
+    );
+}
+
+#[test]
+fn inputs_that_came_early_stop_waiting_an_extra_tick() {
+    let mut h = Harness::new(lobby_with(arena(), 8));
+    h.join(1).expect("join");
+    h.tick();
+    // Inputs came early (three in one tick, a hitch), then one per tick: the credit saved
+    // while idle takes two, and one stays queued.
+    h.input(1, 127, 0);
+    h.input(1, 127, 0);
+    let mut sent = 2;
+    let mut behind = Vec::new();
+    for _ in 0..(2 * BACKLOG_DRAIN_TICKS) {
+        h.input(1, 127, 0);
+        sent += 1;
+        h.tick();
+        behind.push(sent - h.views[&1].last_seq);
+    }
+    assert_eq!(behind[0], 1, "credit alone leaves the early input queued");
+    assert!(
+        behind[BACKLOG_DRAIN_TICKS as usize..]
+            .iter()
+            .all(|&b| b == 0),
+        "the backlog drained within {BACKLOG_DRAIN_TICKS} ticks and stayed drained: {behind:?}"
     );
 }
 
