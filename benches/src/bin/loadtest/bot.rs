@@ -95,6 +95,8 @@ pub struct BotReport {
     pub latency_us: Histogram<u64>,
     pub server_added_us: Histogram<u64>,
     pub rtt_us: Histogram<u64>,
+    /// |interval between consecutive snapshots - tick period|.
+    pub jitter_us: Histogram<u64>,
     pub snapshot_bytes_down: u64,
     pub other_bytes_down: u64,
     pub input_bytes_up: u64,
@@ -124,6 +126,7 @@ impl BotReport {
             latency_us: histogram(),
             server_added_us: histogram(),
             rtt_us: histogram(),
+            jitter_us: histogram(),
             snapshot_bytes_down: 0,
             other_bytes_down: 0,
             input_bytes_up: 0,
@@ -335,6 +338,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     let mut phase = TickPhase::new(period);
     let mut seq = 0u32;
     let mut last_tick: Option<u32> = None;
+    let mut last_arrival: Option<(Instant, u32)> = None;
     let mut full_requested: Option<Instant> = None;
     let outcome: anyhow::Result<()> = async {
         loop {
@@ -384,6 +388,10 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                             let tick = snap.body.tick;
                             phase.observe(ns(now), tick);
                             if in_window {
+                                if let Some((at, _)) = last_arrival.filter(|(_, prev)| tick == prev + 1) {
+                                    let off = (now - at).as_micros().abs_diff(period.as_micros());
+                                    report.jitter_us.saturating_record(off as u64);
+                                }
                                 report.snapshots += 1;
                                 report.snapshot_bytes_down += bytes.len() as u64;
                                 report.full_snapshots += u64::from(snap.body.baseline.is_none());
@@ -392,6 +400,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                                 }
                             }
                             last_tick = Some(tick);
+                            last_arrival = Some((now, tick));
                             while pending.front().is_some_and(|(s, _)| *s <= snap.last_input_seq) {
                                 let Some((_, sent)) = pending.pop_front() else { break };
                                 if !shared.in_window(sent) {

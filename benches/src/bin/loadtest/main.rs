@@ -518,6 +518,7 @@ fn build_report(
     let mut latency = bot::histogram();
     let mut added = bot::histogram();
     let mut rtt = bot::histogram();
+    let mut jitter = bot::histogram();
     let mut traffic = Traffic::default();
     let (mut snap_bytes, mut other, mut up, mut snaps, mut inputs) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut errors: Vec<String> = Vec::new();
@@ -527,6 +528,7 @@ fn build_report(
         let _ = latency.add(&r.latency_us);
         let _ = added.add(&r.server_added_us);
         let _ = rtt.add(&r.rtt_us);
+        let _ = jitter.add(&r.jitter_us);
         snap_bytes += r.snapshot_bytes_down;
         other += r.other_bytes_down;
         up += r.input_bytes_up;
@@ -661,6 +663,7 @@ fn build_report(
             input_to_snapshot: lat,
             server_added: add,
             rtt: Percentiles::from_us(&rtt),
+            snapshot_jitter: Percentiles::from_us(&jitter),
             held_inputs: (!added.is_empty()).then(|| held as f64 / added.len() as f64),
         },
         traffic,

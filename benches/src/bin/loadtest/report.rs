@@ -92,6 +92,9 @@ pub struct Latency {
     pub server_added: Option<Percentiles>,
     /// Ping to Pong, ms.
     pub rtt: Option<Percentiles>,
+    /// How far apart consecutive snapshots arrive, off the tick period (either way), ms:
+    /// what a client's interpolation delay has to cover.
+    pub snapshot_jitter: Option<Percentiles>,
     /// Share of inputs (0..1) applied a tick or more after the first tick boundary following
     /// their sending.
     pub held_inputs: Option<f64>,
@@ -211,6 +214,10 @@ impl Report {
             &self.latency.server_added,
         ));
         md.push(pct_row("RTT (Ping to Pong)", &self.latency.rtt));
+        md.push(pct_row(
+            "snapshot arrival jitter (interval off the period)",
+            &self.latency.snapshot_jitter,
+        ));
         md.push(pct_row("server tick (from /metrics)", &self.server.tick_ms));
         md.push(pct_row(
             "server snapshot encode (from /metrics)",
