@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::game::MapCatalog;
 use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::runner::RunnerLimits;
-use crate::lobby::ticker::{TickWake, Ticker};
 use crate::net::{AppState, http};
 
 /// A bound server, ready to serve.
@@ -40,7 +39,6 @@ impl Server {
                 empty_grace: config.empty_lobby_grace,
                 stuck_after: config.stuck_client_timeout,
             },
-            wake: TickWake::Precise(Ticker::start().context("starting the tick thread")?),
         };
         let lobbies = Lobbies::new(maps, defaults);
         let listener = tokio::net::TcpListener::bind(config.addr)

@@ -11,7 +11,6 @@ use tokio::sync::mpsc;
 
 use crate::game::{GameMap, MapCatalog};
 use crate::lobby::runner::{Command, LobbyShared, Play, Runner, RunnerLimits, inbox};
-use crate::lobby::ticker::TickWake;
 use crate::lobby::{Lobby, LobbySettings};
 use crate::metrics::METRICS;
 
@@ -20,7 +19,7 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 6;
 
 /// Settings every new lobby gets from the server's configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct LobbyDefaults {
     pub tick_rate: u16,
     pub max_lobbies: usize,
@@ -29,8 +28,6 @@ pub struct LobbyDefaults {
     /// How long a dropped player's seat is held.
     pub reconnect_grace: std::time::Duration,
     pub limits: RunnerLimits,
-    /// How lobbies wait for their ticks.
-    pub wake: TickWake,
 }
 
 /// What a connection holds to talk to a lobby.
@@ -172,12 +169,7 @@ impl Lobbies {
                 * f64::from(self.defaults.tick_rate))
             .ceil() as u32,
         });
-        let runner = Runner::new(
-            lobby,
-            shared,
-            self.defaults.limits,
-            self.defaults.wake.clone(),
-        );
+        let runner = Runner::new(lobby, shared, self.defaults.limits);
         let me = Arc::downgrade(self);
         let span = tracing::info_span!("lobby", id);
         tokio::spawn(tracing::Instrument::instrument(

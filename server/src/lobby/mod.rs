@@ -6,7 +6,6 @@ pub mod clock;
 pub mod runner;
 pub mod sim;
 pub mod snapshot;
-pub mod ticker;
 
 use std::sync::Arc;
 

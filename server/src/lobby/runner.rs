@@ -21,7 +21,6 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::clock::TickClock;
-use super::ticker::TickWake;
 use super::{ClientId, Delivery, Envelope, Lobby, Resume};
 use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
@@ -119,16 +118,10 @@ pub struct Runner {
     quiet_ticks: u32,
     pending: Vec<Envelope>,
     pending_resumes: Vec<PendingResume>,
-    wake: TickWake,
 }
 
 impl Runner {
-    pub fn new(
-        lobby: Lobby,
-        shared: Arc<LobbyShared>,
-        limits: RunnerLimits,
-        wake: TickWake,
-    ) -> Self {
+    pub fn new(lobby: Lobby, shared: Arc<LobbyShared>, limits: RunnerLimits) -> Self {
         let rate = u32::from(lobby.settings().tick_rate);
         let stuck_ticks = (limits.stuck_after.as_secs_f64() * f64::from(rate))
             .ceil()
@@ -142,7 +135,6 @@ impl Runner {
             quiet_ticks: (TAKEOVER_QUIET.as_secs_f64() * f64::from(rate)).ceil() as u32,
             pending: Vec::new(),
             pending_resumes: Vec::new(),
-            wake,
         }
     }
 
@@ -156,12 +148,11 @@ impl Runner {
         let mut clock = TickClock::new(self.lobby.settings().tick_rate);
         let start = Instant::now();
         let mut empty_since = Some(start);
-        let wake = self.wake.clone();
         loop {
             let deadline = start + clock.next_deadline();
             tokio::select! {
                 biased;
-                () = wake.until(deadline) => {
+                _ = tokio::time::sleep_until(deadline) => {
                     // Everything that arrived before the deadline counts for this tick: inputs
                     // waiting in the queue are applied now, not a tick later.
                     while let Ok(cmd) = commands.try_recv() {
@@ -420,8 +411,7 @@ mod tests {
             stuck_after,
         };
         let (tx, _plays, inbox) = super::inbox();
-        let runner = Runner::new(lobby, shared.clone(), limits, TickWake::Tokio);
-        tokio::spawn(runner.run(inbox, || {}));
+        tokio::spawn(Runner::new(lobby, shared.clone(), limits).run(inbox, || {}));
         (tx, shared)
     }
 
