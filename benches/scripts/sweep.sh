@@ -27,12 +27,12 @@ import json, sys, pathlib
 out, configs = pathlib.Path(sys.argv[1]), sys.argv[2:]
 def f(v, d=2):
     return "n/a" if v is None else f"{v:.{d}f}"
-print("| lobbies x players | clients ok | input→snapshot p50 / p99 (ms) | server-added p50 / p99 (ms) | RTT p99 (ms) | tick p50 / p99 (ms) | missed ticks | server CPU (cores) | RSS (MiB) | snapshot B/client/s | bots CPU | other CPU | targets met |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| lobbies x players | clients ok | input→snapshot p50 / p99 (ms) | server-added p50 / p99 (ms) | inputs a tick late | snapshot jitter p50 / p99 (ms) | RTT p99 (ms) | tick p50 / p99 (ms) | missed ticks | server CPU (cores) | RSS (MiB) | snapshot B/client/s | bots CPU | other CPU | targets met |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for c in configs:
     p = out / c / "report.json"
     if not p.exists():
-        print(f"| {c} | run failed | | | | | | | | | | | |")
+        print(f"| {c} | run failed | | | | | | | | | | | | | |")
         continue
     r = json.loads(p.read_text())
     lat, srv = r["latency"], r["server"]
@@ -41,6 +41,8 @@ for c in configs:
     print(f"| {c} | {r['clients']['connected']}/{r['clients']['target']} "
           f"| {f(g(lat['input_to_snapshot'],'p50'),1)} / {f(g(lat['input_to_snapshot'],'p99'),1)} "
           f"| {f(g(lat['server_added'],'p50'),1)} / {f(g(lat['server_added'],'p99'),1)} "
+          f"| {f(None if lat['held_inputs'] is None else 100 * lat['held_inputs'],1)}% "
+          f"| {f(g(lat['snapshot_jitter'],'p50'),2)} / {f(g(lat['snapshot_jitter'],'p99'),2)} "
           f"| {f(g(lat['rtt'],'p99'),1)} | {f(g(srv['tick_ms'],'p50'),3)} / {f(g(srv['tick_ms'],'p99'),3)} "
           f"| {srv['missed_ticks'] if srv['missed_ticks'] is not None else 'n/a'} | {f(srv['cpu_cores'])} | {f(srv['rss_mib'],0)} "
           f"| {f(r['traffic']['snapshot_bytes_down_per_client_s'],0)} | {f(r['loadgen_cpu_cores'])} | {f(r['other_cpu_cores'])} "
