@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tickwire_benches::procfs::thread_cpu_time;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{MissedTickBehavior, interval_at};
 
@@ -48,14 +48,20 @@ struct Args {
 /// When the window opens: time to connect everyone, then two seconds of warm-up.
 const SETTLE: Duration = Duration::from_secs(6);
 
-/// Reads and discards until the peer closes.
-async fn drain(mut rx: OwnedReadHalf) {
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = rx.read(&mut buf).await {
-        if n == 0 {
-            break;
+/// Sets TCP_NODELAY, reads and discards everything the peer sends (in a task of its own),
+/// and returns the half to write to.
+fn drained(stream: TcpStream) -> std::io::Result<OwnedWriteHalf> {
+    stream.set_nodelay(true)?;
+    let (mut rx, tx) = stream.into_split();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = rx.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
         }
-    }
+    });
+    Ok(tx)
 }
 
 /// Writes `frame` to each of `writers` every period, from a random phase on.
@@ -104,10 +110,7 @@ fn server(
         let mut lobby = Vec::new();
         for accepted in 1..=args.clients {
             let (stream, _) = listener.accept().await?;
-            stream.set_nodelay(true)?;
-            let (rx, tx) = stream.into_split();
-            tokio::spawn(drain(rx));
-            lobby.push(tx);
+            lobby.push(drained(stream)?);
             if lobby.len() == args.players || accepted == args.clients {
                 let phase = period.mul_f64(rng.random());
                 tokio::spawn(every_tick(
@@ -135,10 +138,7 @@ fn clients(
         let period = Duration::from_secs(1) / args.rate;
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         for _ in 0..args.clients {
-            let stream = TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            let (rx, tx) = stream.into_split();
-            tokio::spawn(drain(rx));
+            let tx = drained(TcpStream::connect(addr).await?)?;
             let phase = period.mul_f64(rng.random());
             tokio::spawn(every_tick(vec![tx], vec![0x82; args.up], period, phase));
         }
