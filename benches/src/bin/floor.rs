@@ -3,12 +3,15 @@
 //! each tick, lobby by lobby, reading what comes in); another plays the clients (one input
 //! per tick each, at random phases, reading what comes in). Each thread's CPU time is what
 //! the kernel and a bare tokio event loop need for that traffic (on loopback the sender also
-//! pays for the receiver's TCP processing), so no server can use less on this machine, and
-//! the load test's figures can be read against it.
+//! pays for the receiver's TCP processing): a floor for a server on an epoll event loop with
+//! one system call per message, against which the load test's figures can be read. It fails
+//! when either side writes less than 95% of the frames due (it could not keep up).
 //!
 //! `cargo run --release -p tickwire-benches --bin floor -- --clients 600`
 
 use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -64,12 +67,14 @@ fn drained(stream: TcpStream) -> std::io::Result<OwnedWriteHalf> {
     Ok(tx)
 }
 
-/// Writes `frame` to each of `writers` every period, from a random phase on.
+/// Writes `frame` to each of `writers` every period, from a random phase on, counting the
+/// frames written.
 async fn every_tick(
     mut writers: Vec<OwnedWriteHalf>,
     frame: Vec<u8>,
     period: Duration,
     phase: Duration,
+    written: Arc<AtomicU64>,
 ) {
     let mut ticks = interval_at(tokio::time::Instant::now() + phase, period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -79,16 +84,28 @@ async fn every_tick(
             if w.write_all(&frame).await.is_err() {
                 return;
             }
+            written.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
-/// The CPU this thread uses between `start` and `end`, while the spawned tasks run.
-async fn cpu_between(start: Instant, end: Instant) -> anyhow::Result<Duration> {
+/// What one side did in the window.
+struct Side {
+    cpu: Duration,
+    frames_written: u64,
+}
+
+/// The CPU this thread uses between `start` and `end`, while the spawned tasks run, and the
+/// frames they wrote meanwhile.
+async fn measure(start: Instant, end: Instant, written: &AtomicU64) -> anyhow::Result<Side> {
     tokio::time::sleep_until(start.into()).await;
-    let before = thread_cpu_time().context("reading /proc/thread-self/schedstat")?;
+    let cpu = || thread_cpu_time().context("reading /proc/thread-self/schedstat");
+    let (cpu_before, written_before) = (cpu()?, written.load(Ordering::Relaxed));
     tokio::time::sleep_until(end.into()).await;
-    Ok(thread_cpu_time().context("reading /proc/thread-self/schedstat")? - before)
+    Ok(Side {
+        cpu: cpu()? - cpu_before,
+        frames_written: written.load(Ordering::Relaxed) - written_before,
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -97,52 +114,62 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+fn late() -> anyhow::Error {
+    anyhow::anyhow!(
+        "connecting everyone took longer than {} s",
+        SETTLE.as_secs()
+    )
+}
+
 fn server(
     args: &Args,
     listener: StdListener,
     start: Instant,
     end: Instant,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<Side> {
     runtime()?.block_on(async {
         let listener = TcpListener::from_std(listener)?;
         let period = Duration::from_secs(1) / args.rate;
+        let written = Arc::new(AtomicU64::new(0));
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut lobby = Vec::new();
         for accepted in 1..=args.clients {
-            let (stream, _) = listener.accept().await?;
+            let (stream, _) = tokio::time::timeout_at(start.into(), listener.accept())
+                .await
+                .map_err(|_| late())??;
             lobby.push(drained(stream)?);
             if lobby.len() == args.players || accepted == args.clients {
                 let phase = period.mul_f64(rng.random());
-                tokio::spawn(every_tick(
-                    std::mem::take(&mut lobby),
-                    vec![0x82; args.down],
-                    period,
-                    phase,
-                ));
+                let frame = vec![0x82; args.down];
+                let lobby = std::mem::take(&mut lobby);
+                tokio::spawn(every_tick(lobby, frame, period, phase, written.clone()));
             }
         }
         if Instant::now() >= start {
-            bail!("connecting took longer than {} s", SETTLE.as_secs());
+            return Err(late());
         }
-        cpu_between(start, end).await
+        measure(start, end, &written).await
     })
 }
 
-fn clients(
-    args: &Args,
-    addr: SocketAddr,
-    start: Instant,
-    end: Instant,
-) -> anyhow::Result<Duration> {
+fn clients(args: &Args, addr: SocketAddr, start: Instant, end: Instant) -> anyhow::Result<Side> {
     runtime()?.block_on(async {
         let period = Duration::from_secs(1) / args.rate;
+        let written = Arc::new(AtomicU64::new(0));
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         for _ in 0..args.clients {
-            let tx = drained(TcpStream::connect(addr).await?)?;
+            let stream = TcpStream::connect(addr)
+                .await
+                .context("connecting (is the open-files limit, ulimit -n, high enough?)")?;
+            let tx = drained(stream)?;
             let phase = period.mul_f64(rng.random());
-            tokio::spawn(every_tick(vec![tx], vec![0x82; args.up], period, phase));
+            let frame = vec![0x82; args.up];
+            tokio::spawn(every_tick(vec![tx], frame, period, phase, written.clone()));
         }
-        cpu_between(start, end).await
+        if Instant::now() >= start {
+            return Err(late());
+        }
+        measure(start, end, &written).await
     })
 }
 
@@ -155,7 +182,8 @@ fn main() -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let start = Instant::now() + SETTLE;
-    let end = start + Duration::from_secs(args.seconds.max(1));
+    let seconds = args.seconds.max(1);
+    let end = start + Duration::from_secs(seconds);
     eprintln!(
         "{} clients over loopback TCP, {} per lobby, {} Hz, {} B down / {} B up per message; measuring {} s after {} s",
         args.clients,
@@ -163,30 +191,45 @@ fn main() -> anyhow::Result<()> {
         args.rate,
         args.down,
         args.up,
-        args.seconds,
+        seconds,
         SETTLE.as_secs()
     );
-    let (server_cpu, client_cpu) = std::thread::scope(|s| {
+    let (server, clients) = std::thread::scope(|s| {
         let server = s.spawn(|| server(&args, listener, start, end));
         let clients = s.spawn(|| clients(&args, addr, start, end));
         (server.join(), clients.join())
     });
-    let server_cpu = server_cpu.map_err(|_| anyhow::anyhow!("the server thread panicked"))??;
-    let client_cpu = client_cpu.map_err(|_| anyhow::anyhow!("the client thread panicked"))??;
+    let server = server.map_err(|_| anyhow::anyhow!("the server thread panicked"))??;
+    let clients = clients.map_err(|_| anyhow::anyhow!("the client thread panicked"))??;
     let secs = end.duration_since(start).as_secs_f64();
-    let msgs = args.clients as f64 * f64::from(args.rate);
+    let expected = args.clients as f64 * f64::from(args.rate) * secs;
+    for (side, s) in [("server", &server), ("clients", &clients)] {
+        // A side that could not keep up (or lost connections) did less than the traffic
+        // asked for: its figures would flatter it.
+        if (s.frames_written as f64) < 0.95 * expected {
+            bail!(
+                "the {side} side wrote {} frames of the {expected:.0} due: it could not keep up",
+                s.frames_written
+            );
+        }
+    }
+    let per_s = |s: &Side| s.frames_written as f64 / secs;
+    let cores = |s: &Side| s.cpu.as_secs_f64() / secs;
+    // CPU per client per tick: one frame written and one read.
+    let us = |s: &Side| s.cpu.as_secs_f64() * 1e6 / s.frames_written.max(1) as f64;
     println!(
-        "| clients | messages/s each way | server side (cores) | client side (cores) | server µs per message in + out | client µs per message in + out |"
+        "| clients | frames/s down | frames/s up | server side (cores) | client side (cores) | server µs per client per tick | client µs per client per tick |"
     );
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     println!(
-        "| {} | {:.0} | {:.3} | {:.3} | {:.2} | {:.2} |",
+        "| {} | {:.0} | {:.0} | {:.3} | {:.3} | {:.2} | {:.2} |",
         args.clients,
-        msgs,
-        server_cpu.as_secs_f64() / secs,
-        client_cpu.as_secs_f64() / secs,
-        server_cpu.as_secs_f64() * 1e6 / (msgs * secs),
-        client_cpu.as_secs_f64() * 1e6 / (msgs * secs),
+        per_s(&server),
+        per_s(&clients),
+        cores(&server),
+        cores(&clients),
+        us(&server),
+        us(&clients),
     );
     Ok(())
 }

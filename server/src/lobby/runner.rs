@@ -54,7 +54,7 @@ pub enum Command {
     },
 }
 
-/// A player's messages for the simulation, taken once per tick.
+/// A player's messages for the simulation, taken before each step (and before each command).
 #[derive(Debug)]
 pub enum Play {
     Input { client: ClientId, input: Input },
@@ -65,6 +65,15 @@ pub enum Play {
 pub struct Inbox {
     commands: mpsc::Receiver<Command>,
     plays: mpsc::Receiver<Play>,
+}
+
+/// Moves every message waiting in `rx` into `buf` without waiting. `try_recv` would park
+/// the thread while another thread is midway through a send; a poll returns instead (that
+/// message is taken next time). The poll leaves a no-op waker behind, so later sends do not
+/// wake the lobby.
+fn waiting<T>(rx: &mut mpsc::Receiver<T>, buf: &mut Vec<T>) {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let _ = rx.poll_recv_many(&mut cx, buf, COMMAND_CAPACITY);
 }
 
 /// A lobby's queues: the senders for connections, the [`Inbox`] for its [`Runner`].
@@ -118,6 +127,8 @@ pub struct Runner {
     quiet_ticks: u32,
     pending: Vec<Envelope>,
     pending_resumes: Vec<PendingResume>,
+    /// Play messages being handed over (kept for its allocation).
+    plays: Vec<Play>,
 }
 
 impl Runner {
@@ -135,6 +146,7 @@ impl Runner {
             quiet_ticks: (TAKEOVER_QUIET.as_secs_f64() * f64::from(rate)).ceil() as u32,
             pending: Vec::new(),
             pending_resumes: Vec::new(),
+            plays: Vec::new(),
         }
     }
 
@@ -155,9 +167,10 @@ impl Runner {
                 _ = tokio::time::sleep_until(deadline) => {
                     // Everything that arrived before the deadline counts for this tick: inputs
                     // waiting in the queue are applied now, not a tick later.
-                    while let Ok(cmd) = commands.try_recv() {
-                        self.take_plays(&mut plays);
-                        self.handle(cmd);
+                    let mut queued = Vec::new();
+                    waiting(&mut commands, &mut queued);
+                    for cmd in queued {
+                        self.command(cmd, &mut plays);
                     }
                     self.take_plays(&mut plays);
                     // Seats handed over before the step, so this tick's snapshot is the new
@@ -183,10 +196,7 @@ impl Runner {
                     }
                 }
                 cmd = commands.recv() => match cmd {
-                    Some(cmd) => {
-                        self.take_plays(&mut plays);
-                        self.handle(cmd);
-                    }
+                    Some(cmd) => self.command(cmd, &mut plays),
                     None => break,
                 },
             }
@@ -295,9 +305,18 @@ impl Runner {
         }
     }
 
+    /// Handles a command after the play messages queued before it, so that each
+    /// connection's messages take effect in the order it sent them.
+    fn command(&mut self, cmd: Command, plays: &mut mpsc::Receiver<Play>) {
+        self.take_plays(plays);
+        self.handle(cmd);
+    }
+
     /// Hands the queued play messages to the lobby.
     fn take_plays(&mut self, plays: &mut mpsc::Receiver<Play>) {
-        while let Ok(play) = plays.try_recv() {
+        let mut queued = std::mem::take(&mut self.plays);
+        waiting(plays, &mut queued);
+        for play in queued.drain(..) {
             match play {
                 Play::Input { client, input } => {
                     self.lobby.input(client, input);
@@ -305,6 +324,7 @@ impl Runner {
                 Play::RequestFull { client } => self.lobby.request_full(client),
             }
         }
+        self.plays = queued;
     }
 
     /// Resumes a seat now, refuses, or (while the seat's old connection may still be alive)

@@ -44,10 +44,12 @@ pub struct Orb;
 /// one input per tick on average.
 pub const MAX_INPUT_CREDIT: u32 = 4;
 
-/// Ticks a player's queue may end non-empty in a row before one extra input is applied.
-/// Credit only drains inputs that came late; inputs that came early (two in one tick, then
-/// one per tick, as after a client's frame hitch or a step in its clock) would otherwise
-/// each wait an extra tick for good. A flood gains at most one input in this many ticks.
+/// Ticks a player's queue may end non-empty in a row before its oldest input is dropped.
+/// Credit only catches up inputs that came late; inputs that came early (more in one tick
+/// than saved credit covers, then one per tick, as after a client's frame hitch or with a
+/// clock running fast) would otherwise each wait an extra tick for good. Dropping one step
+/// costs that client one small prediction correction; applying an extra one instead would
+/// let anyone move faster than one input per tick by sending a little more than that.
 pub const BACKLOG_DRAIN_TICKS: u32 = 30;
 
 /// A player's unapplied inputs, the newest seq applied, and how many inputs it may apply.
@@ -166,7 +168,7 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
 /// Steps every player once per queued input, as many as it has credit for: each tick earns
 /// one (saved up to [`MAX_INPUT_CREDIT`]), so inputs that arrive late are all applied in the
 /// next tick rather than each staying a tick behind, while a flood moves no faster. A queue
-/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] earns one more.
+/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] loses its oldest input.
 pub fn apply_inputs(
     mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
     map: Res<Map>,
@@ -174,8 +176,8 @@ pub fn apply_inputs(
 ) {
     for (mut queue, mut pos, mut vel) in &mut players {
         queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
-        if queue.backlogged >= BACKLOG_DRAIN_TICKS {
-            queue.credit += 1;
+        if queue.backlogged >= BACKLOG_DRAIN_TICKS && queue.pending.len() > queue.credit as usize {
+            queue.pending.pop_front();
             queue.backlogged = 0;
         }
         while queue.credit > 0 {
@@ -196,7 +198,6 @@ pub fn apply_inputs(
             (pos.0, vel.0) = (body.pos, body.vel);
             queue.last_applied = input.seq;
         }
-        queue.credit = queue.credit.min(MAX_INPUT_CREDIT);
         queue.backlogged = if queue.pending.is_empty() {
             0
         } else {

@@ -26,6 +26,7 @@ use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
 use crate::lobby::runner::{Command, Play};
+use crate::lobby::sim::INPUT_QUEUE_CAP;
 use crate::metrics::METRICS;
 
 /// WebSocket close codes used by the server.
@@ -59,6 +60,8 @@ struct Session {
     lobby: Option<LobbyHandle>,
     /// This connection's reconnect token, sent in `Welcome`.
     token: ReconnectToken,
+    /// Play messages forwarded since the lobby's tick counter last moved, and that tick.
+    plays_this_tick: (u32, usize),
 }
 
 pub async fn run(
@@ -83,6 +86,7 @@ pub async fn run(
             name: None,
             lobby: None,
             token: [0; 16],
+            plays_this_tick: (0, 0),
         };
         // The slot counts this connection until its close frame is flushed (shutdown waits
         // for every slot to be given back).
@@ -453,12 +457,23 @@ impl Session {
         Ok(())
     }
 
-    /// Sends a play message to the lobby. Dropped when the lobby's queue is full: inputs
-    /// are superseded by the next tick's anyway.
+    /// Sends a play message to the lobby, which takes them at its next tick. At most
+    /// [`INPUT_QUEUE_CAP`] a tick per connection (the lobby keeps no more per player), so a
+    /// few connections sending bursts cannot fill the lobby's queue and crowd out everyone
+    /// else's inputs; the excess is dropped here, as it would be by the lobby.
     fn forward(&mut self, play: Play) {
         let Some(lobby) = &self.lobby else {
             return self.refuse(ErrorCode::NotInLobby, "join a lobby first");
         };
+        let tick = lobby.shared.tick.load(Ordering::Relaxed);
+        let (seen, sent) = &mut self.plays_this_tick;
+        if *seen != tick {
+            (*seen, *sent) = (tick, 0);
+        }
+        if *sent >= INPUT_QUEUE_CAP {
+            return;
+        }
+        *sent += 1;
         if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.plays.try_send(play) {
             // The lobby closed (it told this client why); the client may join another.
             self.lobby = None;
