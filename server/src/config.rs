@@ -80,8 +80,9 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_SEED")]
     pub seed: Option<u64>,
 
-    /// Threads running lobbies and connections (0: one per core). On a machine shared with
-    /// other work, fewer threads than cores costs less CPU per client.
+    /// Threads running lobbies and connections (0: one per core). Fewer threads cost less
+    /// CPU per client (no thread wakes another), but a lobby's tick may then wait behind
+    /// connection work and miss its deadline.
     #[arg(long, env = "TICKWIRE_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
 

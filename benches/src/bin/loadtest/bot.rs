@@ -496,7 +496,9 @@ mod tests {
             next_send(t0 + ms(38), period, lead, boundary_after),
             t0 + ms(68)
         );
-        // A late wake-up (at 45 ms, for the boundary at 40) aims at the next one, at 70.
+        // Due at 45 ms (after the boundary at 40, as when a stall left it behind): the next
+        // aims at the boundary at 70. (Inputs due during a stall go out back to back, as
+        // `next_send` takes the scheduled time, not the time the bot woke.)
         assert_eq!(
             next_send(t0 + ms(45), period, lead, boundary_after),
             t0 + ms(68)
