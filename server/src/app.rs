@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::game::MapCatalog;
 use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::runner::RunnerLimits;
+use crate::lobby::threads::LobbyThreads;
 use crate::net::{AppState, http};
 
 /// A bound server, ready to serve.
@@ -40,7 +41,9 @@ impl Server {
                 stuck_after: config.stuck_client_timeout,
             },
         };
-        let lobbies = Lobbies::new(maps, defaults);
+        let threads =
+            LobbyThreads::start(config.lobby_threads).context("starting lobby threads")?;
+        let lobbies = Lobbies::new(maps, defaults, threads);
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;

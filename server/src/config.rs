@@ -80,11 +80,17 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_SEED")]
     pub seed: Option<u64>,
 
-    /// Threads running lobbies and connections (0: one per core). Fewer threads cost less
-    /// CPU per client (no thread wakes another), but a lobby's tick may then wait behind
-    /// connection work and miss its deadline.
+    /// Threads serving connections (0: one per core). Fewer threads cost less CPU per
+    /// client (no thread wakes another); with --lobby-threads 0, a lobby's tick may then
+    /// wait behind connection work and miss its deadline.
     #[arg(long, env = "TICKWIRE_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
+
+    /// Threads of their own that lobbies tick on, apart from connections (0: lobbies run
+    /// on the connection threads). Connection work can then never delay a tick, but on a
+    /// machine with no idle core a tick may wait for the OS to schedule its thread.
+    #[arg(long, env = "TICKWIRE_LOBBY_THREADS", default_value_t = 0)]
+    pub lobby_threads: usize,
 
     /// Load maps from this directory instead of the ones built in.
     #[arg(long, env = "TICKWIRE_MAPS_DIR")]

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::game::{GameMap, MapCatalog};
 use crate::lobby::runner::{Command, LobbyShared, Play, Runner, RunnerLimits, inbox};
+use crate::lobby::threads::LobbyThreads;
 use crate::lobby::{Lobby, LobbySettings};
 use crate::metrics::METRICS;
 
@@ -70,6 +71,7 @@ struct Directory {
 pub struct Lobbies {
     maps: MapCatalog,
     defaults: LobbyDefaults,
+    threads: LobbyThreads,
     directory: Mutex<Directory>,
     next_id: AtomicU32,
 }
@@ -90,10 +92,11 @@ fn new_code(rng: &mut impl Rng) -> String {
 }
 
 impl Lobbies {
-    pub fn new(maps: MapCatalog, defaults: LobbyDefaults) -> Arc<Self> {
+    pub fn new(maps: MapCatalog, defaults: LobbyDefaults, threads: LobbyThreads) -> Arc<Self> {
         Arc::new(Self {
             maps,
             defaults,
+            threads,
             directory: Mutex::default(),
             next_id: AtomicU32::new(1),
         })
@@ -172,7 +175,7 @@ impl Lobbies {
         let runner = Runner::new(lobby, shared, self.defaults.limits);
         let me = Arc::downgrade(self);
         let span = tracing::info_span!("lobby", id);
-        tokio::spawn(tracing::Instrument::instrument(
+        self.threads.spawn(tracing::Instrument::instrument(
             async move {
                 tracing::info!("lobby opened");
                 runner

@@ -23,7 +23,16 @@ async fn play_until(
 
 #[tokio::test]
 async fn two_clients_see_each_other_move() -> Result<()> {
-    let server = TestServer::start(&[]).await?;
+    see_each_other_move(&[]).await
+}
+
+#[tokio::test]
+async fn lobbies_on_threads_of_their_own_play_the_same() -> Result<()> {
+    see_each_other_move(&["--lobby-threads", "2"]).await
+}
+
+async fn see_each_other_move(args: &[&str]) -> Result<()> {
+    let server = TestServer::start(args).await?;
     let mut a = server.client("Ada").await?;
     let mut b = server.client("Bo").await?;
     let lobby = a.create("duel", 4, false).await?;

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod runner;
 pub mod sim;
 pub mod snapshot;
+pub mod threads;
 
 use std::sync::Arc;
 
