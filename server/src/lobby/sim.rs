@@ -44,12 +44,13 @@ pub struct Orb;
 /// one input per tick on average.
 pub const MAX_INPUT_CREDIT: u32 = 4;
 
-/// Ticks a player's queue may end non-empty in a row before its oldest input is dropped.
+/// Ticks a player's queue may end non-empty in a row before it earns one extra input.
 /// Credit only catches up inputs that came late; inputs that came early (more in one tick
-/// than saved credit covers, then one per tick, as after a client's frame hitch or with a
-/// clock running fast) would otherwise each wait an extra tick for good. Dropping one step
-/// costs that client one small prediction correction; applying an extra one instead would
-/// let anyone move faster than one input per tick by sending a little more than that.
+/// than saved credit covers, then one per tick, as after a client's frame hitch) would
+/// otherwise each wait an extra tick for good. The extra input is a debt, paid back by the
+/// next tick that arrives with nothing queued (which would otherwise save credit), and no
+/// new one is given while it is owed: nobody moves faster than one input per tick for long,
+/// and no input is dropped (a dropped one would cost the client a prediction correction).
 pub const BACKLOG_DRAIN_TICKS: u32 = 30;
 
 /// A player's unapplied inputs, the newest seq applied, and how many inputs it may apply.
@@ -61,6 +62,8 @@ pub struct InputQueue {
     credit: u32,
     /// Consecutive ticks that ended with inputs still waiting.
     backlogged: u32,
+    /// An extra input given to drain a backlog and not yet paid back.
+    owes_input: bool,
 }
 
 impl InputQueue {
@@ -168,16 +171,21 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
 /// Steps every player once per queued input, as many as it has credit for: each tick earns
 /// one (saved up to [`MAX_INPUT_CREDIT`]), so inputs that arrive late are all applied in the
 /// next tick rather than each staying a tick behind, while a flood moves no faster. A queue
-/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] loses its oldest input.
+/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] earns one more, paid back later.
 pub fn apply_inputs(
     mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
     map: Res<Map>,
     params: Res<Movement>,
 ) {
     for (mut queue, mut pos, mut vel) in &mut players {
-        queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
-        if queue.backlogged >= BACKLOG_DRAIN_TICKS && queue.pending.len() > queue.credit as usize {
-            queue.pending.pop_front();
+        if queue.owes_input && queue.pending.is_empty() {
+            queue.owes_input = false;
+        } else {
+            queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
+        }
+        if queue.backlogged >= BACKLOG_DRAIN_TICKS && !queue.owes_input {
+            queue.credit += 1;
+            queue.owes_input = true;
             queue.backlogged = 0;
         }
         while queue.credit > 0 {
