@@ -44,14 +44,20 @@ pub struct Orb;
 /// one input per tick on average.
 pub const MAX_INPUT_CREDIT: u32 = 4;
 
-/// Ticks a player's queue may end non-empty in a row before it earns one extra input.
+/// Ticks a player's queue may end non-empty in a row before it is lent one extra input.
 /// Credit only catches up inputs that came late; inputs that came early (more in one tick
 /// than saved credit covers, then one per tick, as after a client's frame hitch) would
-/// otherwise each wait an extra tick for good. The extra input is a debt, paid back by the
-/// next tick that arrives with nothing queued (which would otherwise save credit), and no
-/// new one is given while it is owed: nobody moves faster than one input per tick for long,
-/// and no input is dropped (a dropped one would cost the client a prediction correction).
+/// otherwise each wait an extra tick for good. The loan is paid back by the next tick that
+/// finds nothing queued (which would otherwise save credit), or written off after
+/// [`INPUT_LOAN_TICKS`]; there is one loan at a time. No input is dropped (a dropped one
+/// would cost the client a prediction correction), and sending faster than one input per
+/// tick gains at most one input per [`INPUT_LOAN_TICKS`].
 pub const BACKLOG_DRAIN_TICKS: u32 = 30;
+
+/// Ticks after which an unpaid input loan is written off (10 s at 30 Hz): a client whose
+/// inputs always arrive in time never has an idle tick to pay it back, and a second hitch
+/// must not leave it a tick behind for good.
+pub const INPUT_LOAN_TICKS: u32 = 300;
 
 /// A player's unapplied inputs, the newest seq applied, and how many inputs it may apply.
 #[derive(Component, Debug, Default)]
@@ -62,8 +68,8 @@ pub struct InputQueue {
     credit: u32,
     /// Consecutive ticks that ended with inputs still waiting.
     backlogged: u32,
-    /// An extra input given to drain a backlog and not yet paid back.
-    owes_input: bool,
+    /// Ticks since an extra input was lent to drain a backlog (0: none owed).
+    loan_age: u32,
 }
 
 impl InputQueue {
@@ -178,14 +184,20 @@ pub fn apply_inputs(
     params: Res<Movement>,
 ) {
     for (mut queue, mut pos, mut vel) in &mut players {
-        if queue.owes_input && queue.pending.is_empty() {
-            queue.owes_input = false;
+        if queue.loan_age > 0 && queue.pending.is_empty() {
+            queue.loan_age = 0;
         } else {
             queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
+            if queue.loan_age > 0 {
+                queue.loan_age += 1;
+                if queue.loan_age > INPUT_LOAN_TICKS {
+                    queue.loan_age = 0;
+                }
+            }
         }
-        if queue.backlogged >= BACKLOG_DRAIN_TICKS && !queue.owes_input {
+        if queue.backlogged >= BACKLOG_DRAIN_TICKS && queue.loan_age == 0 {
             queue.credit += 1;
-            queue.owes_input = true;
+            queue.loan_age = 1;
             queue.backlogged = 0;
         }
         while queue.credit > 0 {

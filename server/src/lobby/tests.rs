@@ -7,7 +7,7 @@ use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
 use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
 
 use super::clock::TickClock;
-use super::sim::{BACKLOG_DRAIN_TICKS, MAX_INPUT_CREDIT};
+use super::sim::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUT_CREDIT};
 use super::*;
 use crate::game::{GameMap, MapCatalog};
 
@@ -318,17 +318,31 @@ fn inputs_that_came_early_stop_waiting_an_extra_tick() {
             .all(|&b| b == 0),
         "the backlog drained within {BACKLOG_DRAIN_TICKS} ticks and stayed drained: {behind:?}"
     );
+    // A second hitch while the loan is still owed (no idle tick has paid it back) drains
+    // once the loan is written off.
+    h.input(1, 127, 0);
+    sent += 1;
+    for _ in 0..(INPUT_LOAN_TICKS + 2 * BACKLOG_DRAIN_TICKS) {
+        h.input(1, 127, 0);
+        sent += 1;
+        h.tick();
+    }
+    assert_eq!(
+        sent - h.views[&1].last_seq,
+        0,
+        "the second hitch drained too"
+    );
 }
 
 #[test]
 fn sending_a_little_faster_than_the_tick_moves_no_faster() {
     // One player sends an input a tick, another one extra input every 30 ticks as well.
-    // The backlog drain lends the second one input, once: it stays within one input of the
-    // first however long it keeps sending faster.
+    // The backlog drain lends the second one input, once per INPUT_LOAN_TICKS: it stays
+    // within one input of the first over that time.
     let applied = |extra_every: Option<u32>| {
         let mut h = Harness::new(lobby_with(arena(), 8));
         h.join(1).expect("join");
-        for t in 1..=(6 * BACKLOG_DRAIN_TICKS) {
+        for t in 1..INPUT_LOAN_TICKS {
             h.input(1, 127, 40);
             if extra_every.is_some_and(|n| t % n == 0) {
                 h.input(1, 127, 40);
