@@ -96,8 +96,11 @@ struct Side {
 }
 
 /// The CPU this thread uses between `start` and `end`, while the spawned tasks run, and the
-/// frames they wrote meanwhile.
+/// frames they wrote meanwhile; an error if connecting ran past `start`.
 async fn measure(start: Instant, end: Instant, written: &AtomicU64) -> anyhow::Result<Side> {
+    if Instant::now() >= start {
+        return Err(late());
+    }
     tokio::time::sleep_until(start.into()).await;
     let cpu = || thread_cpu_time().context("reading /proc/thread-self/schedstat");
     let (cpu_before, written_before) = (cpu()?, written.load(Ordering::Relaxed));
@@ -145,9 +148,6 @@ fn server(
                 tokio::spawn(every_tick(lobby, frame, period, phase, written.clone()));
             }
         }
-        if Instant::now() >= start {
-            return Err(late());
-        }
         measure(start, end, &written).await
     })
 }
@@ -165,9 +165,6 @@ fn clients(args: &Args, addr: SocketAddr, start: Instant, end: Instant) -> anyho
             let phase = period.mul_f64(rng.random());
             let frame = vec![0x82; args.up];
             tokio::spawn(every_tick(vec![tx], frame, period, phase, written.clone()));
-        }
-        if Instant::now() >= start {
-            return Err(late());
         }
         measure(start, end, &written).await
     })
