@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
@@ -18,6 +18,9 @@ const BIN = process.env.TICKWIRE_BIN ?? fileURLToPath(new URL('../../target/debu
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const WAIT = { timeout: 30000, polling: 50 };
+/** The map the server plays by default; positions in the game state are in sixteenths of its units. */
+const ARENA = JSON.parse(readFileSync(new URL('../../assets/maps/arena.json', import.meta.url), 'utf8'));
+const SUBUNITS = 16;
 
 /**
  * Starts the server on `addr` and resolves with it and its base URL once it listens.
@@ -346,6 +349,12 @@ async function adaAndBo(lobbyName, url = server.url) {
   return { ada, bo, link };
 }
 
+/** The keys that walk a player at `pos` (in subunits) toward the middle of the arena. */
+function towardCentre(/** @type {number[]} */ pos) {
+  const [cx, cy] = [(ARENA.width * SUBUNITS) / 2, (ARENA.height * SUBUNITS) / 2];
+  return [pos[0] < cx ? 'KeyD' : 'KeyA', pos[1] < cy ? 'KeyS' : 'KeyW'];
+}
+
 /** The roster entry of client `id` as `page` sees it, if any. */
 const rosterEntry = (/** @type {import('playwright-core').Page} */ page, /** @type {number} */ id) =>
   page.evaluate((cid) => /** @type {any} */ (window).tickwire.state().roster.find((/** @type {any} */ p) => p.client_id === cid) ?? null, id);
@@ -388,14 +397,20 @@ describe('losing the connection', () => {
     await bo.waitForFunction((id) => /** @type {any} */ (window).tickwire.state().roster.some((/** @type {any} */ p) => p.client_id === id && p.connected), before.clientId, WAIT);
     assert.equal((await state(bo)).roster.length, 2);
 
-    // She plays on: her inputs count again (seqs went on) and Bo sees her move.
-    await ada.keyboard.down('KeyD');
+    // She plays on: her inputs count again (seqs went on) and Bo sees her move 50 units.
+    // The orb may have left her against a wall or the arena's edge, so she heads for the
+    // centre diagonally: a wall stops one axis and she slides along it on the other.
+    const keys = towardCentre(ownBefore.pos);
+    for (const k of keys) await ada.keyboard.down(k);
     await bo.waitForFunction(
-      ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id)?.pos[0] > x + 800,
-      /** @type {[number, number]} */ ([before.entity, ownBefore.pos[0]]),
+      ([id, x, y, far]) => {
+        const e = /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id);
+        return e !== undefined && Math.hypot(e.pos[0] - x, e.pos[1] - y) > far;
+      },
+      /** @type {[number, number, number, number]} */ ([before.entity, ownBefore.pos[0], ownBefore.pos[1], 50 * SUBUNITS]),
       WAIT,
     );
-    await ada.keyboard.up('KeyD');
+    for (const k of keys) await ada.keyboard.up(k);
     await waitStill(ada);
     assert.equal((await state(ada)).corrections, before.corrections, 'no mispredictions after the resume either');
   });
