@@ -107,7 +107,7 @@ fn send(c: &mut Criterion) {
                             l.queue_inputs(|i| Some(ACK_LAG + i as u32 % spread));
                             l.lobby.step();
                             let start = Instant::now();
-                            l.lobby.send_snapshots();
+                            l.lobby.send_snapshots(|_| true);
                             l.lobby.drain_outbox().for_each(drop);
                             spent += start.elapsed();
                             assert_eq!(

@@ -164,7 +164,7 @@ impl BotLobby {
     pub fn tick(&mut self, ack_lag: impl Fn(usize) -> Option<u32>) {
         self.queue_inputs(ack_lag);
         self.lobby.step();
-        self.lobby.send_snapshots();
+        self.lobby.send_snapshots(|_| true);
         self.lobby.drain_outbox().for_each(drop);
     }
 }

@@ -215,6 +215,8 @@ proptest! {
         let mut cache = BodyCache::default();
         history.push(sim.state(0));
         let mut clients: Vec<(Baseline, Holder)> = (0..4).map(|_| (Baseline::new(0), Holder::default())).collect();
+        // Whether each client's previous snapshot was replaced unsent (the writer never took it).
+        let mut replaced = [false; 4];
         // Acks in flight per client, in order (the socket keeps them in order): (arrives at, tick).
         let mut in_flight: Vec<std::collections::VecDeque<(u32, u32)>> = vec![Default::default(); 4];
         for (tick, (changes, steps)) in (1u32..).zip(&ticks) {
@@ -224,13 +226,14 @@ proptest! {
             }
             let truth = sim.state(tick);
             history.push(truth.clone());
-            for (((baseline, holder), (step, delay)), flight) in clients.iter_mut().zip(steps).zip(&mut in_flight) {
+            for ((((baseline, holder), (step, delay)), flight), replaced) in clients.iter_mut().zip(steps).zip(&mut in_flight).zip(&mut replaced) {
                 while flight.front().is_some_and(|(at, _)| *at <= tick) {
                     if let Some((_, ack)) = flight.pop_front() {
                         baseline.ack(ack);
                     }
                 }
-                let frame = cache.frame_for(&history, baseline, tick).expect("history has a latest tick");
+                let frame = cache.frame_for(&history, baseline, tick, || !*replaced).expect("history has a latest tick");
+                *replaced = matches!(step, ClientStep::Lost);
                 match step {
                     ClientStep::Lost => continue,
                     ClientStep::RequestFull => baseline.reset(tick),
@@ -276,10 +279,80 @@ fn steady_acks_get_deltas_after_the_first_snapshot() {
         let truth = sim.state(tick);
         history.push(truth.clone());
         let frame = cache
-            .frame_for(&history, &mut baseline, tick)
+            .frame_for(&history, &mut baseline, tick, || true)
             .expect("frame");
         holder.receive(&frame, &truth).expect("applies");
         baseline.ack(tick);
     }
     assert_eq!((holder.applied, holder.full), (99, 1));
+}
+
+/// Runs one client for `ticks` ticks of a world where something moves every tick: its acks
+/// reach the server `rtt` ticks after the snapshot was built, and `taken(tick)` says whether
+/// the writer took the snapshot of that tick before the next was offered (else the next one
+/// replaces it and the client never sees it). Returns the ticks sent as full snapshots.
+fn fulls_sent(ring: usize, ticks: u32, rtt: u32, taken: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut sim = Sim::default();
+    sim.apply(&Change::Spawn {
+        player: true,
+        x: 0,
+        y: 0,
+    });
+    sim.apply(&Change::Accelerate {
+        who: 0,
+        dvx: 3,
+        dvy: 1,
+    });
+    let mut history = SnapshotHistory::new(ring);
+    let mut cache = BodyCache::default();
+    history.push(sim.state(0));
+    let (mut baseline, mut holder) = (Baseline::new(0), Holder::default());
+    let mut acks = std::collections::VecDeque::new();
+    let mut fulls = Vec::new();
+    for tick in 1..=ticks {
+        sim.coast();
+        let truth = sim.state(tick);
+        history.push(truth.clone());
+        while acks.front().is_some_and(|(at, _)| *at <= tick) {
+            let (_, ack) = acks.pop_front().expect("front");
+            baseline.ack(ack);
+        }
+        let frame = cache
+            .frame_for(&history, &mut baseline, tick, || taken(tick - 1))
+            .expect("frame");
+        let Ok(ServerMsg::Snapshot(snapshot)) = decode_server(&frame) else {
+            panic!("a snapshot frame");
+        };
+        if snapshot.body.baseline.is_none() {
+            fulls.push(tick);
+        }
+        if taken(tick) {
+            holder.receive(&frame, &truth).expect("applies");
+            let newest = *holder.worlds.keys().next_back().expect("holds a world");
+            acks.push_back((tick + rtt, newest));
+        }
+    }
+    fulls
+}
+
+/// A client whose acks take a round trip gets one full snapshot on joining, then deltas
+/// built on it before it is acknowledged, not a full one every tick until the first ack.
+#[test]
+fn one_full_snapshot_per_join_whatever_the_round_trip() {
+    for rtt in [1, 3, 6] {
+        assert_eq!(
+            fulls_sent(16, 40, rtt, |_| true),
+            vec![1],
+            "round trip of {rtt} ticks"
+        );
+    }
+    // Acks that never come: a new full only when the last one leaves the history.
+    assert_eq!(fulls_sent(8, 20, 1000, |_| true), vec![1, 9, 17]);
+}
+
+/// A full snapshot the slow writer never took was replaced by the next snapshot, so the
+/// next one is full again, not a delta on a world the client never got.
+#[test]
+fn a_full_snapshot_replaced_unsent_is_sent_again() {
+    assert_eq!(fulls_sent(16, 10, 2, |tick| tick > 3), vec![1, 2, 3, 4]);
 }

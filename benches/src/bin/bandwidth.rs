@@ -151,7 +151,7 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
         let start = Instant::now();
         lobby.step();
         let stepped = Instant::now();
-        lobby.send_snapshots();
+        lobby.send_snapshots(|_| true);
         let sent = stepped.elapsed();
         let step_time = stepped - start;
         let envelopes: Vec<_> = lobby.drain_outbox().collect();

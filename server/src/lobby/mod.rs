@@ -394,14 +394,20 @@ impl Lobby {
         self.history.push(state);
     }
 
-    /// Queues this tick's snapshot for every member.
-    pub fn send_snapshots(&mut self) {
+    /// Queues this tick's snapshot for every member. `taken(client)` says whether the
+    /// snapshot last queued for that client has been taken for writing, so that it reaches
+    /// the client before this one (a caller that delivers every frame passes `|_| true`).
+    pub fn send_snapshots(&mut self, taken: impl Fn(ClientId) -> bool) {
         for m in self.members.iter_mut().filter(|m| m.away_until.is_none()) {
             let seq = self
                 .world
                 .get::<InputQueue>(m.entity)
                 .map_or(0, |q| q.last_applied);
-            if let Some(frame) = self.bodies.frame_for(&self.history, &mut m.baseline, seq) {
+            let client = m.client;
+            let frame = self
+                .bodies
+                .frame_for(&self.history, &mut m.baseline, seq, || taken(client));
+            if let Some(frame) = frame {
                 self.outbox.push(Envelope {
                     client: m.client,
                     delivery: Delivery::Snapshot,

@@ -226,13 +226,18 @@ impl Runner {
             return true;
         }
         let lobby = &mut self.lobby;
+        let seats = &self.seats;
         let ok = catch_unwind(AssertUnwindSafe(|| {
             let start = std::time::Instant::now();
             for _ in 0..steps {
                 lobby.step();
             }
             let encode_start = std::time::Instant::now();
-            lobby.send_snapshots();
+            lobby.send_snapshots(|client| {
+                seats
+                    .get(&client)
+                    .is_some_and(|s| s.outbox.snapshot_taken())
+            });
             METRICS
                 .encode_duration
                 .observe(encode_start.elapsed().as_secs_f64());

@@ -58,6 +58,17 @@ pub struct Baseline {
     min_ack: u32,
     /// Newest tick sent to the client; acks beyond it are lies.
     last_sent: u32,
+    /// The full snapshot sent while nothing is acknowledged, until an ack or a reset.
+    full: Option<SentFull>,
+}
+
+/// A full snapshot on its way to a client that has acknowledged nothing yet.
+#[derive(Debug, Clone, Copy)]
+struct SentFull {
+    tick: u32,
+    /// The socket writer took it, so it reaches the client before any later snapshot and
+    /// later deltas may build on it.
+    taken: bool,
 }
 
 impl Baseline {
@@ -67,6 +78,7 @@ impl Baseline {
             acked: None,
             min_ack: tick + 1,
             last_sent: 0,
+            full: None,
         }
     }
 
@@ -81,15 +93,46 @@ impl Baseline {
     /// The client lost its baseline: send a full snapshot next and trust only later acks.
     pub fn reset(&mut self, current_tick: u32) {
         self.acked = None;
+        self.full = None;
         self.min_ack = current_tick + 1;
     }
 
     pub fn acked(&self) -> Option<u32> {
         self.acked
     }
+
+    /// The tick the next delta builds on: the newest acknowledged one while the history has
+    /// it; with nothing acknowledged, the full snapshot last sent once the writer has taken
+    /// it (asking `taken` whether the snapshot last offered was); else none, for a full.
+    /// Building on an unacknowledged full spares a client one full snapshot per tick for a
+    /// round trip after it joins, resumes or falls behind; the socket delivers in order.
+    fn base(
+        &mut self,
+        history: &SnapshotHistory,
+        current: u32,
+        taken: impl FnOnce() -> bool,
+    ) -> Option<u32> {
+        if let Some(acked) = self.acked {
+            if history.get(acked).is_some() {
+                return Some(acked);
+            }
+            // The baseline fell out of the ring: send a full snapshot now, and trust only
+            // acks of it or later (older ticks the client may already have discarded).
+            self.reset(current - 1);
+        }
+        let full = self.full.as_mut()?;
+        history.get(full.tick)?;
+        full.taken = full.taken || taken();
+        if !full.taken {
+            return None;
+        }
+        // A client given a delta on this full keeps no older world, so older acks in
+        // flight name worlds it may have dropped.
+        self.min_ack = self.min_ack.max(full.tick);
+        Some(full.tick)
+    }
 }
 
-/// Encodes snapshot bodies for one tick, once per distinct baseline.
 #[derive(Debug, Default)]
 pub struct BodyCache {
     tick: u32,
@@ -99,13 +142,15 @@ pub struct BodyCache {
 }
 
 impl BodyCache {
-    /// The frame for one client at the history's latest tick, delta against its acked
-    /// baseline when the history still has it, else full.
+    /// The frame for one client at the history's latest tick: a delta against the tick
+    /// [`Baseline`] names, else full. `taken` says whether the writer has taken the last
+    /// snapshot offered to this client; it is asked only while a full one is unacknowledged.
     pub fn frame_for(
         &mut self,
         history: &SnapshotHistory,
         client: &mut Baseline,
         last_input_seq: u32,
+        taken: impl FnOnce() -> bool,
     ) -> Option<Bytes> {
         let current = history.latest()?;
         if self.tick != current.tick {
@@ -113,11 +158,14 @@ impl BodyCache {
             self.bodies.clear();
             self.encoded = 0;
         }
-        let base = client.acked.and_then(|t| history.get(t));
-        if client.acked.is_some() && base.is_none() {
-            // The baseline fell out of the ring: send a full snapshot now, and trust only
-            // acks of it or later (older ticks the client may already have discarded).
-            client.reset(current.tick - 1);
+        let base = client
+            .base(history, current.tick, taken)
+            .and_then(|t| history.get(t));
+        if base.is_none() {
+            client.full = Some(SentFull {
+                tick: current.tick,
+                taken: false,
+            });
         }
         let key = base.map(|b| b.tick);
         let at = match self.bodies.iter().position(|(k, _)| *k == key) {

@@ -111,7 +111,7 @@ impl Harness {
 
     fn tick(&mut self) {
         self.lobby.step();
-        self.lobby.send_snapshots();
+        self.lobby.send_snapshots(|_| true);
         self.pump();
     }
 
@@ -241,7 +241,7 @@ fn a_late_tick_catches_up() {
     for _ in 0..plan.steps {
         h.lobby.step();
     }
-    h.lobby.send_snapshots();
+    h.lobby.send_snapshots(|_| true);
     h.pump();
     assert_eq!(h.lobby.tick(), 3);
     let snapshots = h.views[&1]
@@ -392,7 +392,11 @@ fn bad_acks_are_never_trusted() {
     let mut h = Harness::new(lobby_with(arena(), 4));
     h.join(1).expect("join");
     h.tick();
-    // An ack from the future is ignored: the next snapshot is still full.
+    let Some(ServerMsg::Snapshot(first)) = h.views[&1].msgs.last().cloned() else {
+        panic!("a snapshot first");
+    };
+    assert_eq!(first.body.baseline, None, "the first snapshot is full");
+    // An ack from the future is ignored: the next snapshot builds on the full one sent.
     h.lobby.input(
         1,
         Input {
@@ -403,7 +407,9 @@ fn bad_acks_are_never_trusted() {
     );
     h.tick();
     let last = h.views[&1].msgs.last().cloned();
-    assert!(matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline.is_none()));
+    assert!(
+        matches!(last, Some(ServerMsg::Snapshot(s)) if s.body.baseline == Some(first.body.tick))
+    );
 }
 
 #[test]

@@ -69,6 +69,15 @@ impl Outbox {
         !replaced
     }
 
+    /// Whether the writer has taken the last snapshot offered (none waits in the slot), so
+    /// it goes out before anything offered later.
+    pub fn snapshot_taken(&self) -> bool {
+        self.snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
     fn take_snapshot(&self) -> Option<Bytes> {
         self.snapshot
             .lock()
@@ -114,6 +123,7 @@ mod tests {
             "s1 was stale"
         );
         assert!(outbox.send(Bytes::from_static(b"c1")));
+        assert!(!outbox.snapshot_taken(), "s2 waits");
         let mut got = Vec::new();
         for _ in 0..2 {
             match reader.next(&outbox).await {
@@ -125,5 +135,6 @@ mod tests {
             got,
             vec![Bytes::from_static(b"c1"), Bytes::from_static(b"s2")]
         );
+        assert!(outbox.snapshot_taken(), "the writer has s2");
     }
 }
