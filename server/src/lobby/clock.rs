@@ -16,6 +16,13 @@ pub struct TickPlan {
     pub missed: u32,
 }
 
+impl TickPlan {
+    /// Ticks abandoned (neither run now nor later) because the catch-up limit was reached.
+    pub fn skipped(&self) -> u32 {
+        (self.missed + 1).saturating_sub(self.steps.max(1))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TickClock {
     period: Duration,
@@ -95,21 +102,26 @@ mod tests {
     fn a_late_wakeup_catches_up_and_counts_missed_deadlines() {
         let mut c = TickClock::new(30);
         let p = c.period();
+        let late = c.due(p * 3);
         assert_eq!(
-            c.due(p * 3),
+            late,
             TickPlan {
                 steps: 3,
                 missed: 2
             }
         );
-        // A long stall: only MAX_CATCH_UP steps run, every late deadline is counted.
+        assert_eq!(late.skipped(), 0, "all caught up");
+        // A long stall: only MAX_CATCH_UP steps run, every late deadline is counted, and the
+        // ticks not run are skipped for good.
+        let stall = c.due(p * 13);
         assert_eq!(
-            c.due(p * 13),
+            stall,
             TickPlan {
                 steps: MAX_CATCH_UP,
                 missed: 9
             }
         );
+        assert_eq!(stall.skipped(), 10 - MAX_CATCH_UP);
         assert_eq!(
             c.due(p * 14),
             TickPlan {

@@ -131,6 +131,7 @@ impl Lobby {
         world.insert_resource(sim::LobbyRng(rng));
         world.insert_resource(sim::Map(map));
         world.insert_resource(sim::Movement(move_params));
+        world.init_resource::<sim::SkippedTicks>();
         let capture = world.query();
         let history = SnapshotHistory::new(HISTORY_SECONDS * usize::from(settings.tick_rate) + 1);
         let mut lobby = Self {
@@ -370,6 +371,13 @@ impl Lobby {
         if let Some(m) = self.member(client) {
             m.baseline.reset(tick);
         }
+    }
+
+    /// The clock skipped `ticks` ticks (a stall longer than it catches up): players are
+    /// owed the inputs they sent meanwhile, credited at the next step.
+    pub fn skip_ticks(&mut self, ticks: u32) {
+        let mut skipped = self.world.resource_mut::<sim::SkippedTicks>();
+        skipped.0 = skipped.0.saturating_add(ticks);
     }
 
     /// Advances the simulation one tick and records the new state.

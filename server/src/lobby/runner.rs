@@ -182,6 +182,7 @@ impl Runner {
                     if plan.missed > 0 {
                         METRICS.missed_ticks.inc_by(u64::from(plan.missed));
                     }
+                    self.lobby.skip_ticks(plan.skipped());
                     if !self.run_steps(plan.steps) {
                         break;
                     }

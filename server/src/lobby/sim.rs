@@ -39,10 +39,18 @@ pub struct Score(pub u32);
 #[derive(Component, Debug)]
 pub struct Orb;
 
-/// Most inputs a player may have applied in one tick: one per tick earned, saved up while
-/// inputs arrive late, so a late input is caught up at once but nobody moves faster than
-/// one input per tick on average.
-pub const MAX_INPUT_CREDIT: u32 = 4;
+/// Most inputs a player may have applied in one tick. Each tick earns one input of credit,
+/// saved up while inputs arrive late (to [`INPUT_QUEUE_CAP`], as many as may wait), so
+/// inputs held up by a stalled connection are caught up within a few ticks, not kept
+/// waiting behind every later input, while nobody moves faster than one input per tick on
+/// average nor more than this many steps in one tick.
+pub const MAX_INPUTS_PER_TICK: u32 = 4;
+
+/// Ticks the lobby's clock skipped (it was stalled for longer than it catches up), to be
+/// credited to every player at the next step: the client went on sending an input per tick
+/// meanwhile, and those inputs are owed.
+#[derive(Resource, Default)]
+pub struct SkippedTicks(pub u32);
 
 /// Ticks a player's queue may end non-empty in a row before it is lent one extra input.
 /// Credit only catches up inputs that came late; inputs that came early (more in one tick
@@ -174,20 +182,25 @@ pub fn free_orb_spot(map: &GameMap, rng: &mut ChaCha8Rng) -> IVec2 {
     p
 }
 
-/// Steps every player once per queued input, as many as it has credit for: each tick earns
-/// one (saved up to [`MAX_INPUT_CREDIT`]), so inputs that arrive late are all applied in the
-/// next tick rather than each staying a tick behind, while a flood moves no faster. A queue
-/// that has not emptied for [`BACKLOG_DRAIN_TICKS`] earns one more, paid back later.
+/// Steps every player once per queued input, as many as it has credit for: each tick
+/// (skipped ones too) earns one, saved up to [`INPUT_QUEUE_CAP`], and at most
+/// [`MAX_INPUTS_PER_TICK`] are applied in one tick, so inputs that arrive late are caught up
+/// rather than each staying behind, while a flood moves no faster. A queue that has not
+/// emptied for [`BACKLOG_DRAIN_TICKS`] earns one more, paid back later.
 pub fn apply_inputs(
     mut players: Query<(&mut InputQueue, &mut Position, &mut Velocity)>,
     map: Res<Map>,
     params: Res<Movement>,
+    mut skipped: ResMut<SkippedTicks>,
 ) {
+    const CREDIT_CAP: u32 = INPUT_QUEUE_CAP as u32;
+    let skipped = std::mem::take(&mut skipped.0);
     for (mut queue, mut pos, mut vel) in &mut players {
+        queue.credit = queue.credit.saturating_add(skipped).min(CREDIT_CAP);
         if queue.loan_age > 0 && queue.pending.is_empty() {
             queue.loan_age = 0;
         } else {
-            queue.credit = (queue.credit + 1).min(MAX_INPUT_CREDIT);
+            queue.credit = (queue.credit + 1).min(CREDIT_CAP);
             if queue.loan_age > 0 {
                 queue.loan_age += 1;
                 if queue.loan_age > INPUT_LOAN_TICKS {
@@ -200,11 +213,13 @@ pub fn apply_inputs(
             queue.loan_age = 1;
             queue.backlogged = 0;
         }
-        while queue.credit > 0 {
+        let mut applied = 0;
+        while queue.credit > 0 && applied < MAX_INPUTS_PER_TICK {
             let Some(input) = queue.pending.pop_front() else {
                 break;
             };
             queue.credit -= 1;
+            applied += 1;
             let mut body = Body {
                 pos: pos.0,
                 vel: vel.0,

@@ -7,7 +7,7 @@ use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
 use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
 
 use super::clock::TickClock;
-use super::sim::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUT_CREDIT};
+use super::sim::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUTS_PER_TICK};
 use super::*;
 use crate::game::{GameMap, MapCatalog};
 
@@ -279,8 +279,8 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
     h.tick();
     let after_burst = h.views[&1].last_seq;
     assert!(
-        after_burst <= 2 + MAX_INPUT_CREDIT,
-        "a burst is capped by the credit: {after_burst}"
+        after_burst <= 2 + MAX_INPUTS_PER_TICK,
+        "a burst is capped per tick: {after_burst}"
     );
     for _ in 0..10 {
         h.input(1, 127, 0);
@@ -291,6 +291,66 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
         h.views[&1].last_seq,
         after_burst + 10,
         "sustained: one input per tick"
+    );
+}
+
+/// Runs one player sending an input a tick for 10 ticks, then `stall(h, inputs)` (which
+/// queues `inputs` at once, as a stalled connection or lobby lets them through), then one
+/// input a tick again; returns how many inputs it is behind after each of the next ticks.
+fn behind_after_a_stall(stalled: u32, stall: impl FnOnce(&mut Harness, u32)) -> Vec<u32> {
+    let mut h = Harness::new(lobby_with(arena(), 8));
+    h.join(1).expect("join");
+    let mut sent = 0;
+    for _ in 0..10 {
+        h.input(1, 127, 0);
+        sent += 1;
+        h.tick();
+    }
+    assert_eq!(h.views[&1].last_seq, sent, "steady before the stall");
+    stall(&mut h, stalled);
+    sent += stalled;
+    (0..60)
+        .map(|_| {
+            h.input(1, 127, 0);
+            sent += 1;
+            h.tick();
+            sent - h.views[&1].last_seq
+        })
+        .collect()
+}
+
+#[test]
+fn inputs_held_up_by_a_stalled_connection_are_caught_up() {
+    // Half a second of nothing from the client, then everything it sent meanwhile at once.
+    let behind = behind_after_a_stall(15, |h, n| {
+        for _ in 0..n {
+            h.tick();
+        }
+        for _ in 0..n {
+            h.input(1, 127, 0);
+        }
+    });
+    let caught_up = 15usize.div_ceil(MAX_INPUTS_PER_TICK as usize);
+    assert!(
+        behind[caught_up..].iter().all(|&b| b == 0),
+        "caught up within {caught_up} ticks and stayed so: {behind:?}"
+    );
+}
+
+#[test]
+fn inputs_sent_while_the_lobby_stalled_are_caught_up() {
+    // The lobby's clock skipped 12 ticks (a stall longer than it catches up); the client
+    // went on sending one input a tick.
+    let behind = behind_after_a_stall(12, |h, n| {
+        for _ in 0..n {
+            h.input(1, 127, 0);
+        }
+        h.lobby.skip_ticks(n);
+    });
+    let caught_up = 12usize.div_ceil(MAX_INPUTS_PER_TICK as usize);
+    assert!(
+        behind[caught_up..].iter().all(|&b| b == 0),
+        "caught up within {caught_up} ticks and stayed so: {behind:?}"
     );
 }
 
