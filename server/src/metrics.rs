@@ -20,6 +20,7 @@ pub struct Metrics {
     pub bytes_in: Counter,
     pub bytes_out: Counter,
     pub snapshots_dropped: Counter,
+    pub inputs_dropped: Counter,
 }
 
 /// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
@@ -46,6 +47,7 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         bytes_in: Counter::default(),
         bytes_out: Counter::default(),
         snapshots_dropped: Counter::default(),
+        inputs_dropped: Counter::default(),
         registry: Registry::default(),
     };
     let r = &mut registry;
@@ -94,6 +96,11 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "tickwire_snapshots_dropped",
         "Snapshots replaced before a slow client took them",
         m.snapshots_dropped.clone(),
+    );
+    r.register(
+        "tickwire_inputs_dropped",
+        "Inputs discarded because a player had too many waiting (each one costs that client a prediction correction)",
+        m.inputs_dropped.clone(),
     );
     Metrics { registry, ..m }
 });

@@ -13,9 +13,11 @@ use tickwire_protocol::movement::{MoveInput, MoveParams, step};
 use tickwire_protocol::{Body, EntityKind, EntityState, Input, NetId, WorldState};
 
 use crate::game::GameMap;
+use crate::metrics::METRICS;
 
-/// Most unapplied inputs kept per player; more are dropped.
-pub const INPUT_QUEUE_CAP: usize = 16;
+/// Most unapplied inputs kept per player; more are dropped. Half a second at 60 Hz: a lobby
+/// or connection stalled for that long loses nothing.
+pub const INPUT_QUEUE_CAP: usize = 32;
 /// Side of an orb grid cell, subunits.
 const ORB_CELL: i32 = 64 * 16;
 
@@ -83,7 +85,11 @@ pub struct InputQueue {
 impl InputQueue {
     /// Queues an input; stale (non-increasing seq) or overflowing inputs are dropped.
     pub fn push(&mut self, input: Input) -> bool {
-        if input.seq <= self.last_received || self.pending.len() >= INPUT_QUEUE_CAP {
+        if input.seq <= self.last_received {
+            return false;
+        }
+        if self.pending.len() >= INPUT_QUEUE_CAP {
+            METRICS.inputs_dropped.inc();
             return false;
         }
         self.last_received = input.seq;

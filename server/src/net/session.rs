@@ -471,6 +471,7 @@ impl Session {
             (*seen, *sent) = (tick, 0);
         }
         if *sent >= INPUT_QUEUE_CAP {
+            METRICS.inputs_dropped.inc();
             return;
         }
         *sent += 1;
