@@ -84,6 +84,18 @@ impl TestServer {
         Ok((status, body))
     }
 
+    /// The value of a counter or gauge in `/metrics`. Metrics are process-wide: a test that
+    /// reads one must be alone in its test binary.
+    pub async fn metric(&self, name: &str) -> Result<f64> {
+        let (status, text) = self.get("/metrics").await?;
+        anyhow::ensure!(status == 200, "/metrics answered {status}");
+        let line = text
+            .lines()
+            .find(|l| l.split(' ').next() == Some(name))
+            .with_context(|| format!("{name} in /metrics"))?;
+        Ok(line.rsplit(' ').next().unwrap_or_default().parse()?)
+    }
+
     pub async fn public_lobbies(&self) -> Result<Vec<serde_json::Value>> {
         let (status, body) = self.get("/api/lobbies").await?;
         if status != 200 {
