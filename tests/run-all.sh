@@ -30,6 +30,8 @@ step "browser client: type check and unit tests (codec, prediction, interpolatio
 
 step "browser test: real server, headless Chromium"
 cargo build --locked -p tickwire-server --bin tickwire
+# The README's run command (`cargo run --release`) must start the server, not ask which binary.
+cargo run --locked -q -- --help | grep -q -- '--tick-rate'
 (cd client-web && TICKWIRE_BIN="$PWD/../target/debug/tickwire" npm run test:browser)
 
 step "all suites passed"
