@@ -570,6 +570,7 @@ fn build_report(
         server.missed_ticks = delta("tickwire_missed_ticks_total").map(|v| v.max(0.0) as u64);
         server.snapshots_dropped =
             delta("tickwire_snapshots_dropped_total").map(|v| v.max(0.0) as u64);
+        server.inputs_dropped = delta("tickwire_inputs_dropped_total").map(|v| v.max(0.0) as u64);
         server.messages_out_per_s = rate("tickwire_messages_out_total");
         server.bytes_out_per_s = rate("tickwire_bytes_out_total");
         server.bytes_in_per_s = rate("tickwire_bytes_in_total");

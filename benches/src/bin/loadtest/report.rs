@@ -126,6 +126,8 @@ pub struct Server {
     pub lobbies: Option<f64>,
     pub clients: Option<f64>,
     pub snapshots_dropped: Option<u64>,
+    /// Inputs the server discarded because a player had too many waiting.
+    pub inputs_dropped: Option<u64>,
     pub messages_out_per_s: Option<f64>,
     pub bytes_out_per_s: Option<f64>,
     pub bytes_in_per_s: Option<f64>,
@@ -274,6 +276,10 @@ impl Report {
             (
                 "server snapshots dropped (window)",
                 sv.snapshots_dropped.map_or("n/a".into(), |m| m.to_string()),
+            ),
+            (
+                "server inputs dropped (window)",
+                sv.inputs_dropped.map_or("n/a".into(), |m| m.to_string()),
             ),
             (
                 "server lobbies / clients (gauges)",
