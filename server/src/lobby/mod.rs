@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ErrorCode, Joined, LobbyInfo, PlayerInfo, ServerMsg};
-use tickwire_protocol::{EntityKind, Input, MoveParams, NetId};
+use tickwire_protocol::{EntityKind, EntityState, Input, MoveParams, NetId};
 
 use crate::game::GameMap;
 use sim::{InputQueue, Orb, Position, Replicated, Score, Velocity};
@@ -95,6 +95,9 @@ pub struct Lobby {
     move_params: MoveParams,
     tick: u32,
     history: SnapshotHistory,
+    /// The entity list of the tick that last left the history, reused for the next capture
+    /// (a fresh one each tick costs an allocation, and page faults, of the whole world).
+    spare_entities: Vec<(NetId, EntityState)>,
     bodies: BodyCache,
     /// In join order: the first is the host.
     members: Vec<Member>,
@@ -142,6 +145,7 @@ impl Lobby {
             move_params,
             tick: 0,
             history,
+            spare_entities: Vec::new(),
             bodies: BodyCache::default(),
             members: Vec::new(),
             spawn_cursor: 0,
@@ -398,8 +402,11 @@ impl Lobby {
     }
 
     fn record(&mut self) {
-        let state = sim::capture(&mut self.world, &mut self.capture, self.tick);
-        self.history.push(state);
+        let buffer = std::mem::take(&mut self.spare_entities);
+        let state = sim::capture(&mut self.world, &mut self.capture, self.tick, buffer);
+        if let Some(evicted) = self.history.push(state) {
+            self.spare_entities = evicted.entities;
+        }
     }
 
     /// Queues this tick's snapshot for every member. `taken(client)` says whether the

@@ -283,25 +283,25 @@ pub fn tick_schedule() -> Schedule {
     schedule
 }
 
-/// The replicated state of the world, sorted by id.
+/// The replicated state of the world, sorted by id, in `entities` (cleared first; pass a
+/// spent tick's list to reuse its allocation).
 pub fn capture(
     world: &mut World,
     query: &mut QueryState<(&Replicated, &Position, Option<&Velocity>, Option<&Score>)>,
     tick: u32,
+    mut entities: Vec<(NetId, EntityState)>,
 ) -> WorldState {
-    let mut entities: Vec<(NetId, EntityState)> = query
-        .iter(world)
-        .map(|(r, p, v, s)| {
-            let state = EntityState {
-                kind: r.kind,
-                owner: r.owner,
-                pos: p.0,
-                vel: v.map_or(IVec2::ZERO, |v| v.0),
-                score: s.map_or(0, |s| s.0),
-            };
-            (r.id, state)
-        })
-        .collect();
+    entities.clear();
+    entities.extend(query.iter(world).map(|(r, p, v, s)| {
+        let state = EntityState {
+            kind: r.kind,
+            owner: r.owner,
+            pos: p.0,
+            vel: v.map_or(IVec2::ZERO, |v| v.0),
+            score: s.map_or(0, |s| s.0),
+        };
+        (r.id, state)
+    }));
     entities.sort_unstable_by_key(|(id, _)| *id);
     WorldState { tick, entities }
 }

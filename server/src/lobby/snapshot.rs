@@ -23,15 +23,20 @@ impl SnapshotHistory {
         }
     }
 
-    pub fn push(&mut self, state: WorldState) {
+    /// Adds the newest tick; returns the oldest when the ring was full, so its allocation
+    /// can hold a later tick.
+    pub fn push(&mut self, state: WorldState) -> Option<WorldState> {
         debug_assert!(
             self.latest().is_none_or(|l| l.tick + 1 == state.tick),
             "ticks must be consecutive"
         );
-        if self.states.len() == self.capacity {
-            self.states.pop_front();
-        }
+        let evicted = if self.states.len() == self.capacity {
+            self.states.pop_front()
+        } else {
+            None
+        };
         self.states.push_back(state);
+        evicted
     }
 
     pub fn latest(&self) -> Option<&WorldState> {
