@@ -23,6 +23,12 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// Longest any single expected message may take to arrive.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The value of the unlabelled metric `name` in a Prometheus text exposition.
+pub fn metric_value(text: &str, name: &str) -> Option<f64> {
+    let line = text.lines().find(|l| l.split(' ').next() == Some(name))?;
+    line.rsplit(' ').next()?.parse().ok()
+}
+
 /// A server running in this process until dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -89,11 +95,7 @@ impl TestServer {
     pub async fn metric(&self, name: &str) -> Result<f64> {
         let (status, text) = self.get("/metrics").await?;
         anyhow::ensure!(status == 200, "/metrics answered {status}");
-        let line = text
-            .lines()
-            .find(|l| l.split(' ').next() == Some(name))
-            .with_context(|| format!("{name} in /metrics"))?;
-        Ok(line.rsplit(' ').next().unwrap_or_default().parse()?)
+        metric_value(&text, name).with_context(|| format!("{name} in /metrics"))
     }
 
     pub async fn public_lobbies(&self) -> Result<Vec<serde_json::Value>> {

@@ -15,7 +15,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tickwire_protocol::messages::{ClientMsg, ServerMsg};
-use tickwire_tests::Client;
+use tickwire_tests::{Client, metric_value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -64,15 +64,9 @@ async fn missed_ticks(addr: &str) -> Result<u64> {
     .await?;
     let mut body = String::new();
     s.read_to_string(&mut body).await?;
-    let line = body
-        .lines()
-        .find(|l| l.starts_with("tickwire_missed_ticks_total"))
-        .context("no missed-ticks metric")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("no value")?
-        .parse::<f64>()? as u64)
+    let missed =
+        metric_value(&body, "tickwire_missed_ticks_total").context("no missed-ticks metric")?;
+    Ok(missed as u64)
 }
 
 /// One bot's life: repeated sessions until the deadline. Returns on an unexpected error.
