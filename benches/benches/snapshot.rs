@@ -2,7 +2,8 @@
 //! unit arena, 8/64/512 players, 1,000/10,000 orbs), clients acking 2 ticks behind so the
 //! baseline is 3 ticks old (about 100 ms of round trip at 30 Hz):
 //!
-//! - `snapshot_build/{full,delta}`: `SnapshotBody::diff` + bincode encode of one body;
+//! - `snapshot_build/{full,delta}`: encoding one body from two worlds (`DeltaEncoder`, what
+//!   the server does once per distinct baseline);
 //! - `snapshot_send/shared`: `Lobby::send_snapshots` with every client on one baseline (one
 //!   body encoded, a frame per client); `snapshot_send/spread8`: clients spread over 8
 //!   baselines (8 bodies); `snapshot_send/per_client`: diff + encode + frame for each
@@ -19,7 +20,7 @@ use criterion::{
 use tickwire_benches::scenario::{BotLobby, bench_map};
 use tickwire_protocol::codec::{encode, snapshot_frame};
 use tickwire_protocol::messages::{ServerMsg, Snapshot};
-use tickwire_protocol::{SnapshotBody, WorldState, decode_server};
+use tickwire_protocol::{DeltaEncoder, Layout, SnapshotBody, WorldState, decode_server};
 
 const PLAYERS: [usize; 3] = [8, 64, 512];
 const ORBS: [u32; 2] = [1_000, 10_000];
@@ -34,6 +35,18 @@ fn lobby(players: usize, orbs: u32) -> BotLobby {
         l.tick(|_| Some(ACK_LAG));
     }
     l
+}
+
+/// The body from `base` to `current`, as the server encodes it.
+fn body(
+    enc: &mut DeltaEncoder,
+    l: &Layout,
+    base: Option<&WorldState>,
+    current: &WorldState,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    enc.encode(l, base, current, &mut out);
+    out
 }
 
 /// The latest world and the one a client acking `ACK_LAG` behind holds.
@@ -66,16 +79,21 @@ fn build(c: &mut Criterion) {
     let mut group = short_group(c, "snapshot_build");
     for orbs in ORBS {
         for players in PLAYERS {
-            let (current, base) = worlds(&lobby(players, orbs));
+            let l = lobby(players, orbs);
+            let layout = l.lobby.layout().clone();
+            let (current, base) = worlds(&l);
+            let mut enc = DeltaEncoder::default();
             group.bench_function(BenchmarkId::new("full", label(players, orbs)), |b| {
-                b.iter(|| encode(&SnapshotBody::diff(None, black_box(&current))))
+                b.iter(|| body(&mut enc, &layout, None, black_box(&current)))
             });
             group.bench_function(BenchmarkId::new("delta", label(players, orbs)), |b| {
                 b.iter(|| {
-                    encode(&SnapshotBody::diff(
+                    body(
+                        &mut enc,
+                        &layout,
                         Some(black_box(&base)),
                         black_box(&current),
-                    ))
+                    )
                 })
             });
         }
@@ -120,10 +138,12 @@ fn send(c: &mut Criterion) {
                 });
             }
             let (current, base) = worlds(&l);
+            let layout = l.lobby.layout().clone();
+            let mut enc = DeltaEncoder::default();
             group.bench_function(BenchmarkId::new("per_client", label(players, orbs)), |b| {
                 b.iter(|| {
                     for seq in 0..players as u32 {
-                        let body = encode(&SnapshotBody::diff(Some(&base), &current));
+                        let body = body(&mut enc, &layout, Some(&base), &current);
                         black_box(bytes::Bytes::from(snapshot_frame(seq, &body)));
                     }
                 })
@@ -137,21 +157,23 @@ fn decode(c: &mut Criterion) {
     let mut group = short_group(c, "snapshot_decode");
     for orbs in ORBS {
         for players in PLAYERS {
-            let (current, base) = worlds(&lobby(players, orbs));
+            let l = lobby(players, orbs);
+            let layout = l.lobby.layout().clone();
+            let (current, base) = worlds(&l);
             for (name, baseline) in [("full", None), ("delta", Some(&base))] {
-                let body = SnapshotBody::diff(baseline, &current);
+                let body = SnapshotBody::diff(&layout, baseline, &current);
                 let frame = encode(&ServerMsg::Snapshot(Snapshot {
                     last_input_seq: 1234,
                     body,
                 }));
                 let check = match decode_server(&frame) {
-                    Ok(ServerMsg::Snapshot(s)) => s.body.apply(baseline).expect("applies"),
+                    Ok(ServerMsg::Snapshot(s)) => s.body.apply(&layout, baseline).expect("applies"),
                     other => panic!("not a snapshot: {other:?}"),
                 };
                 assert_eq!(check, current, "the decoded world is the server's");
                 group.bench_function(BenchmarkId::new(name, label(players, orbs)), |b| {
                     b.iter(|| match decode_server(black_box(&frame)) {
-                        Ok(ServerMsg::Snapshot(s)) => s.body.apply(baseline).ok(),
+                        Ok(ServerMsg::Snapshot(s)) => s.body.apply(&layout, baseline).ok(),
                         _ => None,
                     })
                 });

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use tickwire_protocol::{Input, MoveInputWire};
-use tickwire_server::game::{GameMap, MapCatalog};
+use tickwire_protocol::{Input, InputValues};
+use tickwire_server::games::arena::Arena;
 use tickwire_server::lobby::{ClientId, Lobby, LobbySettings};
+use tickwire_server::maps::{GameMap, MapCatalog};
 
 use crate::wander::Wander;
 
@@ -43,7 +44,7 @@ pub fn bench_map_json(orbs: u32) -> String {
         .map(|w| format!("[{}, {}, {}, {}]", w[0], w[1], w[2], w[3]))
         .collect();
     format!(
-        r#"{{"name": "bench-{orbs}", "width": {side}, "height": {side}, "walls": [{}], "spawns": [{}], "orbs": {orbs}, "orb_radius": 10, "player": {{"speed": 300, "accel": 3000, "half_size": 16}}}}"#,
+        r#"{{"name": "bench-{orbs}", "game": "arena", "width": {side}, "height": {side}, "walls": [{}], "spawns": [{}], "rules": {{"orbs": {orbs}, "orb_radius": 10, "player": {{"speed": 300, "accel": 3000, "half_size": 16}}}}}}"#,
         walls.join(", "),
         spawns.join(", ")
     )
@@ -64,8 +65,9 @@ pub fn arena_map() -> anyhow::Result<Arc<GameMap>> {
 }
 
 pub fn new_lobby(map: Arc<GameMap>, max_players: u8, seed: u64) -> Lobby {
-    Lobby::new(LobbySettings {
+    let lobby = Lobby::new(LobbySettings {
         id: 1,
+        game: Arc::new(Arena),
         name: "bench".into(),
         code: "BENCH1".into(),
         private: false,
@@ -74,7 +76,11 @@ pub fn new_lobby(map: Arc<GameMap>, max_players: u8, seed: u64) -> Lobby {
         tick_rate: TICK_RATE,
         seed,
         reconnect_grace_ticks: 15 * u32::from(TICK_RATE),
-    })
+    });
+    match lobby {
+        Ok(lobby) => lobby,
+        Err(e) => unreachable!("the arena's schema lays out: {e}"),
+    }
 }
 
 /// One seated bot of a [`BotLobby`].
@@ -92,9 +98,8 @@ impl Bot {
         Input {
             seq: self.seq,
             client_tick: self.seq,
-            movement: self.wander.next_input(),
-            buttons: 0,
             ack,
+            values: self.wander.next_input(),
         }
     }
 }
@@ -152,9 +157,8 @@ impl BotLobby {
             let input = Input {
                 seq: bot.seq,
                 client_tick: bot.seq,
-                movement: MoveInputWire::default(),
-                buttons: 0,
                 ack: 0,
+                values: InputValues::new(&[0, 0]),
             };
             self.lobby.input(bot.client, input);
         }
@@ -176,13 +180,12 @@ mod tests {
     #[test]
     fn bench_maps_parse_and_seat_many_bots() {
         let map = bench_map(1_000).expect("map");
-        assert_eq!(map.orbs, 1_000);
         let mut l = BotLobby::new(map, 300, 1).expect("lobby");
         for _ in 0..5 {
             l.tick(|_| Some(2));
         }
         let world = l.lobby.history().latest().expect("a world");
-        assert_eq!(world.entities.len(), 1_300);
+        assert_eq!(world.len(), 1_300);
         assert!(arena_map().is_ok());
     }
 }

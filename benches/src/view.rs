@@ -4,9 +4,9 @@
 
 use std::collections::VecDeque;
 
-use tickwire_protocol::WorldState;
 use tickwire_protocol::delta::ApplyError;
 use tickwire_protocol::messages::Snapshot;
+use tickwire_protocol::{Layout, Schema, WorldState};
 
 /// Most worlds held: more than the server's history (2 s at up to 60 Hz, plus one).
 const MAX_HELD: usize = 128;
@@ -17,6 +17,8 @@ pub struct WorldStore {
     worlds: VecDeque<WorldState>,
     /// Newest input seq the server reported as applied.
     pub last_input_seq: u32,
+    /// The lobby's schema, laid out (from `Joined`).
+    layout: Layout,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -30,6 +32,18 @@ pub enum Applied {
 }
 
 impl WorldStore {
+    /// A store for a lobby with this schema (from its `Joined`).
+    pub fn new(schema: &Schema) -> Result<Self, tickwire_protocol::schema::SchemaError> {
+        Ok(Self {
+            layout: Layout::new(schema)?,
+            ..Self::default()
+        })
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// The newest tick held, or 0 (the protocol's "none") for an `Input.ack`.
     pub fn ack(&self) -> u32 {
         self.worlds.back().map_or(0, |w| w.tick)
@@ -55,9 +69,9 @@ impl WorldStore {
             return Ok(Applied::Stale);
         }
         let world = match body.baseline {
-            None => body.apply(None)?,
+            None => body.apply(&self.layout, None)?,
             Some(t) => match self.get(t) {
-                Some(base) => body.apply(Some(base))?,
+                Some(base) => body.apply(&self.layout, Some(base))?,
                 None => return Ok(Applied::MissingBaseline),
             },
         };
@@ -87,21 +101,38 @@ impl WorldStore {
 
 #[cfg(test)]
 mod tests {
-    use tickwire_protocol::{EntityState, SnapshotBody, WorldState};
+    use tickwire_protocol::schema::{ComponentSchema, FieldCodec, FieldSchema};
+    use tickwire_protocol::{SnapshotBody, WorldState};
 
     use super::*;
+
+    fn schema() -> Schema {
+        Schema {
+            game: "t".into(),
+            components: vec![ComponentSchema {
+                name: "P".into(),
+                fields: vec![FieldSchema {
+                    name: "x".into(),
+                    codec: FieldCodec::Delta,
+                }],
+            }],
+            input: vec![],
+        }
+    }
 
     fn world(tick: u32, x: i32) -> WorldState {
         WorldState {
             tick,
-            entities: vec![(1, EntityState::orb(glam::IVec2::new(x, 0)))],
+            ids: vec![1],
+            presence: vec![1],
+            values: vec![x],
         }
     }
 
-    fn snap(base: Option<&WorldState>, cur: &WorldState) -> Snapshot {
+    fn snap(s: &WorldStore, base: Option<&WorldState>, cur: &WorldState) -> Snapshot {
         Snapshot {
             last_input_seq: 0,
-            body: SnapshotBody::diff(base, cur),
+            body: SnapshotBody::diff(s.layout(), base, cur),
         }
     }
 
@@ -110,22 +141,22 @@ mod tests {
     #[test]
     fn worlds_acked_before_later_fulls_stay_usable() {
         let (w1, w2, w3, w4) = (world(1, 10), world(2, 20), world(3, 30), world(4, 40));
-        let mut s = WorldStore::default();
-        assert_eq!(s.apply(&snap(None, &w1)), Ok(Applied::Tick(1)));
+        let mut s = WorldStore::new(&schema()).expect("schema");
+        assert_eq!(s.apply(&snap(&s, None, &w1)), Ok(Applied::Tick(1)));
         assert_eq!(s.ack(), 1);
-        assert_eq!(s.apply(&snap(None, &w2)), Ok(Applied::Tick(2)));
-        assert_eq!(s.apply(&snap(None, &w3)), Ok(Applied::Tick(3)));
-        assert_eq!(s.apply(&snap(Some(&w1), &w4)), Ok(Applied::Tick(4)));
+        assert_eq!(s.apply(&snap(&s, None, &w2)), Ok(Applied::Tick(2)));
+        assert_eq!(s.apply(&snap(&s, None, &w3)), Ok(Applied::Tick(3)));
+        assert_eq!(s.apply(&snap(&s, Some(&w1), &w4)), Ok(Applied::Tick(4)));
         assert_eq!(s.latest(), Some(&w4));
         // The delta's baseline (1) is now the oldest tick worth holding.
         assert_eq!(s.held(), 4);
         let w5 = world(5, 50);
-        assert_eq!(s.apply(&snap(Some(&w3), &w5)), Ok(Applied::Tick(5)));
+        assert_eq!(s.apply(&snap(&s, Some(&w3), &w5)), Ok(Applied::Tick(5)));
         assert_eq!(s.held(), 3);
         assert_eq!(
-            s.apply(&snap(Some(&w1), &world(6, 1))),
+            s.apply(&snap(&s, Some(&w1), &world(6, 1))),
             Ok(Applied::MissingBaseline)
         );
-        assert_eq!(s.apply(&snap(None, &w5)), Ok(Applied::Stale));
+        assert_eq!(s.apply(&snap(&s, None, &w5)), Ok(Applied::Stale));
     }
 }

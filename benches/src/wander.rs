@@ -3,10 +3,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tickwire_protocol::MoveInputWire;
+use tickwire_protocol::InputValues;
 
 /// The eight compass directions at full deflection.
-const DIRECTIONS: [(i8, i8); 8] = [
+const DIRECTIONS: [(i32, i32); 8] = [
     (127, 0),
     (90, 90),
     (0, 127),
@@ -36,14 +36,14 @@ impl Wander {
         }
     }
 
-    /// The stick for the next tick.
-    pub fn next_input(&mut self) -> MoveInputWire {
+    /// The stick for the next tick, as the arena's input values `[x, y]`.
+    pub fn next_input(&mut self) -> InputValues {
         if self.rng.random_bool(self.turn_chance) {
             // Any direction but the current one.
             self.dir = (self.dir + self.rng.random_range(1..DIRECTIONS.len())) % DIRECTIONS.len();
         }
         let (x, y) = DIRECTIONS[self.dir];
-        MoveInputWire { x, y }
+        InputValues::new(&[x, y])
     }
 
     /// A uniform random number in `0..n`, for jitter that should follow the same seed.
@@ -67,7 +67,7 @@ mod tests {
         let mut last = w.next_input();
         for _ in 0..30 * 100 {
             let now = w.next_input();
-            assert!(now.x != 0 || now.y != 0);
+            assert!(now.as_slice() != [0, 0]);
             if now != last {
                 turns += 1;
             }

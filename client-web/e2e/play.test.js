@@ -1,8 +1,10 @@
 // Browser test: the real server binary and Debian's Chromium. Two players pick names, one
-// creates a lobby and the other joins it by code; one moves with the keyboard and the other
-// sees it move, with no prediction corrections (at 30, 10 and 60 Hz). The lobby list, quick
-// join and leaving work; refusals show in words. A dropped connection resumes the same seat
-// (or, once the seat is given up, rejoins by code); a lost server shows in words.
+// creates an orb arena lobby and the other joins it by code; one moves with the keyboard
+// and the other sees it move, with no prediction corrections (at 30, 10 and 60 Hz). The
+// lobby list (with each lobby's game), the games offered, quick join and leaving work;
+// refusals show in words. A dropped connection resumes the same seat (or, once the seat is
+// given up, rejoins by code); a lost server shows in words. Two players play tag: the one
+// who is it runs onto the other, and "it" passes on.
 // Server binary: $TICKWIRE_BIN, default ../target/debug/tickwire. Screenshots of failures
 // go to client-web/test-results/.
 
@@ -99,6 +101,25 @@ async function newPlayer(name, url = server.url, setup = async () => {}) {
 /** @param {import('playwright-core').Page} page */
 const state = (page) => page.evaluate(() => /** @type {any} */ (window).tickwire.state());
 
+/** The Body of entity `id` in a state, if it is there. */
+const bodyOf = (/** @type {any} */ s, /** @type {number} */ id) => s.entities.find((/** @type {any} */ e) => e.id === id)?.components.Body;
+
+/** The own predicted position [x, y], or null. */
+const ownPos = (/** @type {any} */ s) => (s.own?.Body ? [s.own.Body.x, s.own.Body.y] : null);
+
+/**
+ * Creates a lobby of `game` from the lobby screen.
+ * @param {import('playwright-core').Page} page @param {string} name @param {{game?: string, max?: string, isPrivate?: boolean}} [opts]
+ */
+async function createLobby(page, name, { game = 'arena', max, isPrivate = false } = {}) {
+  await page.selectOption('#lobby-game', game, WAIT);
+  await page.fill('#lobby-name', name);
+  if (max !== undefined) await page.fill('#lobby-max', max);
+  if (isPrivate) await page.check('#lobby-private');
+  await page.click('#create-form button[type=submit]');
+  await waitForScreen(page, 'game');
+}
+
 /**
  * Runs a test body; on failure saves a screenshot of every open page first.
  * @param {string} name @param {() => Promise<void>} body
@@ -132,11 +153,9 @@ const waitForScreen = (page, screen) => page.waitForFunction((s) => /** @type {a
  */
 async function playTogether(url) {
   const ada = await newPlayer('Ada', url);
-  await ada.fill('#lobby-name', 'E2E private');
-  await ada.check('#lobby-private');
-  await ada.click('#create-form button[type=submit]');
-  await waitForScreen(ada, 'game');
-  const { code, entity: adaEntity } = await state(ada);
+  await createLobby(ada, 'E2E private', { isPrivate: true });
+  const { code, entity: adaEntity, game } = await state(ada);
+  assert.equal(game, 'arena');
   assert.match(code, /\S+/);
   assert.equal(await ada.textContent('#lobby-code'), code, 'the join code is shown to invite others');
 
@@ -149,32 +168,27 @@ async function playTogether(url) {
   const names = await ada.evaluate(() => /** @type {any} */ (window).tickwire.state().roster.map((p) => p.name).sort());
   assert.deepEqual(names, ['Ada', 'Bo']);
 
-  const seenBefore = (await state(bo)).entities.find((e) => e.id === adaEntity).pos;
+  const seenBefore = bodyOf(await state(bo), adaEntity);
   await ada.keyboard.down('KeyD');
   await bo.waitForFunction(
-    ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos[0] > x + 1600,
-    [adaEntity, seenBefore[0]],
+    ([id, x]) => /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id)?.components.Body.x > x + 1600,
+    [adaEntity, seenBefore.x],
     WAIT,
   );
   await ada.keyboard.up('KeyD');
   // Once Ada has stopped, the server's state of her entity is exactly her prediction...
-  await ada.waitForFunction(
-    () => {
-      const s = /** @type {any} */ (window).tickwire.state();
-      const own = s.entities.find((e) => e.id === s.entity);
-      return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
-    },
-    null,
-    WAIT,
-  );
-  const stoppedAt = (await state(ada)).ownPos;
+  await waitStill(ada);
+  const stoppedAt = ownPos(await state(ada));
   // ...and that is where Bo sees her.
   await bo.waitForFunction(
-    ([id, pos]) => /** @type {any} */ (window).tickwire.state().entities.find((e) => e.id === id)?.pos.join() === pos.join(),
-    [adaEntity, stoppedAt],
+    ([id, pos]) => {
+      const b = /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id)?.components.Body;
+      return b !== undefined && b.x === pos[0] && b.y === pos[1];
+    },
+    /** @type {[number, number[]]} */ ([adaEntity, stoppedAt]),
     WAIT,
   );
-  assert.ok(stoppedAt[0] > seenBefore[0] + 1600, `Ada stopped at ${stoppedAt}, started at ${seenBefore}`);
+  assert.ok(stoppedAt[0] > seenBefore.x + 1600, `Ada stopped at ${stoppedAt}, started at ${seenBefore.x}`);
   const lost = `no mispredictions without loss (the server dropped ${await inputsDropped(url)} inputs)`;
   assert.equal((await state(ada)).corrections, 0, lost);
   assert.equal((await state(bo)).corrections, 0, lost);
@@ -199,16 +213,28 @@ describe('two players in one lobby', () => {
 });
 
 describe('lobby screen', () => {
-  browserTest('public lobbies are listed and joinable; refusals are shown in words; leaving frees the seat', async () => {
+  browserTest('the create form offers the server\'s games, each with its maps and its default map', async () => {
     const ada = await newPlayer('Ada');
-    await ada.fill('#lobby-name', 'E2E duo');
-    await ada.fill('#lobby-max', '2');
-    await ada.click('#create-form button[type=submit]');
-    await waitForScreen(ada, 'game');
+    const games = await (await fetch(`${server.url}/api/games`)).json();
+    assert.deepEqual(games.map((/** @type {any} */ g) => g.name).sort(), ['arena', 'tag']);
+    await ada.waitForFunction((n) => document.querySelectorAll('#lobby-game option').length === n, games.length, WAIT);
+    for (const g of games) {
+      await ada.selectOption('#lobby-game', g.name);
+      const maps = await ada.$$eval('#lobby-map option', (os) => os.map((o) => /** @type {HTMLOptionElement} */ (o).value));
+      assert.deepEqual(maps, g.maps, `${g.name}'s maps`);
+      assert.equal(await ada.inputValue('#lobby-map'), g.default_map);
+      assert.equal(await ada.textContent('#game-description'), g.description);
+    }
+  });
+
+  browserTest('public lobbies are listed with their game and joinable; refusals are shown in words; leaving frees the seat', async () => {
+    const ada = await newPlayer('Ada');
+    await createLobby(ada, 'E2E duo', { max: '2' });
     const { code } = await state(ada);
 
     const bo = await newPlayer('Bo');
     const row = bo.locator('#lobby-rows tr', { hasText: 'E2E duo' });
+    await row.filter({ hasText: 'Orb arena' }).waitFor(WAIT);
     await row.getByRole('button', { name: 'Join' }).click(WAIT);
     await waitForScreen(bo, 'game');
 
@@ -233,14 +259,17 @@ describe('lobby screen', () => {
     await waitForScreen(cy, 'game');
   });
 
-  browserTest('quick join puts two players in the same lobby', async () => {
+  browserTest('quick join puts two players in the same lobby of the chosen game', async () => {
     const ada = await newPlayer('Ada');
+    await ada.selectOption('#lobby-game', 'tag', WAIT);
     await ada.click('#quick-join');
     await waitForScreen(ada, 'game');
     const bo = await newPlayer('Bo');
+    await bo.selectOption('#lobby-game', 'tag', WAIT);
     await bo.click('#quick-join');
     await waitForScreen(bo, 'game');
     assert.equal((await state(bo)).code, (await state(ada)).code);
+    assert.equal((await state(bo)).game, 'tag');
   });
 });
 
@@ -302,19 +331,21 @@ async function scoreAnOrb(page) {
       assert.ok(Date.now() < deadline, 'collected no orb in 30 s');
       const s = await state(page);
       const own = s.entities.find((/** @type {any} */ e) => e.id === s.entity);
-      if (own === undefined || s.ownPos === null) {
+      const at = ownPos(s);
+      if (own === undefined || at === null) {
         await sleep(30);
         continue;
       }
-      if (own.score > 0) break;
-      const dist = (/** @type {any} */ e) => Math.hypot(e.pos[0] - s.ownPos[0], e.pos[1] - s.ownPos[1]);
-      const orbs = s.entities.filter((/** @type {any} */ e) => e.kind === 'Orb' && !givenUp.has(e.id)).sort((/** @type {any} */ a, /** @type {any} */ b) => dist(a) - dist(b));
+      if (own.components.Score.points > 0) break;
+      const dist = (/** @type {any} */ e) => Math.hypot(e.components.Body.x - at[0], e.components.Body.y - at[1]);
+      const isOrb = (/** @type {any} */ e) => 'Orb' in e.components;
+      const orbs = s.entities.filter((/** @type {any} */ e) => isOrb(e) && !givenUp.has(e.id)).sort((/** @type {any} */ a, /** @type {any} */ b) => dist(a) - dist(b));
       if (orbs.length === 0) givenUp.clear();
-      const orb = orbs[0] ?? s.entities.find((/** @type {any} */ e) => e.kind === 'Orb');
+      const orb = orbs[0] ?? s.entities.find(isOrb);
       const d = dist(orb);
       if (orb.id !== target.id || d < target.best - 16) target = { id: orb.id, since: Date.now(), best: d };
       else if (Date.now() - target.since > 1500) givenUp.add(orb.id);
-      const [dx, dy] = [orb.pos[0] - s.ownPos[0], orb.pos[1] - s.ownPos[1]];
+      const [dx, dy] = [orb.components.Body.x - at[0], orb.components.Body.y - at[1]];
       await hold([...(dx > 128 ? ['KeyD'] : dx < -128 ? ['KeyA'] : []), ...(dy > 128 ? ['KeyS'] : dy < -128 ? ['KeyW'] : [])]);
       await sleep(30);
     }
@@ -332,8 +363,9 @@ const waitStill = (page) =>
   page.waitForFunction(
     () => {
       const s = /** @type {any} */ (window).tickwire.state();
-      const own = s.entities.find((/** @type {any} */ e) => e.id === s.entity);
-      return own?.vel.join() === '0,0' && own.pos.join() === s.ownPos?.join();
+      const body = s.entities.find((/** @type {any} */ e) => e.id === s.entity)?.components.Body;
+      const own = s.own?.Body;
+      return body !== undefined && own !== undefined && body.vx === 0 && body.vy === 0 && body.x === own.x && body.y === own.y;
     },
     null,
     WAIT,
@@ -345,9 +377,7 @@ const waitStill = (page) =>
  */
 async function adaAndBo(lobbyName, url = server.url) {
   const { page: ada, link } = await flakyPlayer('Ada', url);
-  await ada.fill('#lobby-name', lobbyName);
-  await ada.click('#create-form button[type=submit]');
-  await waitForScreen(ada, 'game');
+  await createLobby(ada, lobbyName);
   const bo = await newPlayer('Bo', url);
   await bo.fill('#join-code', (await state(ada)).code);
   await bo.click('#join-form button[type=submit]');
@@ -371,8 +401,8 @@ describe('losing the connection', () => {
     const { ada, bo, link } = await adaAndBo('E2E flaky link');
     await scoreAnOrb(ada);
     const before = await state(ada);
-    const ownBefore = before.entities.find((/** @type {any} */ e) => e.id === before.entity);
-    assert.ok(ownBefore.score > 0);
+    const ownBefore = before.entities.find((/** @type {any} */ e) => e.id === before.entity).components;
+    assert.ok(ownBefore.Score.points > 0);
 
     await link.cut();
     await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
@@ -386,18 +416,18 @@ describe('losing the connection', () => {
     await ada.waitForFunction(
       () => {
         const s = /** @type {any} */ (window).tickwire.state();
-        return s.screen === 'game' && s.resumed && s.tick > 0 && s.ownPos !== null;
+        return s.screen === 'game' && s.resumed && s.tick > 0 && s.own !== null;
       },
       null,
       WAIT,
     );
     const after = await state(ada);
-    const ownAfter = after.entities.find((/** @type {any} */ e) => e.id === after.entity);
+    const ownAfter = after.entities.find((/** @type {any} */ e) => e.id === after.entity).components;
     assert.equal(after.clientId, before.clientId, 'the same client');
     assert.equal(after.entity, before.entity, 'the same entity');
     assert.equal(after.code, before.code, 'the same lobby');
-    assert.equal(ownAfter.score, ownBefore.score, 'the same score');
-    assert.deepEqual(ownAfter.pos, ownBefore.pos, 'where she was');
+    assert.equal(ownAfter.Score.points, ownBefore.Score.points, 'the same score');
+    assert.deepEqual([ownAfter.Body.x, ownAfter.Body.y], [ownBefore.Body.x, ownBefore.Body.y], 'where she was');
     assert.equal(after.corrections, before.corrections, 'the reconnect cost no correction');
     assert.equal(await ada.isHidden('#banner'), true);
     assert.ok(link.sockets.length >= 2);
@@ -407,14 +437,14 @@ describe('losing the connection', () => {
     // She plays on: her inputs count again (seqs went on) and Bo sees her move 50 units.
     // The orb may have left her against a wall or the arena's edge, so she heads for the
     // centre diagonally: a wall stops one axis and she slides along it on the other.
-    const keys = towardCentre(ownBefore.pos);
+    const keys = towardCentre([ownBefore.Body.x, ownBefore.Body.y]);
     for (const k of keys) await ada.keyboard.down(k);
     await bo.waitForFunction(
       ([id, x, y, far]) => {
-        const e = /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id);
-        return e !== undefined && Math.hypot(e.pos[0] - x, e.pos[1] - y) > far;
+        const b = /** @type {any} */ (window).tickwire.state().entities.find((/** @type {any} */ e) => e.id === id)?.components.Body;
+        return b !== undefined && Math.hypot(b.x - x, b.y - y) > far;
       },
-      /** @type {[number, number, number, number]} */ ([before.entity, ownBefore.pos[0], ownBefore.pos[1], 50 * SUBUNITS]),
+      /** @type {[number, number, number, number]} */ ([before.entity, ownBefore.Body.x, ownBefore.Body.y, 50 * SUBUNITS]),
       WAIT,
     );
     for (const k of keys) await ada.keyboard.up(k);
@@ -425,9 +455,7 @@ describe('losing the connection', () => {
   browserTest('closing the page leaves the lobby at once: no seat is held for it', async () => {
     // Not through the proxy, which may drop the last frame before a close.
     const ada = await newPlayer('Ada');
-    await ada.fill('#lobby-name', 'E2E closed tab');
-    await ada.click('#create-form button[type=submit]');
-    await waitForScreen(ada, 'game');
+    await createLobby(ada, 'E2E closed tab');
     const { clientId, code } = await state(ada);
     const bo = await newPlayer('Bo');
     await bo.fill('#join-code', code);
@@ -473,9 +501,7 @@ describe('losing the connection', () => {
 describe('losing the server', () => {
   browserTest('a banner says the connection is lost, the client reconnects and says why it cannot rejoin', async () => {
     const ada = await newPlayer('Ada');
-    await ada.fill('#lobby-name', 'E2E doomed');
-    await ada.click('#create-form button[type=submit]');
-    await waitForScreen(ada, 'game');
+    await createLobby(ada, 'E2E doomed');
     const addr = new URL(server.url).host;
     await stopServer(server.proc);
     await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
@@ -486,5 +512,89 @@ describe('losing the server', () => {
     await ada.waitForSelector('#lobby-message:has-text("Could not get back into the lobby")', WAIT);
     assert.equal(await ada.isHidden('#banner'), true);
     assert.equal((await state(ada)).connected, true);
+  });
+});
+
+/**
+ * Holds the keys that steer `page`'s player from `from` toward `to` (subunits), going
+ * round by `detour` ('KeyW' or 'KeyS') as well while a wall is in the way.
+ * @param {import('playwright-core').Page} page @param {Set<string>} held
+ * @param {number[]} from @param {number[]} to @param {string | null} detour
+ */
+async function steer(page, held, from, to, detour) {
+  const [dx, dy] = [to[0] - from[0], to[1] - from[1]];
+  const keys = [...(dx > 64 ? ['KeyD'] : dx < -64 ? ['KeyA'] : []), ...(detour !== null ? [detour] : dy > 64 ? ['KeyS'] : dy < -64 ? ['KeyW'] : [])];
+  for (const k of [...held]) if (!keys.includes(k)) await page.keyboard.up(k), held.delete(k);
+  for (const k of keys) if (!held.has(k)) await page.keyboard.down(k), held.add(k);
+}
+
+/** Runner.it of entity `id` in a state (1: it), or undefined. */
+const itOf = (/** @type {any} */ s, /** @type {number} */ id) => s.entities.find((/** @type {any} */ e) => e.id === id)?.components.Runner?.it;
+
+describe('tag', () => {
+  browserTest('the first player is it, runs onto the other, and "it" passes on; the clock runs and nobody is mispredicted', async () => {
+    const ada = await newPlayer('Ada');
+    await createLobby(ada, 'E2E tag', { game: 'tag' });
+    const { code, entity: adaEntity, game } = await state(ada);
+    assert.equal(game, 'tag');
+    const bo = await newPlayer('Bo');
+    await bo.fill('#join-code', code);
+    await bo.click('#join-form button[type=submit]');
+    await waitForScreen(bo, 'game');
+    const boEntity = (await state(bo)).entity;
+    await bo.waitForFunction(([a, b]) => {
+      const s = /** @type {any} */ (window).tickwire.state();
+      const it = (/** @type {number} */ id) => s.entities.find((/** @type {any} */ e) => e.id === id)?.components.Runner?.it;
+      return it(a) === 1 && it(b) === 0;
+    }, [adaEntity, boEntity], WAIT);
+    await ada.waitForSelector('#hud-lines:has-text("You are it!")', WAIT);
+    await bo.waitForSelector('#score-rows tr:has-text("Ada") .score-note:has-text("it")', WAIT);
+    await bo.waitForSelector('#hud-lines:has-text("Round:")', WAIT);
+    assert.doesNotMatch(await bo.textContent('#hud-lines') ?? '', /You are it/);
+
+    // Ada (it) chases Bo, and Bo walks toward her too, until Bo is it.
+    const heldA = new Set();
+    const heldB = new Set();
+    const deadline = Date.now() + 30000;
+    // When they get no closer for a second (a wall between them), both go round it upwards
+    // for a while, then head for each other again.
+    let best = { d: Infinity, at: Date.now() };
+    let detourUntil = 0;
+    try {
+      for (;;) {
+        assert.ok(Date.now() < deadline, 'Ada did not catch Bo in 30 s');
+        const [a, b] = [await state(ada), await state(bo)];
+        if (itOf(b, boEntity) === 1) break;
+        const [pa, pb] = [ownPos(a), ownPos(b)];
+        if (pa !== null && pb !== null) {
+          const d = Math.hypot(pa[0] - pb[0], pa[1] - pb[1]);
+          if (d < best.d - 32) best = { d, at: Date.now() };
+          else if (Date.now() - best.at > 1000 && Date.now() > detourUntil) {
+            detourUntil = Date.now() + 800;
+            best = { d: Infinity, at: detourUntil };
+          }
+          const detour = Date.now() < detourUntil ? 'KeyW' : null;
+          await steer(ada, heldA, pa, pb, detour);
+          await steer(bo, heldB, pb, pa, detour);
+        }
+        await sleep(30);
+      }
+    } finally {
+      for (const k of heldA) await ada.keyboard.up(k);
+      for (const k of heldB) await bo.keyboard.up(k);
+    }
+    await bo.waitForSelector('#hud-lines:has-text("You are it!")', WAIT);
+    await ada.waitForFunction(([a, b]) => {
+      const s = /** @type {any} */ (window).tickwire.state();
+      const it = (/** @type {number} */ id) => s.entities.find((/** @type {any} */ e) => e.id === id)?.components.Runner?.it;
+      return it(a) === 0 && it(b) === 1;
+    }, [adaEntity, boEntity], WAIT);
+    await ada.waitForSelector('#score-rows tr:has-text("Bo") .score-note:has-text("it")', WAIT);
+    assert.doesNotMatch(await ada.textContent('#hud-lines') ?? '', /You are it/);
+    await waitStill(ada);
+    await waitStill(bo);
+    const lost = `no mispredictions without loss (the server dropped ${await inputsDropped(server.url)} inputs)`;
+    assert.equal((await state(ada)).corrections, 0, lost);
+    assert.equal((await state(bo)).corrections, 0, lost);
   });
 });

@@ -1,140 +1,134 @@
-// Codec against every golden vector (bytes <-> values, both directions) and malformed input.
+// The message codec: hand-made frames from PROTOCOL.md (version 2), every golden vector
+// once Rust writes version 2, and malformed input.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { decodeClientMsg, decodeServerMsg, encodeClientMsg, encodeServerMsg } from '../src/codec.js';
+import { ERROR_CODES, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, decodeClientMsg, decodeServerMsg, encodeClientMsg, encodeServerMsg } from '../src/sdk/codec.js';
+import { PROTOCOL_VERSION } from '../src/sdk/limits.js';
+import { ARENA_SCHEMA, fromHex, fromVector, joinedFor, loadVectors, toHex, vectorsAreCurrent } from './helpers/wire.js';
 
-const load = (name) => JSON.parse(readFileSync(new URL(`vectors/${name}`, import.meta.url), 'utf8'));
-const messages = load('messages.json');
-const snapshots = load('snapshots.json');
-const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (s) => s.replace(/\s+/g, '');
+/** Checks a message against its frame, both ways. */
+function both(msg, frame, decode = decodeClientMsg, encode = encodeClientMsg) {
+  assert.equal(toHex(encode(msg)), hex(frame));
+  assert.deepEqual(decode(fromHex(frame)), msg);
+}
 
-describe('client messages match the golden vectors', () => {
-  for (const v of messages.client) {
-    test(`${v.name} decodes`, () => assert.deepEqual(decodeClientMsg(fromHex(v.hex)), v.value));
-    test(`${v.name} encodes`, () => assert.equal(toHex(encodeClientMsg(v.value)), v.hex));
-  }
+describe('client messages, by hand from PROTOCOL.md', () => {
+  test('Hello carries version 2', () => both({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }, '00 02 03416461 00'));
+  test('CreateLobby names the game first', () =>
+    both({ type: 'CreateLobby', game: 'arena', name: 'L', map: 'arena', max_players: 8, private: false }, '02 05617265 6e61 01 4c 05617265 6e61 08 00'));
+  test('JoinLobby and QuickJoin carry an optional u64 schema hash', () => {
+    both({ type: 'JoinLobby', target: { Code: 'KQ' }, schema: null }, '03 01 02 4b51 00');
+    both({ type: 'JoinLobby', target: { Id: 300 }, schema: 2n ** 64n - 1n }, '03 00 fb2c01 01 fd ffffffffffffffff');
+    both({ type: 'QuickJoin', game: '', schema: null }, '04 00 00');
+    both({ type: 'QuickJoin', game: 'tag', schema: 300n }, '04 03746167 01 fb2c01');
+  });
+  test('Input: seq, client tick, ack, then the values as zigzag i32s', () =>
+    both({ type: 'Input', seq: 1, client_tick: 0, ack: 250, values: [127, -127, 0] }, '06 01 00 fa 03 fbfe00 fbfd00 00'));
+  test('a schema hash given as a plain number encodes the same', () =>
+    assert.equal(toHex(encodeClientMsg({ type: 'QuickJoin', game: 'tag', schema: 300 })), '0403746167' + '01fb2c01'));
 });
 
-describe('server messages match the golden vectors', () => {
-  const all = [...messages.server, ...snapshots.snapshots.map((s) => ({ ...s, name: `snapshot_${s.tick}_from_${s.baseline}` }))];
-  for (const [i, v] of all.entries()) {
-    const label = `${v.name}${v.value.code ? ` ${v.value.code}` : ''} #${i}`;
-    test(`${label} decodes`, () => assert.deepEqual(decodeServerMsg(fromHex(v.hex)), v.value));
-    test(`${label} encodes`, () => assert.equal(toHex(encodeServerMsg(v.value)), v.hex));
-  }
+describe('server messages, by hand from PROTOCOL.md', () => {
+  test('LobbyInfo names its game after its id', () =>
+    both({ type: 'LobbyList', lobbies: [{ id: 1, game: 'tag', name: 'L', map: 'm', players: 2, max_players: 8 }] }, '01 01 01 03746167 014c 016d 02 08', decodeServerMsg, encodeServerMsg));
+  test('Joined carries the schema, its u64 hash and the config text', () => {
+    const joined = joinedFor(ARENA_SCHEMA, { a: 1 });
+    const bytes = encodeServerMsg(joined);
+    assert.deepEqual(decodeServerMsg(bytes), joined);
+    // ... 'arena' schema ... then the hash (253 + 8 bytes LE) and '{"a":1}'.
+    const tail = toHex(bytes).slice(-(2 * (1 + 8) + 2 * (1 + 7)));
+    const le = joined.schema_hash.toString(16).padStart(16, '0').match(/../g).reverse().join('');
+    assert.equal(tail, 'fd' + le + '07' + toHex(new TextEncoder().encode('{"a":1}')));
+  });
+  test('a Snapshot keeps its body as bytes (read against its baseline later)', () => {
+    assert.deepEqual(decodeServerMsg(fromHex('05 07 6400 00 00 00')), { type: 'Snapshot', last_input_seq: 7, body: fromHex('6400000000') });
+    assert.equal(toHex(encodeServerMsg({ type: 'Snapshot', last_input_seq: 7, body: fromHex('6400000000') })), '05076400000000');
+  });
+  test('the new error codes: UnknownGame 17, SchemaMismatch 18, InvalidInput 19', () => {
+    assert.deepEqual(ERROR_CODES.slice(16), ['ResumeRefused', 'UnknownGame', 'SchemaMismatch', 'InvalidInput']);
+    assert.deepEqual(decodeServerMsg(Uint8Array.of(7, 19, 1, 0x78)), { type: 'Error', code: 'InvalidInput', message: 'x' });
+    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 20, 0)), /variant/);
+  });
 });
 
 describe('reconnection fields', () => {
   const token = Array.from({ length: 16 }, (_, i) => 240 + i);
-
-  test('Hello without resume is one 0 byte longer than its name; with resume, 1 and 16 raw bytes', () => {
-    const plain = encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null });
-    assert.equal(toHex(plain), '000103416461' + '00');
-    const resumed = encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token });
-    assert.equal(toHex(resumed), '000103416461' + '01' + toHex(token));
-    assert.deepEqual(decodeClientMsg(resumed), { type: 'Hello', protocol_version: 1, name: 'Ada', resume: token });
-    assert.deepEqual(
-      encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: Uint8Array.from(token) }),
-      resumed,
-      'a Uint8Array token encodes the same',
-    );
-  });
-  test('an absent resume field encodes as None', () => {
-    assert.equal(toHex(encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada' })), '00010341646100');
+  test('Hello with resume: 1 then 16 raw bytes; a Uint8Array token encodes the same', () => {
+    const resumed = encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token });
+    assert.equal(toHex(resumed), '000203416461' + '01' + toHex(token));
+    assert.deepEqual(decodeClientMsg(resumed), { type: 'Hello', protocol_version: 2, name: 'Ada', resume: token });
+    assert.deepEqual(encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: Uint8Array.from(token) }), resumed);
+    assert.equal(toHex(encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada' })), '00020341646100', 'absent is None');
   });
   test('Option tags other than 0 and 1, and short tokens, are refused', () => {
-    assert.throws(() => decodeClientMsg(fromHex('00010341646102')), /Option tag 2/);
-    assert.throws(() => decodeClientMsg(fromHex('000103416461' + '01' + toHex(token.slice(0, 15)))), /unexpected end/);
-    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token.slice(1) }), /16 bytes/);
-    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'Ada', resume: [...token.slice(1), 256] }), RangeError);
+    assert.throws(() => decodeClientMsg(fromHex('00020341646102')), /Option tag 2/);
+    assert.throws(() => decodeClientMsg(fromHex('000203416461' + '01' + toHex(token.slice(0, 15)))), /unexpected end/);
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token.slice(1) }), /16 bytes/);
   });
-  test('the Welcome token is the last 16 bytes, with no length prefix', () => {
-    const v = messages.server.find((m) => m.name === 'welcome');
-    assert.equal(v.hex.slice(-32), toHex(v.value.reconnect_token));
-    const msg = decodeServerMsg(fromHex(v.hex));
-    assert.equal(msg.reconnect_token.length, 16);
-  });
-  test('PlayerInfo.connected is a strict bool', () => {
-    const v = messages.server.find((m) => m.name === 'roster');
-    assert.deepEqual(decodeServerMsg(fromHex(v.hex)).players.map((p) => p.connected), [true, false]);
-    const bytes = fromHex(v.hex);
-    bytes[bytes.length - 1] = 2; // the last player's connected flag
-    assert.throws(() => decodeServerMsg(bytes), /bool/);
-  });
-  test('ResumeRefused is error code 16', () => {
-    assert.deepEqual(decodeServerMsg(Uint8Array.of(7, 16, 0)), { type: 'Error', code: 'ResumeRefused', message: '' });
+  test('Welcome: the token is the last 16 bytes; PlayerInfo.connected is a strict bool', () => {
+    const welcome = { type: 'Welcome', client_id: 7, server_version: '0.2.0', tick_rate: 30, reconnect_token: token };
+    assert.equal(toHex(encodeServerMsg(welcome)).slice(-32), toHex(token));
+    const roster = encodeServerMsg({ type: 'Roster', host: 1, players: [{ client_id: 1, entity: 2, name: 'A', connected: true }] });
+    roster[roster.length - 1] = 2;
+    assert.throws(() => decodeServerMsg(roster), /bool/);
   });
 });
 
 describe('malformed frames are refused', () => {
-  const welcome = fromHex(messages.server.find((v) => v.name === 'welcome').hex);
-  const snapshot = snapshots.snapshots.find((s) => s.tick === 103);
-
-  test('trailing bytes', () => {
-    assert.throws(() => decodeServerMsg(Uint8Array.of(...welcome, 0)), /trailing/);
+  test('trailing bytes, unknown variants, bad bools and UTF-8', () => {
     assert.throws(() => decodeClientMsg(Uint8Array.of(0x01, 0x00)), /trailing/);
-  });
-  test('every truncation of every vector', () => {
-    for (const v of [...messages.server, ...snapshots.snapshots]) {
-      const bytes = fromHex(v.hex);
-      for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeServerMsg(bytes.subarray(0, n)));
-    }
-  });
-  test('unknown message, error code and lobby target variants', () => {
     assert.throws(() => decodeServerMsg(Uint8Array.of(8)), /variant/);
     assert.throws(() => decodeClientMsg(Uint8Array.of(9)), /variant/);
-    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 17, 0)), /variant/);
-    assert.throws(() => decodeClientMsg(Uint8Array.of(3, 2, 0)), /variant/);
+    assert.throws(() => decodeClientMsg(fromHex('030200')), /variant/);
+    assert.throws(() => decodeClientMsg(fromHex('0205617265 6e61 014c 05617265 6e61 08 02'.replace(/ /g, ''))), /bool/);
+    assert.throws(() => decodeClientMsg(fromHex('000202c328')), /UTF-8/);
   });
-  test('bad bool and invalid UTF-8', () => {
-    assert.throws(() => decodeClientMsg(fromHex('0200056172656e611002')), /bool/);
-    assert.throws(() => decodeClientMsg(fromHex('000102c328')), /UTF-8/);
-  });
-  test('varint markers too wide for the type', () => {
-    assert.throws(() => decodeClientMsg(fromHex('00fc0100000000')), /marker/); // u16 with a u32 marker
-    assert.throws(() => decodeClientMsg(fromHex('07fd0100000000000000')), /marker/); // u32 with a u64 marker
+  test('varint markers too wide for the type; longer-than-shortest still decodes', () => {
+    assert.throws(() => decodeClientMsg(fromHex('00fc0200000000')), /marker/);
+    assert.throws(() => decodeClientMsg(fromHex('07fd0100000000000000')), /marker/);
     assert.throws(() => decodeClientMsg(fromHex('07fe')), /marker/);
-  });
-  test('longer-than-shortest varints still decode', () => {
     assert.deepEqual(decodeClientMsg(fromHex('07fb0500')), { type: 'Ping', client_time: 5 });
   });
   test('a huge length fails at once instead of allocating', () => {
     assert.throws(() => decodeServerMsg(fromHex('01fdffffffffffff0f00')), /length|2\^53/);
     assert.throws(() => decodeServerMsg(fromHex('01fc00000001')), /length/);
   });
-  test('bad change masks', () => {
-    const body = (mask) => ({ ...snapshot.value, body: { ...snapshot.value.body, updates: [{ id: 1, mask, pos_residual: [0, 0], vel_delta: [0, 0], score: 0 }] } });
-    // Build a valid frame with mask 1, then corrupt the mask byte.
-    const ok = encodeServerMsg(body(1));
-    const at = ok.length - 2; // mask byte precedes the one-byte residual
-    for (const bad of [0, 32, 0x80]) {
-      const frame = Uint8Array.from(ok);
-      frame[at] = bad;
-      assert.throws(() => decodeServerMsg(frame), /mask/);
-    }
-    assert.throws(() => encodeServerMsg(body(0)), /mask/);
+  test('every truncation of a Joined', () => {
+    const bytes = encodeServerMsg(joinedFor(ARENA_SCHEMA, {}));
+    for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeServerMsg(bytes.subarray(0, n)));
   });
-  test('non-ascending ids (gap 0) and ids past u32', () => {
-    // Snapshot seq 0, tick 5, full, no spawns, two despawns with gaps 2 then 0, no updates.
-    assert.throws(() => decodeServerMsg(fromHex('0500050000020200' + '00')), /ascend/);
-    assert.throws(() => decodeServerMsg(fromHex('05000500000201fcffffffff00')), /ascend/);
-    assert.throws(() => encodeServerMsg({ ...snapshot.value, body: { ...snapshot.value.body, updates: [], despawns: [3, 3] } }), /ascend/);
-  });
-  test('baseline before tick 0 and unknown entity kind', () => {
-    assert.throws(() => decodeServerMsg(fromHex('0500050600000000')), /baseline/);
-    assert.throws(() => decodeServerMsg(fromHex('050005000101020000000000000000')), /kind/);
-  });
-  test('oversized client frames are neither sent nor accepted', () => {
-    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 1, name: 'x'.repeat(600) }), /over 512/);
+  test('oversized or out-of-range client messages are neither sent nor accepted', () => {
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'x'.repeat(600) }), /over 512/);
     assert.throws(() => decodeClientMsg(new Uint8Array(513)), /exceeds/);
-  });
-  test('out-of-range values are not encoded', () => {
     assert.throws(() => encodeClientMsg({ type: 'Ping', client_time: 2 ** 32 }), RangeError);
-    assert.throws(() => encodeClientMsg({ type: 'Input', seq: 1, client_tick: 0, movement: { x: 128, y: 0 }, buttons: 0, ack: 0 }), RangeError);
+    assert.throws(() => encodeClientMsg({ type: 'Input', seq: 1, client_tick: 0, ack: 0, values: [2 ** 31] }), RangeError);
+    assert.throws(() => encodeClientMsg({ type: 'QuickJoin', game: '', schema: -1n }), RangeError);
     assert.throws(() => encodeClientMsg({ type: 'Nope' }), RangeError);
   });
+});
+
+describe('golden vectors (messages.json)', { skip: vectorsAreCurrent() ? false : 'the golden vectors are still protocol version 1' }, () => {
+  const messages = vectorsAreCurrent() ? loadVectors('messages.json') : { client: [], server: [] };
+  test('the protocol version, frame limits and error codes are the server\'s', () => {
+    assert.equal(messages.protocol_version, PROTOCOL_VERSION);
+    assert.equal(messages.max_client_frame, MAX_CLIENT_FRAME);
+    assert.equal(messages.max_server_frame, MAX_SERVER_FRAME);
+    assert.deepEqual(messages.error_codes.map((/** @type {any} */ c) => [c.index, c.code]), ERROR_CODES.map((c, i) => [i, c]));
+  });
+  for (const v of messages.client) {
+    test(`${v.name} decodes`, () => assert.deepEqual(decodeClientMsg(fromHex(v.hex)), fromVector(v.value)));
+    test(`${v.name} encodes`, () => assert.equal(toHex(encodeClientMsg(fromVector(v.value))), v.hex));
+  }
+  for (const [i, v] of messages.server.entries()) {
+    const label = `${v.name}${v.value.code ? ` ${v.value.code}` : ''} #${i}`;
+    test(`${label} decodes`, () => assert.deepEqual(decodeServerMsg(fromHex(v.hex)), fromVector(v.value)));
+    test(`${label} encodes`, () => assert.equal(toHex(encodeServerMsg(fromVector(v.value))), v.hex));
+    test(`${label}: every truncation is refused`, () => {
+      const bytes = fromHex(v.hex);
+      for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeServerMsg(bytes.subarray(0, n)));
+    });
+  }
 });

@@ -1,7 +1,7 @@
 // A stand-in for the browser's WebSocket in unit tests: records what the client sends and
 // lets a test open, feed and drop the connection.
 
-import { decodeClientMsg, encodeServerMsg } from '../src/codec.js';
+import { decodeClientMsg, encodeServerMsg } from '../src/sdk/codec.js';
 
 export class FakeSocket {
   static all = [];

@@ -1,9 +1,10 @@
-// Interpolation of other entities under steady and jittery snapshot arrival.
+// Interpolation of other entities under steady and jittery snapshot arrival: the fields
+// the game names are interpolated, the rest take the newer snapshot's value.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Interpolator, MIN_DELAY_MS } from '../src/interpolation.js';
+import { Interpolator, MIN_DELAY_MS } from '../src/sdk/interpolation.js';
 
 /** A deterministic generator in [0, 1). */
 function lcg(seed) {
@@ -15,20 +16,22 @@ function lcg(seed) {
 }
 
 const SPEED = 100; // subunits per tick
+const SPEC = { components: { Body: ['x', 'y'] }, teleportPerTick: 2 * SPEED };
 const world = (tick) => ({
   tick,
   entities: [
-    { id: 1, kind: 'Player', owner: 7, pos: [tick * SPEED, 500], vel: [SPEED, 0], score: 0 },
-    { id: 2, kind: 'Orb', owner: 0, pos: tick < 60 ? [0, 0] : [90000, 90000], vel: [0, 0], score: 0 },
+    { id: 1, components: { Body: { x: tick * SPEED, y: 500, vx: SPEED, vy: 0 }, Score: { points: tick } } },
+    { id: 2, components: { Body: tick < 60 ? { x: 0, y: 0, vx: 0, vy: 0 } : { x: 90000, y: 90000, vx: 0, vy: 0 }, Orb: {} } },
   ],
 });
+const pos = (e) => (e === undefined ? undefined : [e.components.Body.x, e.components.Body.y]);
 
 /**
  * Feeds snapshots at `rate` Hz with one-way latency `latency` ms plus up to `jitter` ms,
  * draws frames at 60 Hz for `seconds`, and returns what each frame showed.
  */
 function simulate({ rate = 30, latency = 40, jitter = 0, seconds = 10, seed = 1 }) {
-  const interp = new Interpolator(rate, 2 * SPEED);
+  const interp = new Interpolator(rate, SPEC);
   const random = lcg(seed);
   const tickMs = 1000 / rate;
   const arrivals = [];
@@ -41,7 +44,8 @@ function simulate({ rate = 30, latency = 40, jitter = 0, seconds = 10, seed = 1 
   for (let now = 0; now < seconds * 1000; now += 1000 / 60) {
     while (next < arrivals.length && arrivals[next].at <= now) interp.push(world(arrivals[next].tick), arrivals[next++].at);
     const drawn = interp.sample(now);
-    frames.push({ now, x: drawn.find((e) => e.id === 1)?.pos[0], orb: drawn.find((e) => e.id === 2)?.pos, depth: interp.bufferDepth, delay: interp.delayMs });
+    const player = drawn.find((e) => e.id === 1);
+    frames.push({ now, x: pos(player)?.[0], points: player?.components.Score.points, vx: player?.components.Body.vx, orb: pos(drawn.find((e) => e.id === 2)), depth: interp.bufferDepth, delay: interp.delayMs });
   }
   return { frames: frames.filter((f) => f.now > 1500), interp };
 }
@@ -90,20 +94,29 @@ test('a teleport is not interpolated across the map', () => {
   for (const f of frames) assert.ok(f.orb[0] === 0 || f.orb[0] === 90000, `orb drawn at ${f.orb}`);
 });
 
+test('fields not interpolated take the newer value: whole points, never a fraction', () => {
+  const { frames } = simulate({});
+  for (const f of frames) {
+    assert.ok(Number.isInteger(f.points), `points drawn as ${f.points}`);
+    assert.ok(f.points * SPEED >= f.x, 'the newer snapshot\'s points, ahead of the drawn position');
+    assert.equal(f.vx, SPEED);
+  }
+});
+
 test('nothing is drawn before the first snapshot; one snapshot is drawn as is', () => {
-  const interp = new Interpolator(30);
+  const interp = new Interpolator(30, SPEC);
   assert.deepEqual(interp.sample(0), []);
   interp.push(world(5), 10);
-  assert.deepEqual(interp.sample(20).map((e) => e.pos), [[500, 500], [0, 0]]);
+  assert.deepEqual(interp.sample(20).map(pos), [[500, 500], [0, 0]]);
 });
 
 test('without frames (a hidden tab) the buffer stays bounded, and drawing resumes near the newest', () => {
-  const interp = new Interpolator(30);
+  const interp = new Interpolator(30, SPEC);
   interp.push(world(1), 0);
   interp.sample(0);
   for (let tick = 2; tick < 30 * 600; tick++) interp.push(world(tick), tick * (1000 / 30));
   assert.ok(interp.buffer.length <= 61, `${interp.buffer.length} worlds buffered`);
-  const x = interp.sample(600000).find((e) => e.id === 1).pos[0];
+  const x = pos(interp.sample(600000).find((e) => e.id === 1))[0];
   const newest = (30 * 600 - 1) * SPEED;
   assert.ok(newest - x < 10 * SPEED, `drawn at ${x}, newest ${newest}`);
 });

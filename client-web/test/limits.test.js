@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { MAX_NAME_CHARS, isValidName } from '../src/limits.js';
-import { RateWindow } from '../src/netstats.js';
-import { describeError } from '../src/refusals.js';
-import { ERROR_CODES } from '../src/codec.js';
+import { MAX_NAME_CHARS, isValidName } from '../src/sdk/limits.js';
+import { RateWindow } from '../src/sdk/netstats.js';
+import { describeError } from '../src/sdk/refusals.js';
+import { ERROR_CODES } from '../src/sdk/codec.js';
 
 test('names: 1 to 24 characters counted as characters, no control characters, not blank', () => {
   assert.ok(isValidName('Ada ✨', MAX_NAME_CHARS));

@@ -1,25 +1,14 @@
-// The movement port against every golden trajectory, state by state.
+// The engine's movement step port: exact integer square root, truncating division, and
+// not mutating its argument. (The golden trajectories are replayed in games/arena.test.js,
+// through the arena's prediction step.)
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 
-import { isqrt, step, targetVelocity } from '../src/movement.js';
+import { isqrt, step, targetVelocity } from '../src/sdk/movement.js';
+import { loadVectors } from './helpers/wire.js';
 
-const vectors = JSON.parse(readFileSync(new URL('vectors/trajectories.json', import.meta.url), 'utf8'));
-const arena = { width: vectors.map.width, height: vectors.map.height, walls: vectors.map.walls };
-
-describe('trajectories.json', () => {
-  for (const c of vectors.cases) {
-    test(`${c.name} at ${c.tick_rate} Hz matches all ${c.states.length} states`, () => {
-      let body = { pos: c.start, vel: [0, 0] };
-      c.inputs.forEach(([x, y], i) => {
-        body = step(body, { x, y }, c.params, arena);
-        assert.deepEqual([...body.pos, ...body.vel], c.states[i], `state ${i} after input [${x}, ${y}]`);
-      });
-    });
-  }
-});
+const { map, cases } = loadVectors('trajectories.json');
 
 test('isqrt is the exact floor over the whole stick range', () => {
   for (let n = 0; n <= 2 * 128 * 128; n++) {
@@ -37,7 +26,8 @@ test('target velocity truncates toward zero and caps diagonals', () => {
 });
 
 test('step does not mutate its argument', () => {
-  const body = { pos: [5000, 5000], vel: [0, 0] };
-  step(body, { x: 127, y: 0 }, vectors.cases[0].params, arena);
-  assert.deepEqual(body, { pos: [5000, 5000], vel: [0, 0] });
+  const body = { x: 5000, y: 5000, vx: 0, vy: 0 };
+  const next = step(body, { x: 127, y: 0 }, cases[0].params, map);
+  assert.deepEqual(body, { x: 5000, y: 5000, vx: 0, vy: 0 });
+  assert.ok(next.x > 5000);
 });

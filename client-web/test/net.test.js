@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 
 import { FakeSocket } from './fake_socket.js';
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/net.js';
+import { ARENA_CONFIG, ARENA_SCHEMA, joinedFor } from './helpers/wire.js';
+import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
 
 /** A reconnect token, distinct per `n`. */
 const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);
 const welcome = (clientId, n) => ({ type: 'Welcome', client_id: clientId, server_version: '0.1.0', tick_rate: 30, reconnect_token: token(n) });
-const joined = { type: 'Joined', lobby: { id: 3, name: 'L', map: 'arena', players: 1, max_players: 8 }, code: 'KQ7XZM', private: false, entity: 5, tick: 10,
-  map: { name: 'arena', width: 16000, height: 16000, walls: [], orb_radius: 160 }, movement: { max_speed: 160, accel: 53, half_size: 256 } };
+const joined = joinedFor(ARENA_SCHEMA, ARENA_CONFIG, { entity: 5 });
 
 let clock;
 let received;
@@ -35,7 +35,7 @@ test('says Hello on open, is ready after Welcome, pings each second and measures
   assert.equal(ws.binaryType, 'arraybuffer');
   assert.equal(conn.send({ type: 'ListLobbies' }), false, 'nothing before Welcome');
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }]);
   ws.receive(welcome(7, 1));
   assert.equal(conn.ready, true);
   assert.deepEqual(ws.sent[1], { type: 'Ping', client_time: 1000 });
@@ -79,7 +79,7 @@ test('reconnects with exponential backoff and says Hello again', () => {
   mock.timers.tick(BACKOFF_MAX_MS);
   const ws = FakeSocket.all.at(-1);
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: null }], 'no seat: nothing to resume');
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }], 'no seat: nothing to resume');
 });
 
 test('close() stops reconnecting; an undecodable frame closes the socket', () => {
@@ -124,7 +124,7 @@ test('a drop while seated: the next Hello resumes with the latest token; a resum
   assert.equal(conn.resumed, false, 'the first connection resumed nothing');
   assert.deepEqual(conn.token, token(1));
   const ws = dropAndReopen();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 1, name: 'Ada', resume: token(1) }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token(1) }]);
   ws.receive(welcome(7, 2));
   assert.equal(conn.resumed, true);
   assert.equal(conn.ready, true);
@@ -192,6 +192,6 @@ test('Left, forgetSeat() and a new name each give up the seat', () => {
     const { conn } = seated();
     conn.open('Bo');
     FakeSocket.all.at(-1).open();
-    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: 1, name: 'Bo', resume: null }, 'after open()');
+    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: 2, name: 'Bo', resume: null }, 'after open()');
   }
 });

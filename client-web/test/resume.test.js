@@ -5,14 +5,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 
-import { Connection } from '../src/net.js';
-import { continuesStay, requestAfterWelcome } from '../src/resume.js';
+import { Connection } from '../src/sdk/net.js';
+import { continuesStay, requestAfterWelcome } from '../src/sdk/resume.js';
 import { FakeSocket } from './fake_socket.js';
+import { ARENA_CONFIG, ARENA_SCHEMA, joinedFor } from './helpers/wire.js';
 
-const joined = {
-  type: 'Joined', lobby: { id: 3, name: 'L', map: 'arena', players: 2, max_players: 8 }, code: 'KQ7XZM', private: false, entity: 5, tick: 10,
-  map: { name: 'arena', width: 16000, height: 16000, walls: [], orb_radius: 160 }, movement: { max_speed: 160, accel: 53, half_size: 256 },
-};
+const joined = joinedFor(ARENA_SCHEMA, ARENA_CONFIG, { entity: 5 });
 const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);
 const welcome = (clientId, n) => ({ type: 'Welcome', client_id: clientId, server_version: '0.1.0', tick_rate: 30, reconnect_token: token(n) });
 const listLobbies = { type: 'ListLobbies' };
@@ -23,7 +21,7 @@ describe('requestAfterWelcome', () => {
     assert.equal(requestAfterWelcome({ resumed: true, rejoinCode: 'KQ7XZM', pending: listLobbies }), null);
   });
   test('not resumed while a lobby was being played: join it again by its code', () => {
-    assert.deepEqual(requestAfterWelcome({ resumed: false, rejoinCode: 'KQ7XZM', pending: null }), { type: 'JoinLobby', target: { Code: 'KQ7XZM' } });
+    assert.deepEqual(requestAfterWelcome({ resumed: false, rejoinCode: 'KQ7XZM', pending: null }), { type: 'JoinLobby', target: { Code: 'KQ7XZM' }, schema: null });
   });
   test('otherwise the request made before connecting, if any', () => {
     assert.equal(requestAfterWelcome({ resumed: false, rejoinCode: null, pending: listLobbies }), listLobbies);
@@ -78,7 +76,7 @@ describe('through a connection, as the page wires it', () => {
   /** Connects, creates a lobby and joins it as client 7, entity 5, token 1. */
   function playing() {
     const p = page();
-    p.app.pending = { type: 'CreateLobby', name: 'L', map: 'arena', max_players: 8, private: false };
+    p.app.pending = { type: 'CreateLobby', game: 'arena', name: 'L', map: 'arena', max_players: 8, private: false };
     p.conn.open('Ada');
     const ws = FakeSocket.all[0];
     ws.open();
@@ -104,7 +102,7 @@ describe('through a connection, as the page wires it', () => {
     const { app, ws } = playing();
     ws.receive({ type: 'Error', code: 'ResumeRefused', message: 'unknown token' });
     ws.receive(welcome(9, 2));
-    assert.deepEqual(ws.sent.at(-1), { type: 'JoinLobby', target: { Code: 'KQ7XZM' } });
+    assert.deepEqual(ws.sent.at(-1), { type: 'JoinLobby', target: { Code: 'KQ7XZM' }, schema: null });
     ws.receive({ ...joined, entity: 8 });
     assert.deepEqual({ stays: app.stays, continued: app.continued }, { stays: 2, continued: 0 });
   });

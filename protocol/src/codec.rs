@@ -12,10 +12,13 @@ pub const MAX_SERVER_FRAME: usize = 4 << 20;
 /// Standard bincode 2 configuration: little-endian, variable-length integers.
 pub const CONFIG: Configuration = config::standard();
 type Limited<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
-const CLIENT_DECODE: Limited<MAX_CLIENT_FRAME> =
-    config::standard().with_limit::<MAX_CLIENT_FRAME>();
-const SERVER_DECODE: Limited<MAX_SERVER_FRAME> =
-    config::standard().with_limit::<MAX_SERVER_FRAME>();
+/// bincode's limit counts the bytes a decode reads *and* the bytes it claims for strings
+/// and lists, so a frame of `N` bytes can need up to `2 * N`; the frame's length is
+/// checked against the real limit first, and this bounds what decoding may allocate.
+const CLIENT_DECODE: Limited<{ 2 * MAX_CLIENT_FRAME }> =
+    config::standard().with_limit::<{ 2 * MAX_CLIENT_FRAME }>();
+const SERVER_DECODE: Limited<{ 2 * MAX_SERVER_FRAME }> =
+    config::standard().with_limit::<{ 2 * MAX_SERVER_FRAME }>();
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -57,12 +60,13 @@ pub fn encode_into<T: bincode::Encode>(msg: &T, out: &mut Vec<u8>) {
 
 fn decode_exact<T: bincode::Decode<()>, const N: usize>(
     frame: &[u8],
+    max_frame: usize,
     config: Limited<N>,
 ) -> Result<T, CodecError> {
-    if frame.len() > N {
+    if frame.len() > max_frame {
         return Err(CodecError::TooLarge {
             len: frame.len(),
-            limit: N,
+            limit: max_frame,
         });
     }
     let (msg, used) = bincode::decode_from_slice(frame, config)?;
@@ -74,12 +78,12 @@ fn decode_exact<T: bincode::Decode<()>, const N: usize>(
 
 /// Decodes one client frame: size checked first, allocations bounded, no trailing bytes.
 pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
-    decode_exact(frame, CLIENT_DECODE)
+    decode_exact(frame, MAX_CLIENT_FRAME, CLIENT_DECODE)
 }
 
 /// Decodes one server frame (used by Rust clients: tests, bots, tools).
 pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
-    decode_exact(frame, SERVER_DECODE)
+    decode_exact(frame, MAX_SERVER_FRAME, SERVER_DECODE)
 }
 
 #[cfg(test)]
@@ -99,6 +103,32 @@ mod tests {
             body: body.clone(),
         }));
         assert_eq!(snapshot_frame(70_000, &encode(&body)), whole);
+    }
+
+    /// A `Hello` whose frame is exactly `len` bytes (its name fills the rest).
+    fn hello_of(len: usize) -> Vec<u8> {
+        let msg = |n: usize| {
+            encode(&ClientMsg::Hello {
+                protocol_version: crate::PROTOCOL_VERSION,
+                name: "n".repeat(n),
+                resume: None,
+            })
+        };
+        let overhead = msg(300).len() - 300;
+        msg(len - overhead)
+    }
+
+    #[test]
+    fn every_frame_up_to_the_limit_decodes() {
+        for len in [400, 499, 500, 511, MAX_CLIENT_FRAME] {
+            let frame = hello_of(len);
+            assert_eq!(frame.len(), len);
+            assert!(decode_client(&frame).is_ok(), "a {len}-byte frame decodes");
+        }
+        assert!(matches!(
+            decode_client(&hello_of(MAX_CLIENT_FRAME + 1)),
+            Err(CodecError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -1,45 +1,36 @@
 //! Snapshot bodies: the difference between a baseline [`WorldState`] the client holds and
-//! the current one. A body with no baseline is a full snapshot (everything spawns).
+//! the current one, for any schema. A body with no baseline is a full snapshot (everything
+//! spawns, against the empty entity).
 //!
-//! Changed entities carry a mask and only the changed fields. Velocity travels as the
-//! difference from the baseline's; position as the residual from a prediction, baseline
-//! position plus current velocity times the ticks since the baseline. An entity moving at a
-//! steady velocity therefore costs nothing, and one that accelerates costs a byte or two
-//! per axis. All arithmetic is wrapping i32, identical in the JavaScript decoder.
+//! Each spawned or changed entity carries one flat field mask over its field list (the
+//! fields of its present components, in order) and the sent values, each by its field's
+//! codec: the value, the difference from the baseline, or the residual from a prediction
+//! (baseline plus velocity times the ticks since the baseline), so steady motion costs
+//! nothing. All arithmetic is wrapping i32, identical in the JavaScript decoder.
+//! [`DeltaEncoder`] writes bodies straight from two worlds; [`SnapshotBody`] is the decoded
+//! form clients apply.
 
 use bincode::de::Decoder;
 use bincode::enc::Encoder;
 use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
-use glam::IVec2;
 use serde::Serialize;
 
-use crate::world::{EntityKind, EntityState, NetId, WorldState};
+use crate::schema::MAX_FIELDS;
+use crate::varint::{put_i32, put_u32, put_u64};
+use crate::world::{FieldRule, Layout, NetId, WorldState};
 
-pub const MASK_POS_X: u8 = 1 << 0;
-pub const MASK_POS_Y: u8 = 1 << 1;
-pub const MASK_VEL_X: u8 = 1 << 2;
-pub const MASK_VEL_Y: u8 = 1 << 3;
-pub const MASK_SCORE: u8 = 1 << 4;
-const MASK_ALL: u8 = MASK_POS_X | MASK_POS_Y | MASK_VEL_X | MASK_VEL_Y | MASK_SCORE;
-
+/// One spawned or updated entity. Its values are `SnapshotBody::values[start..]`, one per
+/// set bit of `fields`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Spawn {
+pub struct Record {
     pub id: NetId,
-    pub state: EntityState,
-}
-
-/// The changed fields of one entity. Fields whose mask bit is clear are zero.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct EntityUpdate {
-    pub id: NetId,
-    pub mask: u8,
-    /// Position minus its prediction (baseline position + velocity * ticks since baseline).
-    pub pos_residual: IVec2,
-    /// Velocity minus the baseline's velocity.
-    pub vel_delta: IVec2,
-    /// The new score.
-    pub score: u32,
+    /// The entity's presence: always set for a spawn; for an update, only when it changed.
+    pub presence: Option<u32>,
+    /// Bit `i`: the `i`-th field of the entity's field list is sent.
+    pub fields: u64,
+    #[serde(skip)]
+    pub start: u32,
 }
 
 /// One tick's snapshot payload, shared by every client with the same baseline.
@@ -48,9 +39,12 @@ pub struct SnapshotBody {
     pub tick: u32,
     /// The tick this body is a delta against; `None` for a full snapshot.
     pub baseline: Option<u32>,
-    pub spawns: Vec<Spawn>,
+    pub spawns: Vec<Record>,
     pub despawns: Vec<NetId>,
-    pub updates: Vec<EntityUpdate>,
+    pub updates: Vec<Record>,
+    /// Every record's sent values, in record order.
+    #[serde(skip)]
+    pub values: Vec<i32>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -65,92 +59,199 @@ pub enum ApplyError {
     UnknownEntity(NetId),
     #[error("entity {0} spawned twice")]
     DuplicateSpawn(NetId),
+    #[error("entity {0}: a presence bit names no component")]
+    BadPresence(NetId),
+    #[error("entity {0}: a field mask bit names no field")]
+    BadFieldMask(NetId),
+    #[error("entity {0}: a value is out of its field's range")]
+    OutOfRange(NetId),
 }
 
-fn predicted(base: &EntityState, vel: IVec2, age: u32) -> IVec2 {
-    // `age` is at most the history length; wrap rather than panic on a corrupt body.
-    base.pos
-        .wrapping_add(vel.wrapping_mul(IVec2::splat(age as i32)))
+impl Record {
+    /// The values this record sent.
+    pub fn values<'a>(&self, body: &'a SnapshotBody) -> &'a [i32] {
+        let start = self.start as usize;
+        &body.values[start..start + self.fields.count_ones() as usize]
+    }
 }
 
-fn update_for(id: NetId, base: &EntityState, cur: &EntityState, age: u32) -> Option<EntityUpdate> {
-    let vel_delta = cur.vel.wrapping_sub(base.vel);
-    let pos_residual = cur.pos.wrapping_sub(predicted(base, cur.vel, age));
-    let mut mask = 0;
-    mask |= if pos_residual.x != 0 { MASK_POS_X } else { 0 };
-    mask |= if pos_residual.y != 0 { MASK_POS_Y } else { 0 };
-    mask |= if vel_delta.x != 0 { MASK_VEL_X } else { 0 };
-    mask |= if vel_delta.y != 0 { MASK_VEL_Y } else { 0 };
-    mask |= if cur.score != base.score {
-        MASK_SCORE
-    } else {
-        0
-    };
-    let score = if mask & MASK_SCORE != 0 { cur.score } else { 0 };
-    (mask != 0).then_some(EntityUpdate {
-        id,
-        mask,
-        pos_residual,
-        vel_delta,
-        score,
-    })
+/// The row indices of an entity's field list under `presence`, in order.
+fn field_list(layout: &Layout, presence: u32) -> impl Iterator<Item = usize> + '_ {
+    layout
+        .components
+        .iter()
+        .enumerate()
+        .filter(move |(c, _)| presence & (1 << c) != 0)
+        .flat_map(|(_, (offset, len))| *offset..offset + len)
 }
 
-impl SnapshotBody {
-    /// The delta from `baseline` (or from nothing) to `current`. An id whose kind or owner
-    /// changed is sent as a despawn and a spawn.
-    pub fn diff(baseline: Option<&WorldState>, current: &WorldState) -> Self {
-        let mut body = SnapshotBody {
-            tick: current.tick,
-            baseline: baseline.map(|b| b.tick),
-            ..Default::default()
-        };
-        let empty = Vec::new();
-        let base = baseline.map_or(&empty, |b| &b.entities);
-        let age = baseline.map_or(0, |b| current.tick.wrapping_sub(b.tick));
+/// Whether row index `index` belongs to a component present in `presence`.
+fn present(layout: &Layout, presence: u32, index: usize) -> bool {
+    layout
+        .components
+        .iter()
+        .enumerate()
+        .any(|(c, (o, l))| presence & (1 << c) != 0 && (*o..o + l).contains(&index))
+}
+
+/// The value a receiver rebuilds for row index `i` when nothing is sent: the baseline's,
+/// advanced by the new velocity for predicted fields. `base` is `None` for a component
+/// new to the entity (baseline 0, age 0).
+#[inline]
+fn expected(rule: FieldRule, base: Option<i32>, new: &[i32], age: u32) -> i32 {
+    match (rule, base) {
+        (_, None) => 0,
+        (FieldRule::Predicted { velocity }, Some(b)) => {
+            b.wrapping_add(new[velocity].wrapping_mul(age as i32))
+        }
+        (_, Some(b)) => b,
+    }
+}
+
+/// What a sent value `w` rebuilds to, given the expectation `e` and baseline `b`.
+#[inline]
+fn rebuilt(rule: FieldRule, e: i32, w: i32) -> i32 {
+    match rule {
+        FieldRule::Value { .. } => w,
+        FieldRule::Delta | FieldRule::Predicted { .. } => e.wrapping_add(w),
+    }
+}
+
+/// Writes bodies straight from two worlds, reusing its buffers between calls.
+#[derive(Debug, Default)]
+pub struct DeltaEncoder {
+    spawns: Vec<u8>,
+    despawns: Vec<u8>,
+    updates: Vec<u8>,
+}
+
+/// The field mask and sent values of one entity: the fields of `cur` under `presence`
+/// whose rebuilt value would differ from the current one (`base`: the baseline's row and
+/// presence, `None` for a spawn).
+#[inline]
+fn changed_fields(
+    layout: &Layout,
+    base: Option<(&[i32], u32)>,
+    cur: &[i32],
+    presence: u32,
+    age: u32,
+    values: &mut Vec<i32>,
+) -> u64 {
+    values.clear();
+    let mut mask = 0u64;
+    for (bit, i) in field_list(layout, presence).enumerate() {
+        let rule = layout.rules[i];
+        let b = base.and_then(|(row, p)| present(layout, p, i).then(|| row[i]));
+        let e = expected(rule, b, cur, age);
+        if cur[i] != e {
+            mask |= 1 << bit;
+            values.push(match rule {
+                FieldRule::Value { .. } => cur[i],
+                _ => cur[i].wrapping_sub(e),
+            });
+        }
+    }
+    mask
+}
+
+impl DeltaEncoder {
+    /// Appends the body from `base` (or the empty world) to `cur` to `out`.
+    pub fn encode(
+        &mut self,
+        layout: &Layout,
+        base: Option<&WorldState>,
+        cur: &WorldState,
+        out: &mut Vec<u8>,
+    ) {
+        let stride = layout.stride;
+        let age = base.map_or(0, |b| cur.tick.wrapping_sub(b.tick));
+        put_u32(out, cur.tick);
+        put_u32(out, age);
+        let empty = WorldState::default();
+        let b = base.unwrap_or(&empty);
+        self.spawns.clear();
+        self.despawns.clear();
+        self.updates.clear();
+        let (mut n_spawn, mut n_despawn, mut n_update) = (0u64, 0u64, 0u64);
+        let (mut last_spawn, mut last_despawn, mut last_update) = (0u32, 0u32, 0u32);
+        let mut values = Vec::with_capacity(MAX_FIELDS);
         let (mut i, mut j) = (0, 0);
-        let cur = &current.entities;
-        while i < base.len() || j < cur.len() {
-            match (base.get(i), cur.get(j)) {
-                (Some((bid, b)), Some((cid, c))) if bid == cid => {
-                    if (b.kind, b.owner) != (c.kind, c.owner) {
-                        // Identity changed under the same id: replace the entity.
-                        body.despawns.push(*bid);
-                        body.spawns.push(Spawn {
-                            id: *cid,
-                            state: *c,
-                        });
-                    } else if b != c || b.vel != IVec2::ZERO {
-                        // A moving entity needs a look even when nothing changed: the
-                        // receiver predicts it onward, and a halt is a residual.
-                        body.updates.extend(update_for(*cid, b, c, age));
+        while i < b.ids.len() || j < cur.ids.len() {
+            let bid = b.ids.get(i).copied();
+            let cid = cur.ids.get(j).copied();
+            match (bid, cid) {
+                (Some(bid), Some(cid)) if bid == cid => {
+                    let (bp, cp) = (b.presence[i], cur.presence[j]);
+                    let (brow, crow) = (b.row(stride, i), cur.row(stride, j));
+                    let flag = u64::from(bp != cp);
+                    let mask = changed_fields(layout, Some((brow, bp)), crow, cp, age, &mut values);
+                    let change = (mask << 1) | flag;
+                    if change != 0 {
+                        put_u32(&mut self.updates, cid - last_update);
+                        last_update = cid;
+                        put_u64(&mut self.updates, change);
+                        if flag != 0 {
+                            put_u32(&mut self.updates, cp);
+                        }
+                        for v in &values {
+                            put_i32(&mut self.updates, *v);
+                        }
+                        n_update += 1;
                     }
                     i += 1;
                     j += 1;
                 }
-                (Some((bid, _)), Some((cid, _))) if bid < cid => {
-                    body.despawns.push(*bid);
+                (Some(bid), c) if c.is_none_or(|c| bid < c) => {
+                    put_u32(&mut self.despawns, bid - last_despawn);
+                    last_despawn = bid;
+                    n_despawn += 1;
                     i += 1;
                 }
-                (Some((bid, _)), None) => {
-                    body.despawns.push(*bid);
-                    i += 1;
-                }
-                (_, Some((cid, c))) => {
-                    body.spawns.push(Spawn {
-                        id: *cid,
-                        state: *c,
-                    });
+                (_, Some(cid)) => {
+                    put_u32(&mut self.spawns, cid - last_spawn);
+                    last_spawn = cid;
+                    let cp = cur.presence[j];
+                    put_u32(&mut self.spawns, cp);
+                    let mask = changed_fields(layout, None, cur.row(stride, j), cp, 0, &mut values);
+                    put_u64(&mut self.spawns, mask);
+                    for v in &values {
+                        put_i32(&mut self.spawns, *v);
+                    }
+                    n_spawn += 1;
                     j += 1;
                 }
-                (None, None) => unreachable!(),
+                (_, None) => unreachable!("the loop runs while either list has ids"),
             }
         }
-        body
+        for (n, list) in [
+            (n_spawn, &self.spawns),
+            (n_despawn, &self.despawns),
+            (n_update, &self.updates),
+        ] {
+            put_u64(out, n);
+            out.extend_from_slice(list);
+        }
+    }
+}
+
+impl SnapshotBody {
+    /// The body from `baseline` (or nothing) to `current`, decoded (for tests and tools;
+    /// the server writes bytes with [`DeltaEncoder`]).
+    pub fn diff(layout: &Layout, baseline: Option<&WorldState>, current: &WorldState) -> Self {
+        let mut bytes = Vec::new();
+        DeltaEncoder::default().encode(layout, baseline, current, &mut bytes);
+        match bincode::decode_from_slice(&bytes, crate::codec::CONFIG) {
+            Ok((body, _)) => body,
+            Err(e) => unreachable!("an encoded body decodes: {e}"),
+        }
     }
 
     /// Rebuilds the world this body describes from the baseline it names.
-    pub fn apply(&self, baseline: Option<&WorldState>) -> Result<WorldState, ApplyError> {
+    pub fn apply(
+        &self,
+        layout: &Layout,
+        baseline: Option<&WorldState>,
+    ) -> Result<WorldState, ApplyError> {
         let held = baseline.map(|b| b.tick);
         if held != self.baseline {
             return Err(ApplyError::WrongBaseline {
@@ -159,84 +260,133 @@ impl SnapshotBody {
                 held,
             });
         }
+        let stride = layout.stride;
+        let all = if layout.components.len() >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << layout.components.len()) - 1
+        };
         let age = self.baseline.map_or(0, |b| self.tick.wrapping_sub(b));
-        let base = baseline.map_or(&[][..], |b| &b.entities[..]);
-        let mut out = Vec::with_capacity(base.len() + self.spawns.len());
-        let (mut despawns, mut updates) = (
-            self.despawns.iter().peekable(),
-            self.updates.iter().peekable(),
-        );
-        for (id, state) in base {
+        let empty = WorldState::default();
+        let base = baseline.unwrap_or(&empty);
+        let mut out = WorldState {
+            tick: self.tick,
+            ..Default::default()
+        };
+        let mut despawns = self.despawns.iter().peekable();
+        let mut updates = self.updates.iter().peekable();
+        let mut spawns = self.spawns.iter().peekable();
+        let mut emit_spawns_below = |out: &mut WorldState, limit: Option<NetId>| {
+            while let Some(s) = spawns.next_if(|s| limit.is_none_or(|l| s.id < l)) {
+                let p = s.presence.unwrap_or(0);
+                if p & !all != 0 {
+                    return Err(ApplyError::BadPresence(s.id));
+                }
+                if out.ids.last().is_some_and(|l| *l >= s.id) {
+                    return Err(ApplyError::DuplicateSpawn(s.id));
+                }
+                let at = out.push(stride, s.id);
+                out.presence[at] = p;
+                let row = &mut out.values[at * stride..(at + 1) * stride];
+                rebuild(layout, None, p, 0, s, self, row)?;
+            }
+            Ok(())
+        };
+        for (i, id) in base.ids.iter().enumerate() {
+            emit_spawns_below(&mut out, Some(*id))?;
             if despawns.next_if(|d| **d == *id).is_some() {
                 continue;
             }
-            let mut s = *state;
-            if let Some(u) = updates.next_if(|u| u.id == *id) {
-                s.vel = s.vel.wrapping_add(u.vel_delta);
-                s.pos = predicted(state, s.vel, age).wrapping_add(u.pos_residual);
-                if u.mask & MASK_SCORE != 0 {
-                    s.score = u.score;
+            let bp = base.presence[i];
+            let brow = base.row(stride, i);
+            let at = out.push(stride, *id);
+            let row_range = at * stride..(at + 1) * stride;
+            match updates.next_if(|u| u.id == *id) {
+                Some(u) => {
+                    let p = u.presence.unwrap_or(bp);
+                    if p & !all != 0 {
+                        return Err(ApplyError::BadPresence(*id));
+                    }
+                    out.presence[at] = p;
+                    rebuild(
+                        layout,
+                        Some((brow, bp)),
+                        p,
+                        age,
+                        u,
+                        self,
+                        &mut out.values[row_range],
+                    )?;
                 }
-            } else {
-                s.pos = predicted(state, s.vel, age);
+                None => {
+                    out.presence[at] = bp;
+                    let row = &mut out.values[row_range];
+                    row.copy_from_slice(brow);
+                    for (k, rule) in layout.rules.iter().enumerate() {
+                        if let FieldRule::Predicted { velocity } = *rule {
+                            row[k] = brow[k].wrapping_add(brow[velocity].wrapping_mul(age as i32));
+                        }
+                    }
+                }
             }
-            out.push((*id, s));
         }
+        emit_spawns_below(&mut out, None)?;
         if let Some(id) = despawns.next() {
             return Err(ApplyError::UnknownEntity(*id));
         }
         if let Some(u) = updates.next() {
             return Err(ApplyError::UnknownEntity(u.id));
         }
-        for s in &self.spawns {
-            match out.binary_search_by_key(&s.id, |(i, _)| *i) {
-                Ok(_) => return Err(ApplyError::DuplicateSpawn(s.id)),
-                Err(at) => out.insert(at, (s.id, s.state)),
+        Ok(out)
+    }
+}
+
+/// Rebuilds one entity's row under presence `p` from its baseline row (`None`: the empty
+/// entity) and the record's sent fields. Velocity fields are worked out before the fields
+/// predicted from them.
+fn rebuild(
+    layout: &Layout,
+    base: Option<(&[i32], u32)>,
+    p: u32,
+    age: u32,
+    record: &Record,
+    body: &SnapshotBody,
+    row: &mut [i32],
+) -> Result<(), ApplyError> {
+    let values = record.values(body);
+    let mut sent = [0i32; MAX_FIELDS];
+    let mut sent_mask = 0u64;
+    let mut fields = 0;
+    for (bit, i) in field_list(layout, p).enumerate() {
+        fields = bit + 1;
+        if record.fields & (1 << bit) != 0 {
+            sent[i] = values[(record.fields & ((1 << bit) - 1)).count_ones() as usize];
+            sent_mask |= 1 << i;
+        }
+    }
+    if fields < 64 && record.fields >> fields != 0 {
+        return Err(ApplyError::BadFieldMask(record.id));
+    }
+    let base_of = |i: usize| base.and_then(|(r, bp)| present(layout, bp, i).then(|| r[i]));
+    row.fill(0);
+    for pass_predicted in [false, true] {
+        for i in field_list(layout, p) {
+            let rule = layout.rules[i];
+            if matches!(rule, FieldRule::Predicted { .. }) != pass_predicted {
+                continue;
+            }
+            let e = expected(rule, base_of(i), row, age);
+            row[i] = if sent_mask & (1 << i) != 0 {
+                rebuilt(rule, e, sent[i])
+            } else {
+                e
+            };
+            if !layout.allows(i, row[i]) {
+                return Err(ApplyError::OutOfRange(record.id));
             }
         }
-        Ok(WorldState {
-            tick: self.tick,
-            entities: out,
-        })
-    }
-}
-
-/// Writes a list of records in ascending id order: the count, then for each record the
-/// gap from the previous id (the first from 0) followed by its fields.
-fn encode_records<E: Encoder, T>(
-    e: &mut E,
-    items: &[T],
-    id: impl Fn(&T) -> NetId,
-    mut fields: impl FnMut(&mut E, &T) -> Result<(), EncodeError>,
-) -> Result<(), EncodeError> {
-    (items.len() as u64).encode(e)?;
-    let mut prev = 0;
-    for item in items {
-        id(item).wrapping_sub(prev).encode(e)?;
-        prev = id(item);
-        fields(e, item)?;
     }
     Ok(())
-}
-
-/// Reads what [`encode_records`] wrote; gaps must be at least 1 so ids strictly ascend.
-fn decode_records<D: Decoder, T>(
-    d: &mut D,
-    mut fields: impl FnMut(&mut D, NetId) -> Result<T, DecodeError>,
-) -> Result<Vec<T>, DecodeError> {
-    let len = decode_len::<T, D>(d)?;
-    let mut out = Vec::with_capacity(len);
-    let mut prev: NetId = 0;
-    for _ in 0..len {
-        let gap = u32::decode(d)?;
-        let id = prev
-            .checked_add(gap)
-            .filter(|_| gap > 0)
-            .ok_or(DecodeError::Other("entity ids must ascend"))?;
-        prev = id;
-        out.push(fields(d, id)?);
-    }
-    Ok(out)
 }
 
 /// Reads a list length, refusing lengths the decoder's byte limit cannot hold.
@@ -247,57 +397,36 @@ fn decode_len<T, D: Decoder>(d: &mut D) -> Result<usize, DecodeError> {
     Ok(len)
 }
 
-fn encode_vec<E: Encoder>(e: &mut E, v: IVec2) -> Result<(), EncodeError> {
-    v.x.encode(e)?;
-    v.y.encode(e)
-}
-
-fn decode_vec<D: Decoder>(d: &mut D) -> Result<IVec2, DecodeError> {
-    Ok(IVec2::new(i32::decode(d)?, i32::decode(d)?))
-}
-
-impl Encode for SnapshotBody {
-    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        self.tick.encode(e)?;
-        self.baseline
-            .map_or(0, |b| self.tick.wrapping_sub(b))
-            .encode(e)?;
-        encode_records(
-            e,
-            &self.spawns,
-            |s| s.id,
-            |e, s| {
-                (s.state.kind as u8).encode(e)?;
-                s.state.owner.encode(e)?;
-                encode_vec(e, s.state.pos)?;
-                encode_vec(e, s.state.vel)?;
-                s.state.score.encode(e)
-            },
-        )?;
-        encode_records(e, &self.despawns, |id| *id, |_, _| Ok(()))?;
-        encode_records(
-            e,
-            &self.updates,
-            |u| u.id,
-            |e, u| {
-                u.mask.encode(e)?;
-                for (bit, v) in [
-                    (MASK_POS_X, u.pos_residual.x),
-                    (MASK_POS_Y, u.pos_residual.y),
-                    (MASK_VEL_X, u.vel_delta.x),
-                    (MASK_VEL_Y, u.vel_delta.y),
-                ] {
-                    if u.mask & bit != 0 {
-                        v.encode(e)?;
-                    }
-                }
-                if u.mask & MASK_SCORE != 0 {
-                    u.score.encode(e)?;
-                }
-                Ok(())
-            },
-        )
+/// Reads ascending ids as gaps of at least 1, calling `each` for every id.
+fn decode_ids<D: Decoder>(
+    d: &mut D,
+    mut each: impl FnMut(&mut D, NetId) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    let len = decode_len::<u32, D>(d)?;
+    let mut prev: NetId = 0;
+    for _ in 0..len {
+        let gap = u32::decode(d)?;
+        prev = prev
+            .checked_add(gap)
+            .filter(|_| gap > 0)
+            .ok_or(DecodeError::Other("entity ids must ascend"))?;
+        each(d, prev)?;
     }
+    Ok(())
+}
+
+fn decode_values<D: Decoder>(
+    d: &mut D,
+    fields: u64,
+    values: &mut Vec<i32>,
+) -> Result<u32, DecodeError> {
+    let start = values.len() as u32;
+    let n = fields.count_ones() as usize;
+    d.claim_container_read::<i32>(n)?;
+    for _ in 0..n {
+        values.push(i32::decode(d)?);
+    }
+    Ok(start)
 }
 
 impl<C> Decode<C> for SnapshotBody {
@@ -311,59 +440,103 @@ impl<C> Decode<C> for SnapshotBody {
                     .ok_or(DecodeError::Other("baseline before tick 0"))?,
             ),
         };
-        let spawns = decode_records(d, |d, id| {
-            let kind = EntityKind::from_u8(u8::decode(d)?)
-                .ok_or(DecodeError::Other("unknown entity kind"))?;
-            let owner = u32::decode(d)?;
-            let pos = decode_vec(d)?;
-            let vel = decode_vec(d)?;
-            let score = u32::decode(d)?;
-            Ok(Spawn {
-                id,
-                state: EntityState {
-                    kind,
-                    owner,
-                    pos,
-                    vel,
-                    score,
-                },
-            })
-        })?;
-        let despawns = decode_records(d, |_, id| Ok(id))?;
-        let updates = decode_records(d, |d, id| {
-            let mask = u8::decode(d)?;
-            if mask == 0 || mask & !MASK_ALL != 0 {
-                return Err(DecodeError::Other("invalid change mask"));
-            }
-            let mut field = |bit: u8| -> Result<i32, DecodeError> {
-                if mask & bit != 0 {
-                    i32::decode(d)
-                } else {
-                    Ok(0)
-                }
-            };
-            let pos_residual = IVec2::new(field(MASK_POS_X)?, field(MASK_POS_Y)?);
-            let vel_delta = IVec2::new(field(MASK_VEL_X)?, field(MASK_VEL_Y)?);
-            let score = if mask & MASK_SCORE != 0 {
-                u32::decode(d)?
-            } else {
-                0
-            };
-            Ok(EntityUpdate {
-                id,
-                mask,
-                pos_residual,
-                vel_delta,
-                score,
-            })
-        })?;
-        Ok(Self {
+        let mut body = SnapshotBody {
             tick,
             baseline,
+            ..Default::default()
+        };
+        let SnapshotBody {
             spawns,
             despawns,
             updates,
-        })
+            values,
+            ..
+        } = &mut body;
+        decode_ids(d, |d, id| {
+            let presence = u32::decode(d)?;
+            let fields = u64::decode(d)?;
+            let start = decode_values(d, fields, values)?;
+            spawns.push(Record {
+                id,
+                presence: Some(presence),
+                fields,
+                start,
+            });
+            Ok(())
+        })?;
+        decode_ids(d, |_, id| {
+            despawns.push(id);
+            Ok(())
+        })?;
+        decode_ids(d, |d, id| {
+            let change = u64::decode(d)?;
+            if change == 0 {
+                return Err(DecodeError::Other("an update changes nothing"));
+            }
+            let presence = if change & 1 != 0 {
+                Some(u32::decode(d)?)
+            } else {
+                None
+            };
+            let fields = change >> 1;
+            let start = decode_values(d, fields, values)?;
+            updates.push(Record {
+                id,
+                presence,
+                fields,
+                start,
+            });
+            Ok(())
+        })?;
+        Ok(body)
     }
 }
 bincode::impl_borrow_decode!(SnapshotBody);
+
+fn encode_ids<E: Encoder>(
+    e: &mut E,
+    records: &[Record],
+    mut each: impl FnMut(&mut E, &Record) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    (records.len() as u64).encode(e)?;
+    let mut prev = 0;
+    for r in records {
+        r.id.wrapping_sub(prev).encode(e)?;
+        prev = r.id;
+        each(e, r)?;
+    }
+    Ok(())
+}
+
+impl Encode for SnapshotBody {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.tick.encode(e)?;
+        self.baseline
+            .map_or(0, |b| self.tick.wrapping_sub(b))
+            .encode(e)?;
+        let values = |e: &mut E, r: &Record| {
+            for v in r.values(self) {
+                v.encode(e)?;
+            }
+            Ok(())
+        };
+        encode_ids(e, &self.spawns, |e, r| {
+            r.presence.unwrap_or(0).encode(e)?;
+            r.fields.encode(e)?;
+            values(e, r)
+        })?;
+        (self.despawns.len() as u64).encode(e)?;
+        let mut prev = 0;
+        for id in &self.despawns {
+            id.wrapping_sub(prev).encode(e)?;
+            prev = *id;
+        }
+        encode_ids(e, &self.updates, |e, r| {
+            ((r.fields << 1) | u64::from(r.presence.is_some())).encode(e)?;
+            if let Some(p) = r.presence {
+                p.encode(e)?;
+            }
+            values(e, r)
+        })
+    }
+}

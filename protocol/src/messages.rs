@@ -6,7 +6,8 @@ use bincode::{Decode, Encode};
 use serde::Serialize;
 
 use crate::delta::SnapshotBody;
-use crate::movement::{Aabb, MoveParams};
+use crate::input::InputValues;
+use crate::schema::Schema;
 
 /// 128 random bits that let a dropped client resume its seat; single use.
 pub type ReconnectToken = [u8; 16];
@@ -31,6 +32,8 @@ pub enum ClientMsg {
     },
     ListLobbies,
     CreateLobby {
+        /// A game name from `GET /api/games`.
+        game: String,
         name: String,
         map: String,
         max_players: u8,
@@ -38,9 +41,16 @@ pub enum ClientMsg {
     },
     JoinLobby {
         target: LobbyTarget,
+        /// The schema hash this client was built for; `None` decodes any schema.
+        schema: Option<u64>,
     },
-    /// Join the fullest public lobby with a free seat, or open a new one.
-    QuickJoin,
+    /// Join the fullest public lobby of `game` with a free seat, or open a new one.
+    QuickJoin {
+        /// A game name; empty for the server's default game.
+        game: String,
+        /// The schema hash this client was built for; `None` decodes any schema.
+        schema: Option<u64>,
+    },
     LeaveLobby,
     Input(Input),
     Ping {
@@ -65,17 +75,10 @@ pub struct Input {
     pub seq: u32,
     /// The client's own tick counter when it sampled this input.
     pub client_tick: u32,
-    pub movement: MoveInputWire,
-    pub buttons: u8,
     /// Newest snapshot tick the client has received and holds (0: none).
     pub ack: u32,
-}
-
-/// Movement stick: each axis -127..=127 (-128 counts as -127); +x right, +y down.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
-pub struct MoveInputWire {
-    pub x: i8,
-    pub y: i8,
+    /// The game's input fields, in the schema's order.
+    pub values: InputValues,
 }
 
 /// Server to client.
@@ -113,6 +116,8 @@ pub enum ServerMsg {
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct LobbyInfo {
     pub id: u32,
+    /// The game the lobby runs.
+    pub game: String,
     pub name: String,
     pub map: String,
     pub players: u8,
@@ -127,22 +132,20 @@ pub struct Joined {
     pub private: bool,
     /// The entity this client controls.
     pub entity: u32,
-    /// The lobby's tick when the client joined.
+    /// The lobby's tick when the client joined: its first snapshot is of a later tick.
     pub tick: u32,
-    pub map: MapData,
-    pub movement: MoveParams,
+    /// What the game replicates and what its input is.
+    pub schema: Schema,
+    /// `schema.hash()`.
+    #[serde(serialize_with = "as_decimal")]
+    pub schema_hash: u64,
+    /// JSON text the game defines: what its client needs of the lobby's settings.
+    pub config: String,
 }
 
-/// What a client needs of the map to draw it and to predict movement.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
-pub struct MapData {
-    pub name: String,
-    /// Arena size in subunits; the arena spans 0..width, 0..height.
-    pub width: i32,
-    pub height: i32,
-    pub walls: Vec<Aabb>,
-    /// Orb pickup radius, subunits.
-    pub orb_radius: i32,
+/// A u64 as a decimal string, so JSON readers without 64-bit integers keep every digit.
+fn as_decimal<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -200,6 +203,12 @@ pub enum ErrorCode {
     Internal,
     /// 16: the reconnect token is unknown, used, or its seat is gone.
     ResumeRefused,
+    /// 17: no game by that name.
+    UnknownGame,
+    /// 18: the lobby's schema hash is not the one the client was built for.
+    SchemaMismatch,
+    /// 19: an input's values do not fit the game's input fields.
+    InvalidInput,
 }
 
 /// Whether `name` is acceptable as a player or lobby name: 1 to `max_chars` characters, no

@@ -1,23 +1,22 @@
-//! The movement step: one pure function of (body, input, params, arena), in integer
-//! subunits, that the server simulates with and the browser predicts with. Only integer
-//! add, multiply, truncating divide and compare are used, so the JavaScript port
-//! (`client-web/src/movement.js`) is bit-exact.
+//! The engine's top-down movement step, for games that move boxes around a walled arena:
+//! one pure function of (body, input, params, arena), in integer subunits, that a server
+//! simulates with and a browser predicts with. Only integer add, multiply, truncating
+//! divide and compare are used, so the SDK's JavaScript port is bit-exact.
 
 use bincode::de::Decoder;
 use bincode::enc::Encoder;
 use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
 use glam::IVec2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::messages::MoveInputWire;
 use crate::world::SUBUNITS_PER_UNIT;
 
 /// Full-scale stick deflection on one axis.
 pub const STICK_MAX: i32 = 127;
 
 /// Movement constants for one tick rate, in subunits and ticks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct MoveParams {
     /// Top speed, subunits per tick.
     pub max_speed: i32,
@@ -90,11 +89,12 @@ pub struct MoveInput {
     pub y: i32,
 }
 
-impl From<MoveInputWire> for MoveInput {
-    fn from(w: MoveInputWire) -> Self {
+impl MoveInput {
+    /// A stick input, each axis clamped to -127..=127.
+    pub fn stick(x: i32, y: i32) -> Self {
         Self {
-            x: i32::from(w.x).clamp(-STICK_MAX, STICK_MAX),
-            y: i32::from(w.y).clamp(-STICK_MAX, STICK_MAX),
+            x: x.clamp(-STICK_MAX, STICK_MAX),
+            y: y.clamp(-STICK_MAX, STICK_MAX),
         }
     }
 }

@@ -1,70 +1,159 @@
-//! The replicated state of a lobby at one tick, on the wire's quantization grid.
+//! The replicated state of a lobby at one tick, laid out by its schema: entities sorted by
+//! id, each with a presence bit set over the components and one row of `i32` fields (every
+//! field of every component; a component's fields are 0 while it is absent).
 //!
-//! Positions and velocities are integers in subunits (1/16 of a world unit); velocities are
-//! subunits per tick. The simulation itself runs in these integers, so the state the server
-//! simulates is already on the grid and a client that rebuilds it gets the same numbers.
+//! Positions and velocities of the built-in games are integers in subunits (1/16 of a world
+//! unit); the simulation runs in these integers, so the state the server simulates is
+//! already on the wire's grid and a client that rebuilds it gets the same numbers.
 
-use glam::IVec2;
-use serde::Serialize;
+use crate::schema::{FieldCodec, Replicate, Schema, SchemaError};
 
-/// Subunits per world unit: the wire's position grid is 1/16 of a unit.
+/// Subunits per world unit: the built-in games' position grid is 1/16 of a unit.
 pub const SUBUNITS_PER_UNIT: i32 = 16;
 
 /// A lobby-scoped entity id; allocated increasingly and never reused within a lobby.
 pub type NetId = u32;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[repr(u8)]
-pub enum EntityKind {
-    Player = 0,
-    Orb = 1,
+/// How a field is rebuilt from its baseline: the codec with the velocity as a row index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRule {
+    /// Absolute, Enum and Flags: the sent value, else the baseline's. `limit` bounds Enum
+    /// (values below it) and Flags (values below it, a power of two); 0 for Absolute.
+    Value {
+        limit: u32,
+    },
+    Delta,
+    /// `velocity` is the row index of the velocity field.
+    Predicted {
+        velocity: usize,
+    },
 }
 
-impl EntityKind {
-    pub fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            0 => Some(Self::Player),
-            1 => Some(Self::Orb),
-            _ => None,
+/// A schema laid out for fast access: where each component's fields sit in a row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Fields in a row: every field of every component.
+    pub stride: usize,
+    /// Per component: (first row index, field count).
+    pub components: Vec<(usize, usize)>,
+    /// Per row index.
+    pub rules: Vec<FieldRule>,
+}
+
+impl Layout {
+    pub fn new(schema: &Schema) -> Result<Self, SchemaError> {
+        schema.validate()?;
+        let mut components = Vec::with_capacity(schema.components.len());
+        let mut rules = Vec::new();
+        for c in &schema.components {
+            let offset = rules.len();
+            components.push((offset, c.fields.len()));
+            for f in &c.fields {
+                rules.push(match &f.codec {
+                    FieldCodec::Absolute => FieldRule::Value { limit: 0 },
+                    FieldCodec::Enum { variants } => FieldRule::Value {
+                        limit: variants.len() as u32,
+                    },
+                    FieldCodec::Flags { names } => FieldRule::Value {
+                        limit: 1u32 << names.len(),
+                    },
+                    FieldCodec::Delta => FieldRule::Delta,
+                    FieldCodec::Predicted { velocity } => FieldRule::Predicted {
+                        velocity: offset + usize::from(*velocity),
+                    },
+                });
+            }
+        }
+        Ok(Self {
+            stride: rules.len(),
+            components,
+            rules,
+        })
+    }
+
+    /// Whether `v` is a value field `index` may hold (Enum and Flags are bounded).
+    pub fn allows(&self, index: usize, v: i32) -> bool {
+        match self.rules[index] {
+            FieldRule::Value { limit } if limit > 0 => v >= 0 && (v as u32) < limit,
+            _ => true,
         }
     }
 }
 
-/// Every replicated field of one entity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct EntityState {
-    pub kind: EntityKind,
-    /// The controlling client id for players; 0 for orbs.
-    pub owner: u32,
-    pub pos: IVec2,
-    pub vel: IVec2,
-    pub score: u32,
-}
-
-impl EntityState {
-    pub fn orb(pos: IVec2) -> Self {
-        Self {
-            kind: EntityKind::Orb,
-            owner: 0,
-            pos,
-            vel: IVec2::ZERO,
-            score: 0,
-        }
-    }
-}
-
-/// The whole replicated world at one tick, entities sorted by [`NetId`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// The whole replicated world at one tick.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorldState {
     pub tick: u32,
-    pub entities: Vec<(NetId, EntityState)>,
+    /// Entity ids, ascending.
+    pub ids: Vec<NetId>,
+    /// Per entity: bit `c` set when component `c` is present.
+    pub presence: Vec<u32>,
+    /// `ids.len() * stride` fields, one row per entity.
+    pub values: Vec<i32>,
 }
 
 impl WorldState {
-    pub fn get(&self, id: NetId) -> Option<&EntityState> {
-        self.entities
-            .binary_search_by_key(&id, |(i, _)| *i)
-            .ok()
-            .map(|i| &self.entities[i].1)
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The index of entity `id`.
+    pub fn index(&self, id: NetId) -> Option<usize> {
+        self.ids.binary_search(&id).ok()
+    }
+
+    /// The row of entity index `i`.
+    pub fn row(&self, stride: usize, i: usize) -> &[i32] {
+        &self.values[i * stride..(i + 1) * stride]
+    }
+
+    /// Empties the world for another tick, keeping its allocations.
+    pub fn clear(&mut self, tick: u32) {
+        self.tick = tick;
+        self.ids.clear();
+        self.presence.clear();
+        self.values.clear();
+    }
+
+    /// Appends an entity with no components (its id must exceed every id present).
+    pub fn push(&mut self, stride: usize, id: NetId) -> usize {
+        debug_assert!(self.ids.last().is_none_or(|l| *l < id), "ids ascend");
+        self.ids.push(id);
+        self.presence.push(0);
+        self.values.resize(self.values.len() + stride, 0);
+        self.ids.len() - 1
+    }
+
+    /// Sets component `component` (with its `values`) on entity index `i`.
+    pub fn set(&mut self, layout: &Layout, i: usize, component: usize, values: &[i32]) {
+        let (offset, len) = layout.components[component];
+        let at = i * layout.stride + offset;
+        self.values[at..at + len].copy_from_slice(&values[..len]);
+        self.presence[i] |= 1 << component;
+    }
+
+    /// Component `C` of entity `id`, read with the schema it was laid out by.
+    pub fn get<C: Replicate>(&self, schema: &Schema, layout: &Layout, id: NetId) -> Option<C> {
+        let c = schema.component_id(C::NAME)?;
+        let i = self.index(id)?;
+        if self.presence[i] & (1 << c) == 0 {
+            return None;
+        }
+        let (offset, len) = layout.components[c];
+        let row = self.row(layout.stride, i);
+        Some(C::read(&row[offset..offset + len]))
+    }
+
+    /// Ids of the entities that have component `component`.
+    pub fn with(&self, component: usize) -> impl Iterator<Item = NetId> + '_ {
+        self.ids
+            .iter()
+            .zip(&self.presence)
+            .filter(move |(_, p)| *p & (1 << component) != 0)
+            .map(|(id, _)| *id)
     }
 }

@@ -2,50 +2,53 @@
 //! number of cases in the suite; run longer with
 //! `PROPTEST_CASES=200000 cargo test --release -p tickwire-protocol --test fuzz`.
 
-use glam::IVec2;
 use proptest::prelude::*;
 use tickwire_protocol::codec::{MAX_CLIENT_FRAME, encode};
 use tickwire_protocol::messages::*;
 use tickwire_protocol::{
-    EntityKind, EntityState, Input, SnapshotBody, WorldState, decode_client, decode_server,
+    InputValues, Layout, Schema, SnapshotBody, WorldState, decode_client, decode_server,
 };
 
-fn seeds() -> Vec<Vec<u8>> {
-    let world = WorldState {
-        tick: 90,
-        entities: (1..6)
-            .map(|i| {
-                (
-                    i,
-                    EntityState {
-                        kind: EntityKind::Player,
-                        owner: i,
-                        pos: IVec2::splat(i as i32 * 300),
-                        vel: IVec2::new(5, -5),
-                        score: i,
-                    },
-                )
-            })
-            .collect(),
+tickwire_protocol::replicated! {
+    struct Body { x: Predicted("vx"), y: Predicted("vy"), vx: Delta, vy: Delta }
+}
+
+fn layout() -> Layout {
+    let schema = Schema {
+        game: "fuzz".into(),
+        components: vec![<Body as tickwire_protocol::Replicate>::schema()],
+        input: vec![],
     };
+    Layout::new(&schema).expect("valid")
+}
+
+fn seeds() -> Vec<Vec<u8>> {
+    let layout = layout();
+    let mut world = WorldState {
+        tick: 90,
+        ..Default::default()
+    };
+    for i in 1..6 {
+        let at = world.push(layout.stride, i);
+        world.set(&layout, at, 0, &[i as i32 * 300, i as i32 * 300, 5, -5]);
+    }
     let mut moved = world.clone();
     moved.tick = 93;
-    moved.entities.remove(1);
-    moved.entities[0].1.vel.x = 9;
+    moved.values[4 * 2] = 9;
     let input = Input {
         seq: 77,
         client_tick: 80,
-        movement: MoveInputWire { x: 127, y: -3 },
-        buttons: 0,
         ack: 60,
+        values: InputValues::new(&[127, -3]),
     };
     vec![
         encode(&ClientMsg::Hello {
-            protocol_version: 1,
+            protocol_version: 2,
             name: "fuzz".into(),
             resume: Some([7; 16]),
         }),
         encode(&ClientMsg::CreateLobby {
+            game: "arena".into(),
             name: "room".into(),
             map: "arena".into(),
             max_players: 8,
@@ -53,16 +56,17 @@ fn seeds() -> Vec<Vec<u8>> {
         }),
         encode(&ClientMsg::JoinLobby {
             target: LobbyTarget::Code("ABCDEF".into()),
+            schema: Some(7),
         }),
         encode(&ClientMsg::Input(input)),
         encode(&ClientMsg::Ping { client_time: 5 }),
         encode(&ServerMsg::Snapshot(Snapshot {
             last_input_seq: 4,
-            body: SnapshotBody::diff(None, &world),
+            body: SnapshotBody::diff(&layout, None, &world),
         })),
         encode(&ServerMsg::Snapshot(Snapshot {
             last_input_seq: 4,
-            body: SnapshotBody::diff(Some(&world), &moved),
+            body: SnapshotBody::diff(&layout, Some(&world), &moved),
         })),
         encode(&ServerMsg::Roster {
             host: 1,
@@ -147,12 +151,13 @@ fn check(frame: &[u8]) -> Result<(), TestCaseError> {
         prop_assert_eq!(decode_server(&encode(&msg)).ok(), Some(msg.clone()));
         if let ServerMsg::Snapshot(s) = msg {
             // Applying a corrupt body to any world fails cleanly or wraps; it never panics.
+            let layout = layout();
             let base = WorldState {
                 tick: s.body.baseline.unwrap_or(0),
-                entities: vec![],
+                ..Default::default()
             };
-            let _ = s.body.apply(Some(&base));
-            let _ = s.body.apply(None);
+            let _ = s.body.apply(&layout, Some(&base));
+            let _ = s.body.apply(&layout, None);
         }
     }
     Ok(())

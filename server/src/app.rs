@@ -8,11 +8,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 
+use crate::catalog::GameCatalog;
 use crate::config::Config;
-use crate::game::MapCatalog;
 use crate::lobbies::{Lobbies, LobbyDefaults};
+use crate::lobby::Game;
 use crate::lobby::runner::RunnerLimits;
 use crate::lobby::threads::LobbyThreads;
+use crate::maps::MapCatalog;
 use crate::net::{AppState, http};
 
 /// A bound server, ready to serve.
@@ -22,15 +24,30 @@ pub struct Server {
 }
 
 impl Server {
-    /// Loads maps and binds the listener. Must run inside a tokio runtime.
+    /// Loads maps for the built-in games and binds the listener. Must run inside a tokio
+    /// runtime.
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        Self::bind_with_games(config, crate::games::built_in()).await
+    }
+
+    /// Like [`Server::bind`], hosting `games` (the first is the default) instead of the
+    /// built-in ones.
+    pub async fn bind_with_games(
+        config: Config,
+        games: Vec<Arc<dyn Game>>,
+    ) -> anyhow::Result<Self> {
         let maps = match &config.maps_dir {
             Some(dir) => MapCatalog::from_dir(dir),
             None => MapCatalog::embedded(),
         }
         .context("loading maps")?;
+        let names: Vec<String> = maps
+            .iter()
+            .map(|m| format!("{}/{}", m.game, m.name))
+            .collect();
+        let maps = GameCatalog::new(games, &maps).context("checking maps against their games")?;
         let seed = config.seed.unwrap_or_else(rand::random);
-        tracing::info!(seed, tick_rate = config.tick_rate, maps = ?maps.names().collect::<Vec<_>>(), "starting");
+        tracing::info!(seed, tick_rate = config.tick_rate, maps = ?names, "starting");
         let defaults = LobbyDefaults {
             tick_rate: config.tick_rate,
             max_lobbies: config.max_lobbies,

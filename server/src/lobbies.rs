@@ -9,7 +9,9 @@ use rand::Rng;
 use tickwire_protocol::messages::{ErrorCode, LobbyInfo, MAX_PLAYERS, MIN_PLAYERS};
 use tokio::sync::mpsc;
 
-use crate::game::{GameMap, MapCatalog};
+use tickwire_protocol::Schema;
+
+use crate::catalog::GameCatalog;
 use crate::lobby::runner::{Command, LobbyShared, Play, Runner, RunnerLimits, inbox};
 use crate::lobby::threads::LobbyThreads;
 use crate::lobby::{Lobby, LobbySettings};
@@ -35,6 +37,10 @@ pub struct LobbyDefaults {
 #[derive(Debug, Clone)]
 pub struct LobbyHandle {
     pub id: u32,
+    pub game: String,
+    /// The game's schema: a connection checks inputs against its input fields.
+    pub schema: Arc<Schema>,
+    pub schema_hash: u64,
     pub code: String,
     pub name: String,
     pub map: String,
@@ -50,6 +56,7 @@ impl LobbyHandle {
     pub fn info(&self) -> LobbyInfo {
         LobbyInfo {
             id: self.id,
+            game: self.game.clone(),
             name: self.name.clone(),
             map: self.map.clone(),
             players: self.shared.players.load(Ordering::Relaxed),
@@ -69,7 +76,7 @@ struct Directory {
 }
 
 pub struct Lobbies {
-    maps: MapCatalog,
+    games: GameCatalog,
     defaults: LobbyDefaults,
     threads: LobbyThreads,
     directory: Mutex<Directory>,
@@ -79,6 +86,8 @@ pub struct Lobbies {
 /// A request to open a lobby.
 #[derive(Debug, Clone)]
 pub struct NewLobby {
+    /// A game name; empty for the default game.
+    pub game: String,
     pub name: String,
     pub map: String,
     pub max_players: u8,
@@ -92,9 +101,9 @@ fn new_code(rng: &mut impl Rng) -> String {
 }
 
 impl Lobbies {
-    pub fn new(maps: MapCatalog, defaults: LobbyDefaults, threads: LobbyThreads) -> Arc<Self> {
+    pub fn new(games: GameCatalog, defaults: LobbyDefaults, threads: LobbyThreads) -> Arc<Self> {
         Arc::new(Self {
-            maps,
+            games,
             defaults,
             threads,
             directory: Mutex::default(),
@@ -106,8 +115,8 @@ impl Lobbies {
         self.directory.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn maps(&self) -> &MapCatalog {
-        &self.maps
+    pub fn games(&self) -> &GameCatalog {
+        &self.games
     }
 
     pub fn defaults(&self) -> &LobbyDefaults {
@@ -127,7 +136,18 @@ impl Lobbies {
         if !(MIN_PLAYERS..=MAX_PLAYERS).contains(&req.max_players) {
             return Err(ErrorCode::InvalidMaxPlayers);
         }
-        let map: Arc<GameMap> = self.maps.get(&req.map).ok_or(ErrorCode::UnknownMap)?;
+        let entry = if req.game.is_empty() {
+            self.games.default_game()
+        } else {
+            self.games.get(&req.game)
+        }
+        .ok_or(ErrorCode::UnknownGame)?;
+        let map = entry
+            .maps
+            .get(&req.map)
+            .cloned()
+            .ok_or(ErrorCode::UnknownMap)?;
+        let game = entry.game.clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, plays, rx) = inbox();
         let shared = Arc::new(LobbyShared::default());
@@ -145,6 +165,9 @@ impl Lobbies {
             };
             let handle = LobbyHandle {
                 id,
+                game: game.name().to_owned(),
+                schema: entry.schema.clone(),
+                schema_hash: entry.schema_hash,
                 code: code.clone(),
                 name: req.name.clone(),
                 map: map.name.clone(),
@@ -161,6 +184,7 @@ impl Lobbies {
         };
         let lobby = Lobby::new(LobbySettings {
             id,
+            game,
             name: req.name,
             code: handle.code.clone(),
             private: req.private,
@@ -171,7 +195,15 @@ impl Lobbies {
             reconnect_grace_ticks: (self.defaults.reconnect_grace.as_secs_f64()
                 * f64::from(self.defaults.tick_rate))
             .ceil() as u32,
-        });
+        })
+        .map_err(|e| {
+            tracing::error!(
+                "game {} registers a schema the wire cannot carry: {e}",
+                handle.game
+            );
+            self.remove(id);
+            ErrorCode::Internal
+        })?;
         let runner = Runner::new(lobby, shared, self.defaults.limits);
         let me = Arc::downgrade(self);
         let span = tracing::info_span!("lobby", id);
@@ -225,13 +257,13 @@ impl Lobbies {
         list
     }
 
-    /// Public lobbies with a free seat, fullest first (then oldest).
-    pub fn quick_join_candidates(&self) -> Vec<LobbyHandle> {
+    /// Public lobbies of `game` with a free seat, fullest first (then oldest).
+    pub fn quick_join_candidates(&self, game: &str) -> Vec<LobbyHandle> {
         let mut c: Vec<LobbyHandle> = self
             .dir()
             .by_id
             .values()
-            .filter(|h| !h.private && h.has_seat())
+            .filter(|h| !h.private && h.has_seat() && h.game == game)
             .cloned()
             .collect();
         c.sort_by_key(|h| {

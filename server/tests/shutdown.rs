@@ -51,9 +51,15 @@ async fn sigterm_closes_every_client_with_a_reason() {
             .await
             .expect("sends");
         if join {
-            ws.send(Message::Binary(encode(&ClientMsg::QuickJoin).into()))
-                .await
-                .expect("sends");
+            ws.send(Message::Binary(
+                encode(&ClientMsg::QuickJoin {
+                    game: String::new(),
+                    schema: None,
+                })
+                .into(),
+            ))
+            .await
+            .expect("sends");
         }
         // Wait until the server has answered, so the connection is fully set up.
         loop {

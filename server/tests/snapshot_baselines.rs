@@ -6,11 +6,35 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::LazyLock;
+
 use glam::IVec2;
 use proptest::prelude::*;
 use tickwire_protocol::messages::ServerMsg;
-use tickwire_protocol::{EntityKind, EntityState, WorldState, decode_server};
+use tickwire_protocol::schema::Replicate;
+use tickwire_protocol::{Layout, Schema, WorldState, decode_server};
+use tickwire_server::games::arena::{Orb, Score};
+use tickwire_server::kit::mover::Body;
 use tickwire_server::lobby::snapshot::{Baseline, BodyCache, SnapshotHistory};
+
+/// The arena's components: players are Body + Score, orbs Body + Orb.
+static LAYOUT: LazyLock<Layout> = LazyLock::new(|| {
+    let schema = Schema {
+        game: "arena".into(),
+        components: vec![Body::schema(), Score::schema(), Orb::schema()],
+        input: vec![],
+    };
+    Layout::new(&schema).expect("the arena's schema lays out")
+});
+
+/// One simulated entity.
+#[derive(Debug, Clone, Copy)]
+struct Thing {
+    player: bool,
+    pos: IVec2,
+    vel: IVec2,
+    score: i32,
+}
 
 /// What happens to the world in one tick.
 #[derive(Debug, Clone)]
@@ -90,7 +114,7 @@ fn client_step() -> impl Strategy<Value = ClientStep> {
 /// The server's world between ticks: entities by id, plus the id allocator.
 #[derive(Default)]
 struct Sim {
-    entities: BTreeMap<u32, EntityState>,
+    entities: BTreeMap<u32, Thing>,
     next_id: u32,
 }
 
@@ -101,14 +125,8 @@ impl Sim {
         match *change {
             Change::Spawn { player, x, y } => {
                 self.next_id += 1;
-                let kind = if player {
-                    EntityKind::Player
-                } else {
-                    EntityKind::Orb
-                };
-                let state = EntityState {
-                    kind,
-                    owner: self.next_id,
+                let state = Thing {
+                    player,
                     pos: IVec2::new(x, y),
                     vel: IVec2::ZERO,
                     score: 0,
@@ -151,10 +169,21 @@ impl Sim {
     }
 
     fn state(&self, tick: u32) -> WorldState {
-        WorldState {
+        let l = &*LAYOUT;
+        let mut w = WorldState {
             tick,
-            entities: self.entities.iter().map(|(id, s)| (*id, *s)).collect(),
+            ..Default::default()
+        };
+        for (id, t) in &self.entities {
+            let at = w.push(l.stride, *id);
+            w.set(l, at, 0, &[t.pos.x, t.pos.y, t.vel.x, t.vel.y]);
+            if t.player {
+                w.set(l, at, 1, &[t.score]);
+            } else {
+                w.set(l, at, 2, &[]);
+            }
         }
+        w
     }
 }
 
@@ -181,7 +210,7 @@ impl Holder {
             None => None,
         };
         let world = body
-            .apply(base)
+            .apply(&LAYOUT, base)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&world, truth);
         // Keep every world from the newest delta's baseline on. A full snapshot releases
@@ -232,7 +261,7 @@ proptest! {
                         baseline.ack(ack);
                     }
                 }
-                let frame = cache.frame_for(&history, baseline, tick, || !*replaced).expect("history has a latest tick");
+                let frame = cache.frame_for(&LAYOUT, &history, baseline, tick, || !*replaced).expect("history has a latest tick");
                 *replaced = matches!(step, ClientStep::Lost);
                 match step {
                     ClientStep::Lost => continue,
@@ -279,7 +308,7 @@ fn steady_acks_get_deltas_after_the_first_snapshot() {
         let truth = sim.state(tick);
         history.push(truth.clone());
         let frame = cache
-            .frame_for(&history, &mut baseline, tick, || true)
+            .frame_for(&LAYOUT, &history, &mut baseline, tick, || true)
             .expect("frame");
         holder.receive(&frame, &truth).expect("applies");
         baseline.ack(tick);
@@ -318,7 +347,7 @@ fn fulls_sent(ring: usize, ticks: u32, rtt: u32, taken: impl Fn(u32) -> bool) ->
             baseline.ack(ack);
         }
         let frame = cache
-            .frame_for(&history, &mut baseline, tick, || taken(tick - 1))
+            .frame_for(&LAYOUT, &history, &mut baseline, tick, || taken(tick - 1))
             .expect("frame");
         let Ok(ServerMsg::Snapshot(snapshot)) = decode_server(&frame) else {
             panic!("a snapshot frame");

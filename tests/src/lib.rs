@@ -10,9 +10,11 @@ use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::*;
-use tickwire_protocol::{Input, PROTOCOL_VERSION, WorldState, decode_server};
+use tickwire_protocol::schema::Replicate;
+use tickwire_protocol::{Input, InputValues, Layout, PROTOCOL_VERSION, WorldState, decode_server};
 use tickwire_server::app::Server;
 use tickwire_server::config::Config;
+pub use tickwire_server::kit::mover::Body;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -149,6 +151,7 @@ pub struct Client {
     /// The reconnect token of the newest `Welcome`.
     pub token: ReconnectToken,
     pub joined: Option<Joined>,
+    layout: Option<Layout>,
     pub roster: Vec<PlayerInfo>,
     worlds: HashMap<u32, WorldState>,
     pub world: Option<WorldState>,
@@ -179,6 +182,7 @@ impl Client {
             client_id: 0,
             token: [0; 16],
             joined: None,
+            layout: None,
             roster: vec![],
             worlds: HashMap::new(),
             world: None,
@@ -221,6 +225,8 @@ impl Client {
                     self.token = *reconnect_token;
                 }
                 ServerMsg::Joined(j) => {
+                    anyhow::ensure!(j.schema.hash() == j.schema_hash, "schema hash mismatch");
+                    self.layout = Some(Layout::new(&j.schema)?);
                     self.joined = Some((**j).clone());
                     self.worlds.clear();
                     self.world = None;
@@ -236,7 +242,8 @@ impl Client {
                         ),
                         None => None,
                     };
-                    let world = s.body.apply(base)?;
+                    let layout = self.layout.as_ref().context("a snapshot before Joined")?;
+                    let world = s.body.apply(layout, base)?;
                     self.last_input_seq = s.last_input_seq;
                     if let Some(b) = s.body.baseline {
                         self.worlds.retain(|t, _| *t >= b);
@@ -347,10 +354,25 @@ impl Client {
         }
     }
 
+    /// Creates an arena lobby (the default game) and joins it.
     pub async fn create(&mut self, name: &str, max_players: u8, private: bool) -> Result<Joined> {
+        self.create_game("arena", "arena", name, max_players, private)
+            .await
+    }
+
+    /// Creates a lobby of `game` on `map` and joins it.
+    pub async fn create_game(
+        &mut self,
+        game: &str,
+        map: &str,
+        name: &str,
+        max_players: u8,
+        private: bool,
+    ) -> Result<Joined> {
         self.send(&ClientMsg::CreateLobby {
+            game: game.into(),
             name: name.into(),
-            map: "arena".into(),
+            map: map.into(),
             max_players,
             private,
         })
@@ -359,25 +381,38 @@ impl Client {
     }
 
     pub async fn join(&mut self, target: LobbyTarget) -> Result<Joined> {
-        self.send(&ClientMsg::JoinLobby { target }).await?;
+        self.send(&ClientMsg::JoinLobby {
+            target,
+            schema: None,
+        })
+        .await?;
         self.expect_joined().await
     }
 
+    /// Quick join into the default game.
     pub async fn quick_join(&mut self) -> Result<Joined> {
-        self.send(&ClientMsg::QuickJoin).await?;
+        self.send(&ClientMsg::QuickJoin {
+            game: String::new(),
+            schema: None,
+        })
+        .await?;
         self.expect_joined().await
     }
 
-    /// Sends one input, acknowledging the newest world held.
-    pub async fn input(&mut self, x: i8, y: i8) -> Result<()> {
+    /// Sends one input of the arena's kind (a stick), acknowledging the newest world held.
+    pub async fn input(&mut self, x: i32, y: i32) -> Result<()> {
+        self.input_values(&[x, y]).await
+    }
+
+    /// Sends one input with these values, acknowledging the newest world held.
+    pub async fn input_values(&mut self, values: &[i32]) -> Result<()> {
         self.seq += 1;
         let ack = self.world.as_ref().map_or(0, |w| w.tick);
         let input = Input {
             seq: self.seq,
             client_tick: self.seq,
-            movement: MoveInputWire { x, y },
-            buttons: 0,
             ack,
+            values: InputValues::new(values),
         };
         self.send(&ClientMsg::Input(input)).await
     }
@@ -392,7 +427,7 @@ impl Client {
     }
 
     /// Plays `ticks` ticks holding the stick at (x, y): one input per snapshot received.
-    pub async fn hold(&mut self, x: i8, y: i8, ticks: u32) -> Result<()> {
+    pub async fn hold(&mut self, x: i32, y: i32, ticks: u32) -> Result<()> {
         for _ in 0..ticks {
             self.input(x, y).await?;
             self.next_snapshot().await?;
@@ -400,8 +435,16 @@ impl Client {
         Ok(())
     }
 
-    /// The state of an entity in the newest world held.
-    pub fn entity(&self, id: u32) -> Option<tickwire_protocol::EntityState> {
-        self.world.as_ref()?.get(id).copied()
+    /// Component `C` of entity `id` in the newest world held.
+    pub fn get<C: Replicate>(&self, id: u32) -> Option<C> {
+        let joined = self.joined.as_ref()?;
+        self.world
+            .as_ref()?
+            .get::<C>(&joined.schema, self.layout.as_ref()?, id)
+    }
+
+    /// The body of entity `id` (the built-in games' players and orbs have one).
+    pub fn entity(&self, id: u32) -> Option<Body> {
+        self.get::<Body>(id)
     }
 }

@@ -32,11 +32,13 @@ async fn unknown_lobby_id_is_refused_and_the_connection_stays() -> Result<()> {
     let mut c = server.client("x").await?;
     c.send(&ClientMsg::JoinLobby {
         target: LobbyTarget::Id(4242),
+        schema: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::UnknownLobby);
     c.send(&ClientMsg::JoinLobby {
         target: LobbyTarget::Code("NOPE42".into()),
+        schema: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::UnknownLobby);
@@ -131,17 +133,21 @@ async fn a_wrong_protocol_version_is_refused() -> Result<()> {
 async fn messages_before_hello_and_bad_names_are_refused() -> Result<()> {
     let server = TestServer::start(&[]).await?;
     let mut c = Client::connect(&server.ws_url()).await?;
-    c.send(&ClientMsg::QuickJoin).await?;
+    c.send(&ClientMsg::QuickJoin {
+        game: String::new(),
+        schema: None,
+    })
+    .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::BadHandshake);
     c.send(&ClientMsg::Hello {
-        protocol_version: 1,
+        protocol_version: tickwire_protocol::PROTOCOL_VERSION,
         name: "bad\u{7}name".into(),
         resume: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);
     c.send(&ClientMsg::Hello {
-        protocol_version: 1,
+        protocol_version: tickwire_protocol::PROTOCOL_VERSION,
         name: "x".repeat(25),
         resume: None,
     })
@@ -149,6 +155,7 @@ async fn messages_before_hello_and_bad_names_are_refused() -> Result<()> {
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidName);
     c.hello("fine").await?;
     c.send(&ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "lobby".into(),
         map: "arena".into(),
         max_players: 1,
@@ -157,6 +164,7 @@ async fn messages_before_hello_and_bad_names_are_refused() -> Result<()> {
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::InvalidMaxPlayers);
     c.send(&ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "lobby".into(),
         map: "nowhere".into(),
         max_players: 4,

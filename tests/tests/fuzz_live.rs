@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use tickwire_protocol::Input;
 use tickwire_protocol::codec::encode;
-use tickwire_protocol::messages::{ClientMsg, LobbyTarget, MoveInputWire, ServerMsg};
+use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
 use tickwire_tests::{Client, Event, TestServer};
 use tokio::runtime::Runtime;
 use tokio_tungstenite::tungstenite::Message;
@@ -53,16 +53,17 @@ fn seeds() -> Vec<Vec<u8>> {
     let input = Input {
         seq: 3,
         client_tick: 3,
-        movement: MoveInputWire { x: 50, y: 50 },
-        buttons: 0,
         ack: 2,
+        values: tickwire_protocol::InputValues::new(&[50, 50]),
     };
     vec![
         encode(&ClientMsg::ListLobbies),
         encode(&ClientMsg::JoinLobby {
             target: LobbyTarget::Id(1),
+            schema: None,
         }),
         encode(&ClientMsg::CreateLobby {
+            game: "arena".into(),
             name: "x".into(),
             map: "arena".into(),
             max_players: 4,

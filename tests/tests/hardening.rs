@@ -2,7 +2,7 @@
 //! are dropped, foreign pages cannot open sockets, and connection limits hold.
 
 use anyhow::Result;
-use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, MoveInputWire};
+use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget};
 use tickwire_protocol::{Input, codec::encode};
 use tickwire_tests::{Client, TestServer};
 use tokio_tungstenite::tungstenite::Message;
@@ -34,9 +34,8 @@ async fn a_flood_of_inputs_is_limited_without_hurting_the_others() -> Result<()>
         let input = Input {
             seq,
             client_tick: seq,
-            movement: MoveInputWire { x: 127, y: 0 },
-            buttons: 0,
             ack: 0,
+            values: tickwire_protocol::InputValues::new(&[127, 0]),
         };
         if flooder.send(&ClientMsg::Input(input)).await.is_err() {
             break; // closed under us: that is the point
@@ -75,11 +74,7 @@ async fn a_client_that_never_reads_is_dropped_and_slows_nobody() -> Result<()> {
     let mut gone = false;
     for _ in 0..150 {
         host.hold(0, 0, 1).await?;
-        if host
-            .world
-            .as_ref()
-            .is_some_and(|w| w.get(stalled_entity).is_none())
-        {
+        if host.world.is_some() && host.entity(stalled_entity).is_none() {
             gone = true;
             break;
         }

@@ -7,8 +7,8 @@ use tickwire_tests::{Client, TestServer};
 /// Plays with the stick at (x, y) until `done` holds for the client's world, or gives up.
 async fn play_until(
     c: &mut Client,
-    x: i8,
-    y: i8,
+    x: i32,
+    y: i32,
     max_ticks: u32,
     done: impl Fn(&Client) -> bool,
 ) -> Result<bool> {
@@ -41,17 +41,17 @@ async fn see_each_other_move(args: &[&str]) -> Result<()> {
     a.hold(0, 0, 2).await?;
     b.hold(0, 0, 2).await?;
     let (a_id, b_id) = (lobby.entity, joined.entity);
-    let a_start = b.entity(a_id).expect("b sees a").pos;
-    let b_start = a.entity(b_id).expect("a sees b").pos;
+    let a_start = b.entity(a_id).expect("b sees a").pos();
+    let b_start = a.entity(b_id).expect("a sees b").pos();
 
     // Each moves while the other watches.
     let (seen_a, seen_b) = tokio::join!(
         play_until(&mut b, 0, 127, 90, |c| c
             .entity(a_id)
-            .is_some_and(|e| e.pos.x > a_start.x + 400)),
+            .is_some_and(|e| e.x > a_start.x + 400)),
         play_until(&mut a, 127, 0, 90, |c| c
             .entity(b_id)
-            .is_some_and(|e| e.pos.y > b_start.y + 400)),
+            .is_some_and(|e| e.y > b_start.y + 400)),
     );
     assert!(seen_a?, "b saw a move right");
     assert!(seen_b?, "a saw b move down");
@@ -112,6 +112,7 @@ async fn private_lobbies_are_unlisted_and_joinable_by_code() -> Result<()> {
     guest
         .send(&tickwire_protocol::messages::ClientMsg::JoinLobby {
             target: LobbyTarget::Id(joined.lobby.id),
+            schema: None,
         })
         .await?;
     assert_eq!(guest.expect_error().await?, ErrorCode::UnknownLobby);
@@ -133,6 +134,7 @@ async fn a_full_lobby_refuses_the_next_player() -> Result<()> {
     let mut c = server.client("c").await?;
     c.send(&tickwire_protocol::messages::ClientMsg::JoinLobby {
         target: LobbyTarget::Code(lobby.code.clone()),
+        schema: None,
     })
     .await?;
     assert_eq!(c.expect_error().await?, ErrorCode::LobbyFull);

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, ServerMsg};
+use tickwire_server::games::arena::Score;
 use tickwire_tests::{Client, TestServer};
 
 /// Plays the watcher until `done` holds for the roster or the world, or gives up.
@@ -49,13 +50,16 @@ async fn a_dropped_player_resumes_its_seat_and_entity() -> Result<()> {
         watch_until(&mut bo, |c| connected(c, ada_id) == Some(false)).await?,
         "Bo sees Ada reconnecting"
     );
-    let held = bo
-        .entity(lobby.entity)
-        .expect("Ada's player stays while away");
+    let held = (
+        bo.entity(lobby.entity)
+            .expect("Ada's player stays while away"),
+        bo.get::<Score>(lobby.entity).expect("with a score"),
+    );
     let mut intruder = server.client("Cy").await?;
     intruder
         .send(&ClientMsg::JoinLobby {
             target: LobbyTarget::Id(lobby.lobby.id),
+            schema: None,
         })
         .await?;
     assert_eq!(
@@ -74,12 +78,11 @@ async fn a_dropped_player_resumes_its_seat_and_entity() -> Result<()> {
     let joined = back.expect_joined().await?.entity;
     assert_eq!(joined, lobby.entity, "same entity");
     back.next_snapshot().await?;
-    let resumed = back.entity(lobby.entity).expect("in the world");
-    assert_eq!(
-        (resumed.pos, resumed.score),
-        (held.pos, held.score),
-        "where it was, with its score"
+    let resumed = (
+        back.entity(lobby.entity).expect("in the world"),
+        back.get::<Score>(lobby.entity).expect("with a score"),
     );
+    assert_eq!(resumed, held, "where it was, with its score");
     assert!(
         watch_until(&mut bo, |c| connected(c, ada_id) == Some(true)).await?,
         "Bo sees Ada back"

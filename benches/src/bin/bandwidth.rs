@@ -23,7 +23,7 @@ use tickwire_benches::view::{Applied, WorldStore};
 use tickwire_benches::wander::Wander;
 use tickwire_protocol::codec::{encode, snapshot_frame};
 use tickwire_protocol::messages::ServerMsg;
-use tickwire_protocol::{EntityKind, Input, SnapshotBody, decode_server};
+use tickwire_protocol::{Input, SnapshotBody, decode_server};
 use tickwire_server::lobby::{Delivery, Lobby};
 
 #[derive(Debug, Parser)]
@@ -130,12 +130,19 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
                 wander,
                 seq: 0,
             },
-            store: WorldStore::default(),
+            store: WorldStore::new(lobby.schema()).context("the arena's schema")?,
             down: VecDeque::new(),
             up: VecDeque::new(),
         });
     }
     lobby.drain_outbox().for_each(drop);
+    let layout = lobby.layout().clone();
+    let schema = lobby.schema().clone();
+    let (body_c, score_c) = (
+        schema.component_id("Body").context("arena bodies")?,
+        schema.component_id("Score").context("arena scores")?,
+    );
+    let vel = layout.components[body_c].0 + 2;
     let warm_ticks = s.warmup * u32::from(TICK_RATE);
     let total = warm_ticks + s.seconds * u32::from(TICK_RATE);
     let mut out = Run::default();
@@ -156,12 +163,13 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
         let step_time = stepped - start;
         let envelopes: Vec<_> = lobby.drain_outbox().collect();
         let current = lobby.history().latest().context("history")?.clone();
-        let moving = current
-            .entities
-            .iter()
-            .filter(|(_, e)| e.kind == EntityKind::Player && e.vel != glam::IVec2::ZERO)
+        let moving = (0..current.len())
+            .filter(|&i| {
+                let row = current.row(layout.stride, i);
+                current.presence[i] & (1 << score_c) != 0 && (row[vel] != 0 || row[vel + 1] != 0)
+            })
             .count();
-        let full_body = encode(&SnapshotBody::diff(None, &current));
+        let full_body = encode(&SnapshotBody::diff(&layout, None, &current));
         if measured {
             out.ticks += 1;
             out.step_us.push(step_time.as_secs_f64() * 1e6);
@@ -171,7 +179,7 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
                 let start = Instant::now();
                 for c in &clients {
                     let base = c.store.latest().and_then(|w| lobby.history().get(w.tick));
-                    let body = encode(&SnapshotBody::diff(base, &current));
+                    let body = encode(&SnapshotBody::diff(&layout, base, &current));
                     std::hint::black_box(Bytes::from(snapshot_frame(c.bot.seq, &body)));
                 }
                 out.unshared_us.push(start.elapsed().as_secs_f64() * 1e6);
@@ -256,7 +264,7 @@ fn main() -> anyhow::Result<()> {
         format!(
             "### Snapshot bandwidth: arena map, {} players + {} orbs, {} Hz, {} s measured (seed {})\n",
             args.players,
-            arena_map()?.orbs,
+            arena_map()?.rules["orbs"],
             TICK_RATE,
             args.seconds,
             args.seed

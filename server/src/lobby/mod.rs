@@ -1,10 +1,13 @@
 //! The lobby core, sans-IO: one bevy_ecs world stepped at a fixed tick, its members, and the
 //! frames to send to each. It takes joins, leaves, inputs and steps; it returns encoded
-//! frames. No sockets, no clock: the runner (`runner.rs`) does the I/O and timing.
+//! frames. No sockets, no clock: the runner (`runner.rs`) does the I/O and timing. It knows
+//! no game: the lobby's [`Game`] fills its world, schedule and schema when it opens.
 
 pub mod clock;
+pub mod game;
+pub mod input;
+pub mod replication;
 pub mod runner;
-pub mod sim;
 pub mod snapshot;
 pub mod threads;
 
@@ -12,15 +15,18 @@ use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use bytes::Bytes;
-use glam::IVec2;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ErrorCode, Joined, LobbyInfo, PlayerInfo, ServerMsg};
-use tickwire_protocol::{EntityKind, EntityState, Input, MoveParams, NetId};
+use tickwire_protocol::{Input, Layout, NetId, Schema, WorldState};
 
-use crate::game::GameMap;
-use sim::{InputQueue, Orb, Position, Replicated, Score, Velocity};
+pub use game::{Game, Joining, LobbyBuilder, LobbyContext, TickSet};
+pub use input::PlayerInput;
+pub use replication::Replicated;
+
+use crate::maps::GameMap;
+use crate::metrics::METRICS;
+use game::{JoinHook, LeaveHook, ResumeHook};
+use replication::Registry;
 use snapshot::{Baseline, BodyCache, SnapshotHistory};
 
 pub type ClientId = u32;
@@ -41,6 +47,7 @@ const HISTORY_SECONDS: usize = 2;
 #[derive(Debug, Clone)]
 pub struct LobbySettings {
     pub id: u32,
+    pub game: Arc<dyn Game>,
     pub name: String,
     pub code: String,
     pub private: bool,
@@ -80,79 +87,111 @@ struct Member {
     last_heard: u32,
 }
 
-type CaptureQuery = QueryState<(
-    &'static Replicated,
-    &'static Position,
-    Option<&'static Velocity>,
-    Option<&'static Score>,
-)>;
+impl std::fmt::Debug for dyn Game {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl LobbySettings {
+    /// Settings for a lobby no one joins, built to read a game's schema.
+    pub fn probe(game: Arc<dyn Game>, map: Arc<GameMap>) -> Self {
+        Self {
+            id: 0,
+            game,
+            name: "probe".into(),
+            code: String::new(),
+            private: true,
+            max_players: 2,
+            map,
+            tick_rate: 30,
+            seed: 0,
+            reconnect_grace_ticks: 0,
+        }
+    }
+}
 
 pub struct Lobby {
     settings: LobbySettings,
     world: World,
     schedule: Schedule,
-    capture: CaptureQuery,
-    move_params: MoveParams,
+    registry: Registry,
+    schema: Arc<Schema>,
+    schema_hash: u64,
+    layout: Layout,
+    client_config: String,
+    on_join: JoinHook,
+    on_leave: LeaveHook,
+    on_resume: Option<ResumeHook>,
     tick: u32,
     history: SnapshotHistory,
-    /// The entity list of the tick that last left the history, reused for the next capture
-    /// (a fresh one each tick costs an allocation, and page faults, of the whole world).
-    spare_entities: Vec<(NetId, EntityState)>,
+    /// The world of the tick that last left the history, reused for the next capture (a
+    /// fresh one each tick costs an allocation, and page faults, of the whole world).
+    spare: WorldState,
     bodies: BodyCache,
     /// In join order: the first is the host.
     members: Vec<Member>,
-    spawn_cursor: usize,
+    joins: usize,
     outbox: Vec<Envelope>,
 }
 
 impl Lobby {
-    pub fn new(settings: LobbySettings) -> Self {
-        let map = settings.map.clone();
-        let move_params = map.move_params(settings.tick_rate);
-        let mut world = World::new();
-        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-        let mut grid = sim::OrbGrid::new(map.arena.size);
-        let mut ids = sim::NetIds::default();
-        for _ in 0..map.orbs {
-            let pos = sim::free_orb_spot(&map, &mut rng);
-            let id = ids.allocate();
-            let e = world
-                .spawn((
-                    Replicated {
-                        id,
-                        kind: EntityKind::Orb,
-                        owner: 0,
-                    },
-                    Position(pos),
-                    Orb,
-                ))
-                .id();
-            grid.insert(e, pos);
-        }
-        world.insert_resource(grid);
-        world.insert_resource(ids);
-        world.insert_resource(sim::LobbyRng(rng));
-        world.insert_resource(sim::Map(map));
-        world.insert_resource(sim::Movement(move_params));
-        world.init_resource::<sim::SkippedTicks>();
-        let capture = world.query();
+    /// Opens a lobby of `settings.game` on `settings.map`. Fails if the game registers a
+    /// schema the wire cannot carry (a bug in the game, caught by its tests).
+    pub fn new(settings: LobbySettings) -> Result<Self, tickwire_protocol::schema::SchemaError> {
+        let context = LobbyContext {
+            map: settings.map.clone(),
+            tick_rate: settings.tick_rate,
+            seed: settings.seed,
+        };
+        let built = LobbyBuilder::new(settings.game.as_ref(), context);
+        let schema = built.schema();
+        let layout = Layout::new(&schema)?;
         let history = SnapshotHistory::new(HISTORY_SECONDS * usize::from(settings.tick_rate) + 1);
         let mut lobby = Self {
             settings,
-            world,
-            schedule: sim::tick_schedule(),
-            capture,
-            move_params,
+            world: built.world,
+            schedule: built.schedule,
+            registry: built.registry,
+            schema_hash: schema.hash(),
+            schema: Arc::new(schema),
+            layout,
+            client_config: built.client_config,
+            on_join: built.on_join,
+            on_leave: built.on_leave,
+            on_resume: built.on_resume,
             tick: 0,
             history,
-            spare_entities: Vec::new(),
+            spare: WorldState::default(),
             bodies: BodyCache::default(),
             members: Vec::new(),
-            spawn_cursor: 0,
+            joins: 0,
             outbox: Vec::new(),
         };
         lobby.record();
-        lobby
+        Ok(lobby)
+    }
+
+    /// The lobby's schema (what its game replicates, and its input).
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The lobby's world, for tests and tools that look inside.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The entity of a member.
+    pub fn entity_of(&self, client: ClientId) -> Option<Entity> {
+        self.members
+            .iter()
+            .find(|m| m.client == client)
+            .map(|m| m.entity)
     }
 
     pub fn settings(&self) -> &LobbySettings {
@@ -193,6 +232,7 @@ impl Lobby {
         let s = &self.settings;
         LobbyInfo {
             id: s.id,
+            game: s.game.name().to_owned(),
             name: s.name.clone(),
             map: s.map.name.clone(),
             players: self.members.len() as u8,
@@ -243,24 +283,19 @@ impl Lobby {
         if self.members.iter().any(|m| m.client == client) {
             return Err(ErrorCode::AlreadyInLobby);
         }
-        let map = &self.settings.map;
-        let spawn = map.spawns[self.spawn_cursor % map.spawns.len()];
-        self.spawn_cursor += 1;
-        let net_id = self.world.resource_mut::<sim::NetIds>().allocate();
-        let entity = self
-            .world
-            .spawn((
-                Replicated {
-                    id: net_id,
-                    kind: EntityKind::Player,
-                    owner: client,
-                },
-                Position(spawn),
-                Velocity(IVec2::ZERO),
-                Score(0),
-                InputQueue::default(),
-            ))
-            .id();
+        let joining = Joining {
+            client,
+            name: name.to_owned(),
+            seat: self.joins,
+        };
+        self.joins += 1;
+        let entity = (self.on_join)(&mut self.world, &joining);
+        let mut e = self.world.entity_mut(entity);
+        if !e.contains::<Replicated>() {
+            e.insert(Replicated::default());
+        }
+        e.insert(PlayerInput::default());
+        let net_id = e.get::<Replicated>().map_or(0, Replicated::id);
         let baseline = Baseline::new(self.tick);
         self.members.push(Member {
             client,
@@ -283,8 +318,9 @@ impl Lobby {
             private: self.settings.private,
             entity: net_id,
             tick: self.tick,
-            map: self.settings.map.data(),
-            movement: self.move_params,
+            schema: (*self.schema).clone(),
+            schema_hash: self.schema_hash,
+            config: self.client_config.clone(),
         };
         self.send(client, &ServerMsg::Joined(Box::new(joined)));
     }
@@ -296,8 +332,8 @@ impl Lobby {
         let Some(m) = self.member(client) else { return };
         m.away_until = Some(until);
         let entity = m.entity;
-        if let Some(mut q) = self.world.get_mut::<InputQueue>(entity) {
-            q.pending.clear();
+        if let Some(mut q) = self.world.get_mut::<PlayerInput>(entity) {
+            q.clear();
         }
         self.broadcast_roster();
     }
@@ -316,7 +352,10 @@ impl Lobby {
         }
         m.away_until = None;
         m.baseline = Baseline::new(tick);
-        let net_id = m.net_id;
+        let (net_id, entity) = (m.net_id, m.entity);
+        if let Some(hook) = self.on_resume {
+            hook(&mut self.world, entity);
+        }
         self.send_joined(client, net_id);
         self.broadcast_roster();
         Resume::Resumed(net_id)
@@ -328,7 +367,7 @@ impl Lobby {
             return false;
         };
         let member = self.members.remove(i);
-        self.world.despawn(member.entity);
+        (self.on_leave)(&mut self.world, member.entity);
         if voluntary {
             self.send(client, &ServerMsg::Left);
         }
@@ -364,9 +403,17 @@ impl Lobby {
         member.baseline.ack(input.ack);
         member.last_heard = tick;
         let entity = member.entity;
-        self.world
-            .get_mut::<InputQueue>(entity)
-            .is_some_and(|mut q| q.push(input))
+        let Some(mut q) = self.world.get_mut::<PlayerInput>(entity) else {
+            return false;
+        };
+        match q.push(input) {
+            Ok(()) => true,
+            Err(input::Refused::Full) => {
+                METRICS.inputs_dropped.inc();
+                false
+            }
+            Err(input::Refused::Stale) => false,
+        }
     }
 
     /// The client does not hold the baseline it was sent: its next snapshot is full.
@@ -380,7 +427,7 @@ impl Lobby {
     /// The clock skipped `ticks` ticks (a stall longer than it catches up): players are
     /// owed the inputs they sent meanwhile, credited at the next step.
     pub fn skip_ticks(&mut self, ticks: u32) {
-        let mut skipped = self.world.resource_mut::<sim::SkippedTicks>();
+        let mut skipped = self.world.resource_mut::<input::SkippedTicks>();
         skipped.0 = skipped.0.saturating_add(ticks);
     }
 
@@ -402,10 +449,11 @@ impl Lobby {
     }
 
     fn record(&mut self) {
-        let buffer = std::mem::take(&mut self.spare_entities);
-        let state = sim::capture(&mut self.world, &mut self.capture, self.tick, buffer);
+        let mut state = std::mem::take(&mut self.spare);
+        self.registry
+            .capture(&mut self.world, &self.layout, self.tick, &mut state);
         if let Some(evicted) = self.history.push(state) {
-            self.spare_entities = evicted.entities;
+            self.spare = evicted;
         }
     }
 
@@ -416,12 +464,14 @@ impl Lobby {
         for m in self.members.iter_mut().filter(|m| m.away_until.is_none()) {
             let seq = self
                 .world
-                .get::<InputQueue>(m.entity)
-                .map_or(0, |q| q.last_applied);
+                .get::<PlayerInput>(m.entity)
+                .map_or(0, PlayerInput::last_applied);
             let client = m.client;
-            let frame = self
-                .bodies
-                .frame_for(&self.history, &mut m.baseline, seq, || taken(client));
+            let frame =
+                self.bodies
+                    .frame_for(&self.layout, &self.history, &mut m.baseline, seq, || {
+                        taken(client)
+                    });
             if let Some(frame) = frame {
                 self.outbox.push(Envelope {
                     client: m.client,

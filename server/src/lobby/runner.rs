@@ -408,8 +408,8 @@ mod tests {
     use tickwire_protocol::decode_server;
 
     use super::*;
-    use crate::game::MapCatalog;
-    use crate::lobby::LobbySettings;
+    use crate::games::arena::Arena;
+    use crate::maps::MapCatalog;
     use crate::net::outbox::{Outbox, OutboxReader, Outgoing};
 
     fn lobby() -> Lobby {
@@ -417,17 +417,7 @@ mod tests {
             .expect("maps")
             .get("arena")
             .expect("arena");
-        Lobby::new(LobbySettings {
-            id: 1,
-            name: "t".into(),
-            code: "ABCDEF".into(),
-            private: false,
-            max_players: 8,
-            map,
-            tick_rate: 30,
-            seed: 3,
-            reconnect_grace_ticks: 30,
-        })
+        Lobby::new(crate::testing::settings(Arc::new(Arena), map, 8)).expect("lobby")
     }
 
     fn start(lobby: Lobby, stuck_after: Duration) -> (mpsc::Sender<Command>, Arc<LobbyShared>) {

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 
 use bytes::Bytes;
-use tickwire_protocol::codec::{encode_into, snapshot_frame};
-use tickwire_protocol::{SnapshotBody, WorldState};
+use tickwire_protocol::codec::snapshot_frame;
+use tickwire_protocol::{DeltaEncoder, Layout, WorldState};
 
 /// The lobby's recent world states, oldest first, one per tick.
 #[derive(Debug)]
@@ -142,6 +142,7 @@ impl Baseline {
 pub struct BodyCache {
     tick: u32,
     bodies: Vec<(Option<u32>, Vec<u8>)>,
+    encoder: DeltaEncoder,
     /// Bodies encoded in the current tick (for metrics and tests).
     pub encoded: usize,
 }
@@ -152,6 +153,7 @@ impl BodyCache {
     /// snapshot offered to this client; it is asked only while a full one is unacknowledged.
     pub fn frame_for(
         &mut self,
+        layout: &Layout,
         history: &SnapshotHistory,
         client: &mut Baseline,
         last_input_seq: u32,
@@ -177,7 +179,7 @@ impl BodyCache {
             Some(i) => i,
             None => {
                 let mut bytes = Vec::with_capacity(64);
-                encode_into(&SnapshotBody::diff(base, current), &mut bytes);
+                self.encoder.encode(layout, base, current, &mut bytes);
                 self.bodies.push((key, bytes));
                 self.encoded += 1;
                 self.bodies.len() - 1

@@ -1,15 +1,19 @@
-//! Lobby core tests: stepped tick by tick, no sockets, no sleeps, no wall clock.
+//! Lobby core tests: stepped tick by tick, no sockets, no sleeps, no wall clock, through
+//! the in-process [`Stepper`] (the real encode and decode paths). The engine knows no game;
+//! these tests run it with the orb arena, as any game would.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use tickwire_protocol::messages::{ErrorCode, MoveInputWire, ServerMsg};
-use tickwire_protocol::{EntityKind, Input, WorldState, decode_server};
+use tickwire_protocol::Input;
+use tickwire_protocol::messages::{ErrorCode, ServerMsg};
 
 use super::clock::TickClock;
-use super::sim::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUTS_PER_TICK};
+use super::input::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUTS_PER_TICK};
 use super::*;
-use crate::game::{GameMap, MapCatalog};
+use crate::games::arena::{Arena, Orb, Score};
+use crate::kit::mover::Body;
+use crate::maps::{GameMap, MapCatalog};
+use crate::testing::Stepper;
 
 fn arena() -> Arc<GameMap> {
     MapCatalog::embedded()
@@ -20,151 +24,56 @@ fn arena() -> Arc<GameMap> {
 
 fn map_json(orbs: u32) -> String {
     format!(
-        r#"{{"name":"box","width":400,"height":300,"walls":[[200,0,220,300]],"spawns":[[100,150],[300,150]],"orbs":{orbs},"orb_radius":8,"player":{{"speed":300,"accel":3000,"half_size":16}}}}"#
+        r#"{{"name":"box","game":"arena","width":400,"height":300,"walls":[[200,0,220,300]],"spawns":[[100,150],[300,150]],"rules":{{"orbs":{orbs},"orb_radius":8,"player":{{"speed":300,"accel":3000,"half_size":16}}}}}}"#
     )
 }
 
-fn lobby_with(map: Arc<GameMap>, max_players: u8) -> Lobby {
-    Lobby::new(LobbySettings {
-        id: 1,
-        name: "test".into(),
-        code: "ABCDEF".into(),
-        private: false,
-        max_players,
-        map,
-        tick_rate: 30,
-        seed: 7,
-        reconnect_grace_ticks: 30,
-    })
+type Harness = Stepper;
+
+fn lobby_with(map: Arc<GameMap>, max_players: u8) -> Harness {
+    Stepper::new(Arc::new(Arena), map, max_players)
 }
 
-/// A client's view: decodes every frame sent to it and rebuilds worlds from snapshots.
-#[derive(Default)]
-struct View {
-    msgs: Vec<ServerMsg>,
-    worlds: HashMap<u32, WorldState>,
-    latest: Option<WorldState>,
-    last_seq: u32,
-}
-
-impl View {
-    fn take(&mut self, frame: &[u8]) {
-        let msg = decode_server(frame).expect("server frames decode");
-        if let ServerMsg::Snapshot(s) = &msg {
-            let base = s
-                .body
-                .baseline
-                .map(|t| self.worlds.get(&t).expect("client holds the baseline"));
-            let world = s.body.apply(base).expect("snapshot applies");
-            self.last_seq = s.last_input_seq;
-            self.worlds.insert(world.tick, world.clone());
-            self.latest = Some(world);
-        }
-        self.msgs.push(msg);
-    }
-
-    fn ack(&self) -> u32 {
-        self.latest.as_ref().map_or(0, |w| w.tick)
-    }
-}
-
-struct Harness {
-    lobby: Lobby,
-    views: HashMap<ClientId, View>,
-    seq: HashMap<ClientId, u32>,
-}
-
-impl Harness {
-    fn new(lobby: Lobby) -> Self {
-        Self {
-            lobby,
-            views: HashMap::new(),
-            seq: HashMap::new(),
-        }
-    }
-
-    fn pump(&mut self) {
-        for env in self.lobby.drain_outbox().collect::<Vec<_>>() {
-            self.views.entry(env.client).or_default().take(&env.frame);
-        }
-    }
-
-    fn join(&mut self, client: ClientId) -> Result<NetId, ErrorCode> {
-        let r = self.lobby.join(client, &format!("p{client}"));
-        self.pump();
-        r
-    }
-
-    fn input(&mut self, client: ClientId, x: i8, y: i8) {
-        let seq = self.seq.entry(client).or_default();
-        *seq += 1;
-        let ack = self.views.get(&client).map_or(0, View::ack);
-        let input = Input {
-            seq: *seq,
-            client_tick: *seq,
-            movement: MoveInputWire { x, y },
-            buttons: 0,
-            ack,
-        };
-        self.lobby.input(client, input);
-    }
-
-    fn tick(&mut self) {
-        self.lobby.step();
-        self.lobby.send_snapshots(|_| true);
-        self.pump();
-    }
-
-    fn entity(&self, viewer: ClientId, id: NetId) -> Option<tickwire_protocol::EntityState> {
-        self.views[&viewer].latest.as_ref()?.get(id).copied()
-    }
-}
+const HALF_SIZE: i32 = 16 * 16;
 
 #[test]
 fn two_players_see_each_other_move_and_walls_stop_them() {
     let map = Arc::new(GameMap::parse(&map_json(0)).expect("map"));
-    let mut h = Harness::new(lobby_with(map.clone(), 4));
+    let mut h = lobby_with(map.clone(), 4);
     let a = h.join(1).expect("a joins");
     let _b = h.join(2).expect("b joins");
     h.tick();
-    let start = h.entity(2, a).expect("b sees a").pos;
+    let start = h.get::<Body>(2, a).expect("b sees a");
     for _ in 0..60 {
-        h.input(1, 127, 0);
-        h.input(2, 0, 0);
+        h.input(1, &[127, 0]);
+        h.input(2, &[0, 0]);
         h.tick();
     }
-    let seen = h.entity(2, a).expect("b sees a");
-    let half = map.move_params(30).half_size;
-    assert!(seen.pos.x > start.x, "a moved right");
-    assert_eq!(seen.pos.x, 200 * 16 - half, "the wall at x=200 stops a");
-    assert_eq!(seen.vel.x, 0);
+    let seen = h.get::<Body>(2, a).expect("b sees a");
+    assert!(seen.x > start.x, "a moved right");
+    assert_eq!(seen.x, 200 * 16 - HALF_SIZE, "the wall at x=200 stops a");
+    assert_eq!(seen.vx, 0);
     assert_eq!(h.views[&1].last_seq, 60, "every input applied once");
     assert_eq!(
-        h.entity(1, a),
-        h.entity(2, a),
+        h.get::<Body>(1, a),
+        h.get::<Body>(2, a),
         "both clients rebuild the same state"
     );
 }
 
 /// Walks `client`'s player onto the first orb until it scores; returns that orb as it was.
-fn collect_an_orb(
-    h: &mut Harness,
-    client: ClientId,
-    me: NetId,
-) -> (NetId, tickwire_protocol::EntityState) {
-    let world = h.views[&client].latest.clone().expect("world");
-    let (orb_id, orb) = *world
-        .entities
-        .iter()
-        .find(|(_, s)| s.kind == EntityKind::Orb)
-        .expect("an orb");
+fn collect_an_orb(h: &mut Harness, client: ClientId, me: NetId) -> (NetId, Body) {
+    let orb_id = h.views[&client].with::<Orb>()[0];
+    let orb = h.get::<Body>(client, orb_id).expect("an orb");
     for _ in 0..300 {
-        let Some(p) = h.entity(client, me) else { break };
-        if p.score > 0 {
+        let (Some(p), Some(score)) = (h.get::<Body>(client, me), h.get::<Score>(client, me)) else {
+            break;
+        };
+        if score.points > 0 {
             break;
         }
-        let d = orb.pos - p.pos;
-        h.input(client, d.x.signum() as i8 * 127, d.y.signum() as i8 * 127);
+        let d = orb.pos() - p.pos();
+        h.input(client, &[d.x.signum() * 127, d.y.signum() * 127]);
         h.tick();
     }
     (orb_id, orb)
@@ -174,22 +83,25 @@ fn collect_an_orb(
 fn touching_an_orb_scores_and_moves_it() {
     // One orb on a small map; walk the player onto it.
     let map = Arc::new(GameMap::parse(&map_json(1)).expect("map"));
-    let mut h = Harness::new(lobby_with(map, 2));
+    let mut h = lobby_with(map, 2);
     let me = h.join(1).expect("join");
     h.tick();
     let (orb_id, orb) = collect_an_orb(&mut h, 1, me);
-    let p = h.entity(1, me).expect("me");
-    assert_eq!(p.score, 1, "one point for the orb");
+    assert_eq!(
+        h.get::<Score>(1, me).expect("me").points,
+        1,
+        "one point for the orb"
+    );
     assert_ne!(
-        h.entity(1, orb_id).expect("orb").pos,
-        orb.pos,
+        h.get::<Body>(1, orb_id).expect("orb").pos(),
+        orb.pos(),
         "the orb moved elsewhere"
     );
 }
 
 #[test]
 fn full_lobby_refuses_and_host_passes_on() {
-    let mut h = Harness::new(lobby_with(arena(), 2));
+    let mut h = lobby_with(arena(), 2);
     h.join(10).expect("host");
     h.join(11).expect("second");
     assert_eq!(h.join(12), Err(ErrorCode::LobbyFull));
@@ -212,28 +124,28 @@ fn full_lobby_refuses_and_host_passes_on() {
 
 #[test]
 fn a_leaving_players_entity_disappears_for_others() {
-    let mut h = Harness::new(lobby_with(arena(), 8));
+    let mut h = lobby_with(arena(), 8);
     let a = h.join(1).expect("a");
     h.join(2).expect("b");
     h.tick();
-    assert!(h.entity(2, a).is_some());
+    assert!(h.get::<Body>(2, a).is_some());
     h.lobby.leave(1, false);
-    h.input(2, 0, 0);
+    h.input(2, &[0, 0]);
     h.tick();
-    h.input(2, 0, 0);
+    h.input(2, &[0, 0]);
     h.tick();
-    assert!(h.entity(2, a).is_none(), "despawned for the others");
+    assert!(h.get::<Body>(2, a).is_none(), "despawned for the others");
 }
 
 #[test]
 fn a_late_tick_catches_up() {
-    let mut h = Harness::new(lobby_with(arena(), 8));
+    let mut h = lobby_with(arena(), 8);
     let me = h.join(1).expect("join");
     let mut clock = TickClock::new(30);
     let period = clock.period();
     // The client sent one input per period while the runner was asleep.
     for _ in 0..3 {
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
     }
     // The runner woke three periods late: three steps run back to back, one snapshot.
     let plan = clock.due(period * 3);
@@ -254,18 +166,18 @@ fn a_late_tick_catches_up() {
         h.views[&1].last_seq, 3,
         "one input per step: all three applied"
     );
-    assert!(h.entity(1, me).expect("me").pos.x > arena().spawns[0].x);
+    assert!(h.get::<Body>(1, me).expect("me").x > arena().spawns[0].x);
 }
 
 #[test]
 fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
-    let mut h = Harness::new(lobby_with(arena(), 8));
+    let mut h = lobby_with(arena(), 8);
     h.join(1).expect("join");
     h.tick();
     // Jitter: nothing arrives for a tick, then two at once: both applied in that tick.
     h.tick();
-    h.input(1, 127, 0);
-    h.input(1, 127, 0);
+    h.input(1, &[127, 0]);
+    h.input(1, &[127, 0]);
     h.tick();
     assert_eq!(
         h.views[&1].last_seq, 2,
@@ -274,7 +186,7 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
     // A flood of 16 in one go (and more every tick) is applied at one per tick once the
     // saved-up credit is spent.
     for _ in 0..16 {
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
     }
     h.tick();
     let after_burst = h.views[&1].last_seq;
@@ -283,8 +195,8 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
         "a burst is capped per tick: {after_burst}"
     );
     for _ in 0..10 {
-        h.input(1, 127, 0);
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
+        h.input(1, &[127, 0]);
         h.tick();
     }
     assert_eq!(
@@ -299,11 +211,11 @@ fn late_inputs_catch_up_but_a_flood_moves_no_faster() {
 /// input a tick again; checks that it is caught up as fast as the per-tick cap allows and
 /// stays so.
 fn caught_up_after_a_stall(stalled: u32, stall: impl FnOnce(&mut Harness, u32)) {
-    let mut h = Harness::new(lobby_with(arena(), 8));
+    let mut h = lobby_with(arena(), 8);
     h.join(1).expect("join");
     let mut sent = 0;
     for _ in 0..10 {
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
         sent += 1;
         h.tick();
     }
@@ -312,7 +224,7 @@ fn caught_up_after_a_stall(stalled: u32, stall: impl FnOnce(&mut Harness, u32)) 
     sent += stalled;
     let behind: Vec<u32> = (0..60)
         .map(|_| {
-            h.input(1, 127, 0);
+            h.input(1, &[127, 0]);
             sent += 1;
             h.tick();
             sent - h.views[&1].last_seq
@@ -333,7 +245,7 @@ fn inputs_held_up_by_a_stalled_connection_are_caught_up() {
             h.tick();
         }
         for _ in 0..n {
-            h.input(1, 127, 0);
+            h.input(1, &[127, 0]);
         }
     });
 }
@@ -344,7 +256,7 @@ fn inputs_sent_while_the_lobby_stalled_are_caught_up() {
     // went on sending one input a tick.
     caught_up_after_a_stall(12, |h, n| {
         for _ in 0..n {
-            h.input(1, 127, 0);
+            h.input(1, &[127, 0]);
         }
         h.lobby.skip_ticks(n);
     });
@@ -352,17 +264,17 @@ fn inputs_sent_while_the_lobby_stalled_are_caught_up() {
 
 #[test]
 fn inputs_that_came_early_stop_waiting_an_extra_tick() {
-    let mut h = Harness::new(lobby_with(arena(), 8));
+    let mut h = lobby_with(arena(), 8);
     h.join(1).expect("join");
     h.tick();
     // Inputs came early (three in one tick, a hitch), then one per tick: the credit saved
     // while idle takes two, and one stays queued.
-    h.input(1, 127, 0);
-    h.input(1, 127, 0);
+    h.input(1, &[127, 0]);
+    h.input(1, &[127, 0]);
     let mut sent = 2;
     let mut behind = Vec::new();
     for _ in 0..(2 * BACKLOG_DRAIN_TICKS) {
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
         sent += 1;
         h.tick();
         behind.push(sent - h.views[&1].last_seq);
@@ -376,10 +288,10 @@ fn inputs_that_came_early_stop_waiting_an_extra_tick() {
     );
     // A second hitch while the loan is still owed (no idle tick has paid it back) drains
     // once the loan is written off.
-    h.input(1, 127, 0);
+    h.input(1, &[127, 0]);
     sent += 1;
     for _ in 0..(INPUT_LOAN_TICKS + 2 * BACKLOG_DRAIN_TICKS) {
-        h.input(1, 127, 0);
+        h.input(1, &[127, 0]);
         sent += 1;
         h.tick();
     }
@@ -396,12 +308,12 @@ fn sending_a_little_faster_than_the_tick_moves_no_faster() {
     // The backlog drain lends the second one input, once per INPUT_LOAN_TICKS: it stays
     // within one input of the first over that time.
     let applied = |extra_every: Option<u32>| {
-        let mut h = Harness::new(lobby_with(arena(), 8));
+        let mut h = lobby_with(arena(), 8);
         h.join(1).expect("join");
         for t in 1..INPUT_LOAN_TICKS {
-            h.input(1, 127, 40);
+            h.input(1, &[127, 40]);
             if extra_every.is_some_and(|n| t % n == 0) {
-                h.input(1, 127, 40);
+                h.input(1, &[127, 40]);
             }
             h.tick();
         }
@@ -418,19 +330,19 @@ fn sending_a_little_faster_than_the_tick_moves_no_faster() {
 
 #[test]
 fn clients_with_one_baseline_share_one_encoded_body() {
-    let mut h = Harness::new(lobby_with(arena(), 16));
+    let mut h = lobby_with(arena(), 16);
     for c in 1..=6 {
         h.join(c).expect("join");
     }
     h.tick(); // everyone gets a full snapshot: one body
     assert_eq!(h.lobby.bodies_encoded(), 1);
     for c in 1..=6 {
-        h.input(c, 50, -20);
+        h.input(c, &[50, -20]);
     }
     h.tick(); // everyone acked the same tick: one delta body
     assert_eq!(h.lobby.bodies_encoded(), 1);
     for c in 1..=3 {
-        h.input(c, 0, 0);
+        h.input(c, &[0, 0]);
     }
     h.tick(); // half acked the newest tick, half still the older one: two bodies
     assert_eq!(h.lobby.bodies_encoded(), 2);
@@ -445,7 +357,7 @@ fn clients_with_one_baseline_share_one_encoded_body() {
 
 #[test]
 fn bad_acks_are_never_trusted() {
-    let mut h = Harness::new(lobby_with(arena(), 4));
+    let mut h = lobby_with(arena(), 4);
     h.join(1).expect("join");
     h.tick();
     let Some(ServerMsg::Snapshot(first)) = h.views[&1].msgs.last().cloned() else {
@@ -472,22 +384,23 @@ fn bad_acks_are_never_trusted() {
 fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
     // Grace is 30 ticks in these settings.
     let map = Arc::new(GameMap::parse(&map_json(1)).expect("map"));
-    let mut h = Harness::new(lobby_with(map, 2));
+    let mut h = lobby_with(map, 2);
     let me = h.join(1).expect("join");
     h.join(2).expect("other");
     h.tick();
     collect_an_orb(&mut h, 1, me);
-    let before = h.entity(2, me).expect("seen");
-    assert_eq!(before.score, 1);
+    let before = h.get::<Body>(2, me).expect("seen");
+    assert_eq!(h.get::<Score>(2, me).expect("seen").points, 1);
     h.lobby.disconnect(1);
     assert_eq!(h.join(3), Err(ErrorCode::LobbyFull), "the seat is held");
     for _ in 0..10 {
         h.tick();
     }
-    let held = h.entity(2, me).expect("still there");
-    assert_eq!(held.pos, before.pos, "idle while away");
+    let held = h.get::<Body>(2, me).expect("still there");
+    let held_score = h.get::<Score>(2, me).expect("still there").points;
+    assert_eq!(held.pos(), before.pos(), "idle while away");
     // (An orb may respawn onto the idle player: the score never goes down.)
-    assert!(held.score >= 1, "score kept");
+    assert!(held_score >= 1, "score kept");
     let roster = h.views[&2].msgs.iter().rev().find_map(|m| match m {
         ServerMsg::Roster { players, .. } => players
             .iter()
@@ -500,7 +413,7 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
     // Back within the grace: same entity, full snapshot, inputs apply again.
     assert_eq!(h.lobby.resume(1, 30), Resume::Resumed(me));
     h.pump();
-    h.views.get_mut(&1).expect("view").worlds.clear();
+    h.views.get_mut(&1).expect("view").forget_worlds();
     h.tick();
     let last = h.views[&1].msgs.last().cloned();
     assert!(
@@ -508,14 +421,14 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
         "a full snapshot"
     );
     assert!(
-        h.entity(1, me).expect("me").score >= held.score,
+        h.get::<Score>(1, me).expect("me").points >= held_score,
         "the score came back with the seat"
     );
-    h.input(1, -127, 0);
+    h.input(1, &[-127, 0]);
     h.tick();
     assert_ne!(
-        h.entity(2, me).expect("me").pos,
-        held.pos,
+        h.get::<Body>(2, me).expect("me").pos(),
+        held.pos(),
         "inputs apply again"
     );
     assert_eq!(
@@ -537,7 +450,7 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
     for _ in 0..31 {
         h.tick();
     }
-    assert!(h.entity(2, me).is_none(), "gone for the others");
+    assert!(h.get::<Body>(2, me).is_none(), "gone for the others");
     assert_eq!(h.lobby.resume(1, 30), Resume::Refused);
     assert!(h.join(3).is_ok(), "the seat is free");
 }

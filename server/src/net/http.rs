@@ -24,6 +24,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/", get(|| async { static_files::serve("") }))
         .route("/ws", get(upgrade))
         .route("/api/lobbies", get(list_lobbies))
+        .route("/api/games", get(list_games))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route(
@@ -83,6 +84,10 @@ async fn metrics() -> impl IntoResponse {
 
 async fn list_lobbies(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     Json(app.lobbies.list())
+}
+
+async fn list_games(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+    Json(app.lobbies.games().listings())
 }
 
 #[cfg(test)]

@@ -25,8 +25,8 @@ use super::rate::{RateLimiter, Verdict};
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
+use crate::lobby::input::INPUT_QUEUE_CAP;
 use crate::lobby::runner::{Command, Play};
-use crate::lobby::sim::INPUT_QUEUE_CAP;
 use crate::metrics::METRICS;
 
 /// WebSocket close codes used by the server.
@@ -302,6 +302,7 @@ impl Session {
                 lobbies: self.app.lobbies.list(),
             }),
             ClientMsg::CreateLobby {
+                game,
                 name: lobby_name,
                 map,
                 max_players,
@@ -316,6 +317,7 @@ impl Session {
                     self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
                 } else {
                     let req = NewLobby {
+                        game,
                         name: lobby_name.trim().to_owned(),
                         map,
                         max_players,
@@ -327,7 +329,7 @@ impl Session {
                     }
                 }
             }
-            ClientMsg::JoinLobby { target } => {
+            ClientMsg::JoinLobby { target, schema } => {
                 let found = match &target {
                     LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
                     LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
@@ -336,7 +338,11 @@ impl Session {
                     _ if self.lobby.is_some() => {
                         self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first")
                     }
-                    Some(handle) => self.join(handle, &name).await,
+                    Some(handle) => {
+                        if self.schema_fits(&handle, schema) {
+                            self.join(handle, &name).await;
+                        }
+                    }
                     None => self.refuse(
                         ErrorCode::UnknownLobby,
                         match target {
@@ -346,17 +352,28 @@ impl Session {
                     ),
                 }
             }
-            ClientMsg::QuickJoin => self.quick_join(&name).await,
+            ClientMsg::QuickJoin { game, schema } => self.quick_join(&name, &game, schema).await,
             ClientMsg::LeaveLobby => {
                 if self.lobby.is_none() {
                     self.refuse(ErrorCode::NotInLobby, "not in a lobby");
                 }
                 self.leave().await;
             }
-            ClientMsg::Input(input) => self.forward(Play::Input {
-                client: self.client,
-                input,
-            }),
+            ClientMsg::Input(input) => {
+                // Checked here, against the lobby's input fields, so a bad input costs the
+                // lobby nothing and changes nothing.
+                let problem = self
+                    .lobby
+                    .as_ref()
+                    .and_then(|l| input.values.check(&l.schema.input).err());
+                match problem {
+                    Some(why) => self.refuse(ErrorCode::InvalidInput, why),
+                    None => self.forward(Play::Input {
+                        client: self.client,
+                        input,
+                    }),
+                }
+            }
             ClientMsg::RequestFull => self.forward(Play::RequestFull {
                 client: self.client,
             }),
@@ -516,17 +533,56 @@ impl Session {
         }
     }
 
-    async fn quick_join(&mut self, name: &str) {
+    /// Whether a client built for schema hash `expected` (none: any) can play `handle`'s
+    /// game; refuses with `SchemaMismatch` if not.
+    fn schema_fits(&self, handle: &LobbyHandle, expected: Option<u64>) -> bool {
+        match expected {
+            Some(h) if h != handle.schema_hash => {
+                self.refuse(
+                    ErrorCode::SchemaMismatch,
+                    format!(
+                        "this lobby runs {} with schema {:016x}; your client was built for schema {h:016x}",
+                        handle.game, handle.schema_hash
+                    ),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
+    async fn quick_join(&mut self, name: &str, game: &str, schema: Option<u64>) {
         if self.lobby.is_some() {
             return self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
         }
-        for handle in self.app.lobbies.quick_join_candidates() {
+        let games = self.app.lobbies.games();
+        let entry = if game.is_empty() {
+            games.default_game()
+        } else {
+            games.get(game)
+        };
+        let Some(entry) = entry else {
+            return self.refuse(ErrorCode::UnknownGame, format!("no game named {game:?}"));
+        };
+        if let Some(h) = schema.filter(|h| *h != entry.schema_hash) {
+            let message = format!(
+                "{} has schema {:016x}; your client was built for schema {h:016x}",
+                entry.game.name(),
+                entry.schema_hash
+            );
+            return self.refuse(ErrorCode::SchemaMismatch, message);
+        }
+        let (game, map) = (
+            entry.game.name().to_owned(),
+            entry.maps.keys().next().cloned().unwrap_or_default(),
+        );
+        for handle in self.app.lobbies.quick_join_candidates(&game) {
             if self.try_join(&handle, name).await.is_ok() {
                 return;
             }
         }
-        let map = self.app.lobbies.maps().default_map().name.clone();
         let req = NewLobby {
+            game,
             name: format!("{name}'s lobby"),
             map,
             max_players: QUICK_JOIN_SEATS,
@@ -587,8 +643,11 @@ impl Session {
 
 fn create_refusal(code: ErrorCode) -> String {
     match code {
+        ErrorCode::UnknownGame => "no game by that name (GET /api/games lists them)".into(),
         ErrorCode::InvalidMaxPlayers => "max players must be 2 to 64".into(),
-        ErrorCode::UnknownMap => "no map by that name".into(),
+        ErrorCode::UnknownMap => {
+            "that game has no map by that name (GET /api/games lists them)".into()
+        }
         ErrorCode::ServerFull => "the server has no room for another lobby".into(),
         _ => format!("could not create the lobby: {code:?}"),
     }

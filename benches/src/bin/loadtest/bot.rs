@@ -86,6 +86,7 @@ pub struct Seated {
     ws: Ws,
     pub code: String,
     pub tick_rate: u16,
+    schema: tickwire_protocol::Schema,
 }
 
 /// Everything one bot measured in the window. Times are microseconds.
@@ -233,6 +234,7 @@ pub async fn seat(
             map,
             max_players,
         } => ClientMsg::CreateLobby {
+            game: "arena".into(),
             name: lobby_name.clone(),
             map: map.clone(),
             max_players: *max_players,
@@ -240,6 +242,7 @@ pub async fn seat(
         },
         Role::Join { code } => ClientMsg::JoinLobby {
             target: LobbyTarget::Code(code.clone()),
+            schema: None,
         },
     };
     ws.send(frame(&request)).await?;
@@ -250,6 +253,7 @@ pub async fn seat(
                     ws,
                     code: j.code,
                     tick_rate,
+                    schema: j.schema,
                 });
             }
             ServerMsg::Error { code, message } => bail!("refused a seat: {code:?}: {message}"),
@@ -313,7 +317,12 @@ fn next_send(
 pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     let mut report = BotReport::empty();
     report.connected = true;
-    let Seated { ws, tick_rate, .. } = seated;
+    let Seated {
+        ws,
+        tick_rate,
+        schema,
+        ..
+    } = seated;
     let tick_rate = tick_rate.max(1);
     let period = Duration::from_secs(1) / u32::from(tick_rate);
     let epoch = Instant::now();
@@ -332,7 +341,13 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let (mut sink, mut stream) = ws.split();
     let mut stop = shared.stop.clone();
-    let mut store = WorldStore::default();
+    let mut store = match WorldStore::new(&schema) {
+        Ok(store) => store,
+        Err(e) => {
+            report.error = Some(format!("the lobby's schema: {e}"));
+            return report;
+        }
+    };
     let mut pending: VecDeque<(u32, Instant)> = VecDeque::new();
     let mut pings_sent: VecDeque<(u32, Instant)> = VecDeque::new();
     let mut phase = TickPhase::new(period);
@@ -351,7 +366,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                     });
                     inputs.as_mut().reset(next_input.into());
                     seq += 1;
-                    let input = Input { seq, client_tick: seq, movement: wander.next_input(), buttons: 0, ack: store.ack() };
+                    let input = Input { seq, client_tick: seq, ack: store.ack(), values: wander.next_input() };
                     let msg = encode(&ClientMsg::Input(input));
                     let sent = Instant::now();
                     if shared.in_window(sent) {

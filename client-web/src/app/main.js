@@ -1,0 +1,323 @@
+// The page: wires the connection, the lobby screen, the game session with the module of
+// the lobby's game (looked up by name), device sampling at the server's tick rate, drawing
+// each animation frame and the net graph, and exposes a read-only `window.tickwire` for
+// tests. It knows no game.
+
+import { GAMES } from '../games/index.js';
+import { FixedStep } from '../sdk/fixedstep.js';
+import { DeviceSampler } from '../sdk/device.js';
+import { Connection } from '../sdk/net.js';
+import { RateWindow } from '../sdk/netstats.js';
+import { REJOINED_AS_NEW, UNREACHABLE, cannotPlay, describeError, reconnectingIn } from '../sdk/refusals.js';
+import { continuesStay, requestAfterWelcome } from '../sdk/resume.js';
+import { GameSession, openSession } from '../sdk/session.js';
+import { Canvas } from './canvas.js';
+import { Ui } from './ui.js';
+
+const LOBBY_LIST_INTERVAL_MS = 2000;
+const HUD_INTERVAL_MS = 250;
+
+/** A decoded server message or a request; see sdk/codec.js for the shapes. */
+/** @typedef {{type: string} & Record<string, any>} Msg */
+
+class App {
+  constructor() {
+    this.ui = new Ui();
+    this.canvas = new Canvas(this.ui.canvas);
+    this.devices = new DeviceSampler();
+    this.conn = new Connection({
+      url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`,
+      onMessage: (msg) => this.onMessage(msg),
+      onStatus: (status) => this.onStatus(status),
+    });
+    /** @type {'lobby' | 'game'} */
+    this.screen = 'lobby';
+    /** The request to send once welcomed. */
+    /** @type {Msg | null} */
+    this.pending = null;
+    /** Name the current connection said Hello with. */
+    this.helloName = '';
+    this.clientId = 0;
+    this.tickRate = 30;
+    /** @type {GameSession | null} */
+    this.session = null;
+    /** Whether the current connection is in the session's lobby (inputs may be sent). */
+    this.inLobby = false;
+    /** Join code of the lobby to return to after a reconnect whose resume was refused. */
+    /** @type {string | null} */
+    this.rejoinCode = null;
+    /** Whether the server refused to give back the seat on the current connection. */
+    this.resumeRefused = false;
+    /** @type {FixedStep | null} */
+    this.ticks = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.tickTimer = undefined;
+    this.rates = new RateWindow();
+    this.lastHudMs = 0;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.bannerTimer = undefined;
+    this.ui.bind({ request: (req) => this.request(req), leave: () => this.leave() });
+    // Closing or reloading the page leaves the lobby, rather than have the server hold the
+    // seat for a reconnect that will not come (the others would see it reconnecting).
+    window.addEventListener('pagehide', () => this.inLobby && this.conn.send({ type: 'LeaveLobby' }));
+    this.pollLobbies();
+    setInterval(() => this.screen === 'lobby' && this.pollLobbies(), LOBBY_LIST_INTERVAL_MS);
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  async pollLobbies() {
+    if (this.ui.games.length === 0) await this.fetchGames();
+    try {
+      const res = await fetch('/api/lobbies', { cache: 'no-store' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      this.ui.lobbyList(await res.json());
+    } catch {
+      this.ui.lobbyList(null, UNREACHABLE);
+    }
+  }
+
+  /** The server's games for the create form and quick join. */
+  async fetchGames() {
+    try {
+      const res = await fetch('/api/games', { cache: 'no-store' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      this.ui.gameList(await res.json());
+    } catch {
+      // Shown by the lobby list, fetched next; the games are asked for again with it.
+    }
+  }
+
+  /**
+   * Sends a lobby request, first connecting (or reconnecting under a new name) if needed.
+   * @param {Msg} req
+   */
+  request(req) {
+    this.ui.lobbyMessage('');
+    this.ui.busy(true);
+    const name = this.ui.playerName();
+    if (this.conn.ready && name === this.helloName) {
+      this.conn.send(req);
+      return;
+    }
+    this.pending = req;
+    if (!this.conn.wanted || name !== this.helloName) {
+      this.helloName = name;
+      this.conn.open(name);
+    }
+  }
+
+  leave() {
+    this.rejoinCode = null;
+    if (this.conn.send({ type: 'LeaveLobby' })) return;
+    // Not connected: stop reconnecting (a resume in flight would put the player back in the
+    // lobby just left). The server gives the held seat up when its grace period ends.
+    this.conn.close();
+    this.toLobby('');
+  }
+
+  /** @param {import('../sdk/net.js').Status} status */
+  onStatus(status) {
+    clearInterval(this.bannerTimer);
+    if (status.state !== 'lost') {
+      this.ui.banner('');
+      return;
+    }
+    this.stopTicking();
+    this.inLobby = false;
+    if (this.session !== null) this.session.offline = true;
+    if (!status.wasOpen && this.screen === 'lobby') {
+      // Nothing to keep alive: say why the request failed and stop retrying.
+      this.conn.close();
+      this.pending = null;
+      this.ui.busy(false);
+      this.ui.lobbyMessage(UNREACHABLE);
+      return;
+    }
+    const show = () => this.ui.banner(reconnectingIn(Math.max(0, Math.ceil((status.retryAt - performance.now()) / 1000))));
+    show();
+    this.bannerTimer = setInterval(show, 250);
+  }
+
+  /** @param {any} msg a decoded server message */
+  onMessage(msg) {
+    switch (msg.type) {
+      case 'Welcome': {
+        this.clientId = msg.client_id;
+        this.tickRate = msg.tick_rate;
+        const req = requestAfterWelcome({ resumed: this.conn.resumed, rejoinCode: this.rejoinCode, pending: this.pending });
+        if (req !== null) this.conn.send(req);
+        this.pending = null;
+        break;
+      }
+      case 'Joined':
+        this.startGame(msg);
+        break;
+      case 'Roster':
+        this.session?.onRoster(msg);
+        break;
+      case 'Snapshot':
+        if (this.session?.onSnapshot(msg, performance.now())) this.conn.send({ type: 'RequestFull' });
+        break;
+      case 'Left':
+        // After a stay this page refused (see startGame) the lobby screen is already up.
+        if (this.session !== null) this.toLobby('');
+        break;
+      case 'Error':
+        this.onRefusal(msg);
+        break;
+    }
+  }
+
+  /** @param {{code: string, message: string}} error */
+  onRefusal(error) {
+    if (error.code === 'ResumeRefused') {
+      // The seat was not held (any more): a Welcome follows and the lobby is joined anew.
+      this.resumeRefused = true;
+      return;
+    }
+    const words = describeError(error);
+    if (!this.conn.ready) {
+      // Refused before Welcome: the handshake failed, so this connection is of no use.
+      this.conn.close();
+      this.helloName = '';
+      this.pending = null;
+    }
+    const inGame = this.screen === 'game';
+    const lostLobby = inGame && (error.code === 'LobbyClosed' || error.code === 'UnknownLobby' || error.code === 'LobbyFull');
+    if (lostLobby) {
+      this.toLobby(error.code === 'LobbyClosed' ? words : `Could not get back into the lobby: ${words}`);
+    } else if (inGame) {
+      this.ui.gameMessage(words);
+    } else {
+      this.ui.busy(false);
+      this.ui.lobbyMessage(words);
+    }
+  }
+
+  /** @param {Msg} msg */
+  startGame(msg) {
+    const joined = /** @type {import('../sdk/session.js').Joined} */ (msg);
+    if (this.session !== null && continuesStay(this.session.joined, joined, this.conn.resumed)) {
+      this.session.resume(joined);
+    } else {
+      const session = openSession(joined, GAMES, this.clientId, this.tickRate);
+      if (typeof session === 'string') {
+        // A lobby this page cannot play: leave it and say why.
+        this.conn.send({ type: 'LeaveLobby' });
+        this.session = null;
+        this.toLobby(cannotPlay(session));
+        return;
+      }
+      this.session = session;
+    }
+    const refused = this.resumeRefused;
+    this.resumeRefused = false;
+    this.rejoinCode = joined.code;
+    this.inLobby = true;
+    this.screen = 'game';
+    this.ui.busy(false);
+    this.ui.lobbyMessage('');
+    this.ui.joined(joined, this.session.game.hint);
+    if (refused) this.ui.gameMessage(REJOINED_AS_NEW);
+    this.ui.show('game');
+    this.ticks = new FixedStep(1000 / this.tickRate);
+    this.stopTicking();
+    this.tick();
+  }
+
+  /** @param {string} message shown on the lobby screen */
+  toLobby(message) {
+    this.stopTicking();
+    this.session = null;
+    this.inLobby = false;
+    this.rejoinCode = null;
+    this.resumeRefused = false;
+    this.conn.forgetSeat();
+    this.screen = 'lobby';
+    this.ui.show('lobby');
+    this.ui.busy(false);
+    this.ui.lobbyMessage(message);
+    this.pollLobbies();
+  }
+
+  stopTicking() {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+  }
+
+  /** Sends one Input per due tick, then sleeps until the next one. */
+  tick() {
+    const { session, ticks } = this;
+    if (session === null || ticks === null || !this.inLobby) return;
+    const due = ticks.advance(performance.now());
+    for (let i = 0; i < due; i++) this.conn.send(session.tick(this.devices.sample()));
+    this.tickTimer = setTimeout(() => this.tick(), Math.max(1, ticks.untilNextMs()));
+  }
+
+  /** @param {number} nowMs */
+  frame(nowMs) {
+    requestAnimationFrame((t) => this.frame(t));
+    const { session } = this;
+    if (session === null) return;
+    if (this.tickTimer === undefined && this.inLobby) this.tick();
+    const now = performance.now();
+    const alpha = this.ticks?.alpha(now) ?? 1;
+    session.game.draw(this.canvas.surface(), session.view(now, alpha));
+    if (nowMs - this.lastHudMs >= HUD_INTERVAL_MS) {
+      this.lastHudMs = nowMs;
+      this.updateHud(session, now);
+    }
+  }
+
+  /** @param {GameSession} session @param {number} now */
+  updateHud(session, now) {
+    const hud = session.hud();
+    this.ui.hud(hud.lines, hud.scores);
+    this.rates.sample(now, { down: this.conn.bytesDown, up: this.conn.bytesUp, snapshots: session.snapshotsApplied });
+    const r = this.rates.rates();
+    const interp = session.interpolator;
+    const fmt = (/** @type {number | undefined} */ v, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+    this.ui.netGraph(
+      [
+        `rtt          ${this.conn.rttMs === null ? '-' : `${this.conn.rttMs} ms`}`,
+        `jitter       ${fmt(interp.jitterMs, 1)} ms`,
+        `snapshots/s  ${fmt(r.snapshots, 1)}`,
+        `down         ${fmt(r.down / 1024, 2)} KiB/s`,
+        `up           ${fmt(r.up / 1024, 2)} KiB/s`,
+        `server tick  ${session.store.newest} (pong ${this.conn.serverTick})`,
+        `tick rate    ${this.tickRate} Hz`,
+        `corrections  ${session.predictor?.corrections ?? '-'}`,
+        `interp       ${interp.bufferDepth} buffered, ${fmt(interp.delayMs)} ms delay`,
+        `pending in   ${session.predictor?.pending.length ?? '-'}`,
+      ].join('\n'),
+    );
+  }
+
+  /** What the browser tests read. */
+  state() {
+    const s = this.session;
+    const world = s?.store.latest();
+    return {
+      screen: this.screen,
+      connected: this.conn.ready,
+      clientId: this.clientId,
+      game: s?.joined.schema.game ?? null,
+      lobby: s?.joined.lobby.name ?? null,
+      code: s?.joined.code ?? null,
+      entity: s?.joined.entity ?? null,
+      tick: s?.store.newest ?? 0,
+      corrections: s?.predictor?.corrections ?? 0,
+      rttMs: this.conn.rttMs,
+      bufferDepth: s?.interpolator.bufferDepth ?? 0,
+      own: s?.ownState() ?? null,
+      entities: structuredClone(world?.entities ?? []),
+      roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
+      hud: s?.hud() ?? { lines: [], scores: [] },
+      resumed: this.conn.resumed,
+      lobbyMessage: document.getElementById('lobby-message')?.textContent ?? '',
+    };
+  }
+}
+
+const app = new App();
+Object.defineProperty(window, 'tickwire', { value: Object.freeze({ state: () => app.state() }) });

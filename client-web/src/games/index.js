@@ -1,0 +1,7 @@
+// The game modules this page can play, by name (`Joined.schema.game`).
+
+import arena from './arena/index.js';
+import tag from './tag/index.js';
+
+/** @type {Map<string, import('../sdk/game_api.js').GameModule>} */
+export const GAMES = new Map([arena, tag].map((g) => [g.name, g]));

@@ -1,0 +1,34 @@
+// Getting back into the lobby after the connection dropped. The connection (net.js) asks
+// for the held seat with the latest reconnect token; these decide, once a new connection is
+// welcomed and joined, whether the stay goes on (the seat was taken back: same entity,
+// same score) or starts afresh (the server refused the token, so the lobby is joined again
+// by its code, as a new player).
+
+/**
+ * @typedef {{type: string} & Record<string, any>} Msg
+ * @typedef {import('./session.js').Joined} Joined
+ */
+
+/**
+ * What to send once a connection is welcomed: nothing when it resumed a seat (the server
+ * follows with Joined), else a join by code when a lobby was being played, else the lobby
+ * request the player made while not yet connected.
+ * @param {{resumed: boolean, rejoinCode: string | null, pending: Msg | null}} state
+ * @returns {Msg | null}
+ */
+export function requestAfterWelcome({ resumed, rejoinCode, pending }) {
+  if (resumed) return null;
+  if (rejoinCode !== null) return { type: 'JoinLobby', target: { Code: rejoinCode }, schema: null };
+  return pending;
+}
+
+/**
+ * Whether a Joined continues the stay in `current` (a resumed seat) rather than starting a
+ * new one. Entity ids are never reused in a lobby, so the same lobby and the same entity
+ * on a resumed connection is the same seat.
+ * @param {Joined | null} current the Joined of the stay that was going on, if any
+ * @param {Joined} joined @param {boolean} resumed whether the connection resumed a seat
+ */
+export function continuesStay(current, joined, resumed) {
+  return resumed && current !== null && current.code === joined.code && current.lobby.id === joined.lobby.id && current.entity === joined.entity;
+}

@@ -1,0 +1,132 @@
+//! Which entities and components a lobby replicates, and the capture of each tick's world
+//! from the ECS into the schema's layout. A game marks an entity with [`Replicated`]; the
+//! engine gives it a wire id (increasing, never reused) when the marker is added, keeps the
+//! replicated entities sorted by id, and copies every registered component into the
+//! entity's row with one query per component.
+
+use bevy_ecs::lifecycle::HookContext;
+use bevy_ecs::prelude::*;
+use bevy_ecs::world::DeferredWorld;
+use tickwire_protocol::schema::{ComponentSchema, Replicate};
+use tickwire_protocol::{Layout, NetId, WorldState};
+
+/// Marks an entity as replicated. Spawn it as `Replicated::default()`: the engine fills in
+/// the wire id.
+#[derive(Component, Debug, Default, Clone, Copy)]
+#[component(on_add = on_add_replicated, on_remove = on_remove_replicated)]
+pub struct Replicated(NetId);
+
+impl Replicated {
+    /// The entity's wire id (0 until the marker is added to the world).
+    pub fn id(&self) -> NetId {
+        self.0
+    }
+}
+
+/// Every replicated entity, sorted by wire id, and where each sits in a captured world.
+#[derive(Resource, Default, Debug)]
+pub struct ReplicatedIndex {
+    next: NetId,
+    sorted: Vec<(NetId, Entity)>,
+    /// Row of each entity by `Entity::index_u32`, rebuilt after spawns and despawns.
+    rows: Vec<u32>,
+    dirty: bool,
+}
+
+fn on_add_replicated(mut world: DeferredWorld, ctx: HookContext) {
+    let id = {
+        let mut index = world.resource_mut::<ReplicatedIndex>();
+        index.next += 1;
+        let id = index.next;
+        index.sorted.push((id, ctx.entity));
+        index.dirty = true;
+        id
+    };
+    if let Some(mut r) = world.get_mut::<Replicated>(ctx.entity) {
+        r.0 = id;
+    }
+}
+
+fn on_remove_replicated(mut world: DeferredWorld, ctx: HookContext) {
+    let Some(id) = world.get::<Replicated>(ctx.entity).map(|r| r.0) else {
+        return;
+    };
+    let mut index = world.resource_mut::<ReplicatedIndex>();
+    if let Ok(at) = index.sorted.binary_search_by_key(&id, |(i, _)| *i) {
+        index.sorted.remove(at);
+        index.dirty = true;
+    }
+}
+
+impl ReplicatedIndex {
+    fn refresh(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let len = self
+            .sorted
+            .iter()
+            .map(|(_, e)| e.index_u32() as usize + 1)
+            .max()
+            .unwrap_or(0);
+        self.rows.clear();
+        self.rows.resize(len, u32::MAX);
+        for (row, (_, e)) in self.sorted.iter().enumerate() {
+            self.rows[e.index_u32() as usize] = row as u32;
+        }
+    }
+
+    fn row(&self, e: Entity) -> Option<usize> {
+        self.rows
+            .get(e.index_u32() as usize)
+            .filter(|r| **r != u32::MAX)
+            .map(|r| *r as usize)
+    }
+}
+
+type Capture = Box<dyn FnMut(&World, &ReplicatedIndex, usize, &mut WorldState) + Send + Sync>;
+
+/// The registered components, in schema order, each with its capture.
+#[derive(Default)]
+pub struct Registry {
+    pub components: Vec<ComponentSchema>,
+    captures: Vec<Capture>,
+}
+
+impl Registry {
+    /// Registers component `C` (ignored if already registered).
+    pub fn add<C: Replicate + Component>(&mut self, world: &mut World) {
+        if self.components.iter().any(|c| c.name == C::NAME) {
+            return;
+        }
+        let bit = 1u32 << self.components.len();
+        let offset: usize = self.components.iter().map(|c| c.fields.len()).sum();
+        let len = C::field_specs().len();
+        self.components.push(C::schema());
+        let mut query = world.query_filtered::<(Entity, &C), With<Replicated>>();
+        self.captures
+            .push(Box::new(move |world, index, stride, out| {
+                for (e, c) in query.iter(world) {
+                    if let Some(row) = index.row(e) {
+                        out.presence[row] |= bit;
+                        let at = row * stride + offset;
+                        c.write(&mut out.values[at..at + len]);
+                    }
+                }
+            }));
+    }
+
+    /// The world's replicated state at `tick`, into `out` (its allocations reused).
+    pub fn capture(&mut self, world: &mut World, layout: &Layout, tick: u32, out: &mut WorldState) {
+        world.resource_mut::<ReplicatedIndex>().refresh();
+        let index = world.resource::<ReplicatedIndex>();
+        out.clear(tick);
+        out.ids.extend(index.sorted.iter().map(|(id, _)| *id));
+        out.presence.resize(out.ids.len(), 0);
+        out.values.resize(out.ids.len() * layout.stride, 0);
+        for capture in &mut self.captures {
+            capture(world, index, layout.stride, out);
+        }
+    }
+}
