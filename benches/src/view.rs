@@ -126,6 +126,7 @@ mod tests {
             ids: vec![1],
             presence: vec![1],
             values: vec![x],
+            changed: vec![],
         }
     }
 

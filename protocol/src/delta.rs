@@ -75,25 +75,6 @@ impl Record {
     }
 }
 
-/// The row indices of an entity's field list under `presence`, in order.
-fn field_list(layout: &Layout, presence: u32) -> impl Iterator<Item = usize> + '_ {
-    layout
-        .components
-        .iter()
-        .enumerate()
-        .filter(move |(c, _)| presence & (1 << c) != 0)
-        .flat_map(|(_, (offset, len))| *offset..offset + len)
-}
-
-/// Whether row index `index` belongs to a component present in `presence`.
-fn present(layout: &Layout, presence: u32, index: usize) -> bool {
-    layout
-        .components
-        .iter()
-        .enumerate()
-        .any(|(c, (o, l))| presence & (1 << c) != 0 && (*o..o + l).contains(&index))
-}
-
 /// The value a receiver rebuilds for row index `i` when nothing is sent: the baseline's,
 /// advanced by the new velocity for predicted fields. `base` is `None` for a component
 /// new to the entity (baseline 0, age 0).
@@ -125,6 +106,50 @@ pub struct DeltaEncoder {
     updates: Vec<u8>,
 }
 
+/// [`changed_fields`] for the common case of an entity whose presence is the baseline's:
+/// every present component has baseline values.
+#[inline]
+fn changed_fields_same_presence(
+    layout: &Layout,
+    base: &[i32],
+    cur: &[i32],
+    presence: u32,
+    age: u32,
+    values: &mut Vec<i32>,
+) -> u64 {
+    values.clear();
+    let mut mask = 0u64;
+    let mut bit = 0;
+    let age = age as i32;
+    for (c, (offset, len)) in layout.components.iter().enumerate() {
+        if presence & (1 << c) == 0 {
+            continue;
+        }
+        let range = *offset..offset + len;
+        let fields = layout.rules[range.clone()]
+            .iter()
+            .zip(&base[range.clone()])
+            .zip(&cur[range]);
+        for ((rule, b), now) in fields {
+            let e = match *rule {
+                FieldRule::Predicted { velocity } => {
+                    b.wrapping_add(cur.get(velocity).copied().unwrap_or(0).wrapping_mul(age))
+                }
+                _ => *b,
+            };
+            if *now != e {
+                mask |= 1 << bit;
+                values.push(match rule {
+                    FieldRule::Value { .. } => *now,
+                    _ => now.wrapping_sub(e),
+                });
+            }
+            bit += 1;
+        }
+    }
+    mask
+}
+
 /// The field mask and sent values of one entity: the fields of `cur` under `presence`
 /// whose rebuilt value would differ from the current one (`base`: the baseline's row and
 /// presence, `None` for a spawn).
@@ -139,16 +164,23 @@ fn changed_fields(
 ) -> u64 {
     values.clear();
     let mut mask = 0u64;
-    for (bit, i) in field_list(layout, presence).enumerate() {
-        let rule = layout.rules[i];
-        let b = base.and_then(|(row, p)| present(layout, p, i).then(|| row[i]));
-        let e = expected(rule, b, cur, age);
-        if cur[i] != e {
-            mask |= 1 << bit;
-            values.push(match rule {
-                FieldRule::Value { .. } => cur[i],
-                _ => cur[i].wrapping_sub(e),
-            });
+    let mut bit = 0;
+    for (c, (offset, len)) in layout.components.iter().enumerate() {
+        if presence & (1 << c) == 0 {
+            continue;
+        }
+        let base_row = base.and_then(|(row, p)| (p & (1 << c) != 0).then_some(row));
+        for i in *offset..offset + len {
+            let rule = layout.rules[i];
+            let e = expected(rule, base_row.map(|r| r[i]), cur, age);
+            if cur[i] != e {
+                mask |= 1 << bit;
+                values.push(match rule {
+                    FieldRule::Value { .. } => cur[i],
+                    _ => cur[i].wrapping_sub(e),
+                });
+            }
+            bit += 1;
         }
     }
     mask
@@ -183,8 +215,19 @@ impl DeltaEncoder {
                 (Some(bid), Some(cid)) if bid == cid => {
                     let (bp, cp) = (b.presence[i], cur.presence[j]);
                     let (brow, crow) = (b.row(stride, i), cur.row(stride, j));
+                    if cur.unchanged_since(j, b.tick) {
+                        // Still and unwritten since the baseline: the common case, and
+                        // nothing to send.
+                        i += 1;
+                        j += 1;
+                        continue;
+                    }
                     let flag = u64::from(bp != cp);
-                    let mask = changed_fields(layout, Some((brow, bp)), crow, cp, age, &mut values);
+                    let mask = if flag == 0 {
+                        changed_fields_same_presence(layout, brow, crow, cp, age, &mut values)
+                    } else {
+                        changed_fields(layout, Some((brow, bp)), crow, cp, age, &mut values)
+                    };
                     let change = (mask << 1) | flag;
                     if change != 0 {
                         put_u32(&mut self.updates, cid - last_update);
@@ -357,7 +400,7 @@ fn rebuild(
     let mut sent = [0i32; MAX_FIELDS];
     let mut sent_mask = 0u64;
     let mut fields = 0;
-    for (bit, i) in field_list(layout, p).enumerate() {
+    for (bit, i) in layout.field_list(p).enumerate() {
         fields = bit + 1;
         if record.fields & (1 << bit) != 0 {
             sent[i] = values[(record.fields & ((1 << bit) - 1)).count_ones() as usize];
@@ -367,10 +410,10 @@ fn rebuild(
     if fields < 64 && record.fields >> fields != 0 {
         return Err(ApplyError::BadFieldMask(record.id));
     }
-    let base_of = |i: usize| base.and_then(|(r, bp)| present(layout, bp, i).then(|| r[i]));
+    let base_of = |i: usize| base.and_then(|(r, bp)| layout.present(bp, i).then(|| r[i]));
     row.fill(0);
     for pass_predicted in [false, true] {
-        for i in field_list(layout, p) {
+        for i in layout.field_list(p) {
             let rule = layout.rules[i];
             if matches!(rule, FieldRule::Predicted { .. }) != pass_predicted {
                 continue;

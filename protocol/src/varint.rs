@@ -4,7 +4,7 @@
 //! bincode's own output.
 
 /// Appends `v` as a bincode varint: one byte below 251, else a marker and 2, 4 or 8 bytes.
-#[inline]
+#[inline(always)]
 pub fn put_u64(out: &mut Vec<u8>, v: u64) {
     if v < 251 {
         out.push(v as u8);
@@ -20,13 +20,13 @@ pub fn put_u64(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub fn put_u32(out: &mut Vec<u8>, v: u32) {
     put_u64(out, u64::from(v));
 }
 
 /// Appends `v` zigzagged (0, -1, 1, -2 … as 0, 1, 2, 3 …) as a varint.
-#[inline]
+#[inline(always)]
 pub fn put_i32(out: &mut Vec<u8>, v: i32) {
     put_u32(out, ((v << 1) ^ (v >> 31)) as u32);
 }

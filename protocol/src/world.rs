@@ -38,6 +38,10 @@ pub struct Layout {
     pub components: Vec<(usize, usize)>,
     /// Per row index.
     pub rules: Vec<FieldRule>,
+    /// Per row index: the component it belongs to.
+    pub component_of: Vec<u8>,
+    /// Row indices of the velocity fields that predicted fields advance by.
+    pub velocities: Vec<usize>,
 }
 
 impl Layout {
@@ -45,9 +49,11 @@ impl Layout {
         schema.validate()?;
         let mut components = Vec::with_capacity(schema.components.len());
         let mut rules = Vec::new();
-        for c in &schema.components {
+        let mut component_of = Vec::new();
+        for (id, c) in schema.components.iter().enumerate() {
             let offset = rules.len();
             components.push((offset, c.fields.len()));
+            component_of.extend(std::iter::repeat_n(id as u8, c.fields.len()));
             for f in &c.fields {
                 rules.push(match &f.codec {
                     FieldCodec::Absolute => FieldRule::Value { limit: 0 },
@@ -64,11 +70,44 @@ impl Layout {
                 });
             }
         }
+        let mut velocities: Vec<usize> = rules
+            .iter()
+            .filter_map(|r| match r {
+                FieldRule::Predicted { velocity } => Some(*velocity),
+                _ => None,
+            })
+            .collect();
+        velocities.sort_unstable();
+        velocities.dedup();
         Ok(Self {
             stride: rules.len(),
             components,
             rules,
+            component_of,
+            velocities,
         })
+    }
+
+    /// Whether row index `index` belongs to a component present in `presence`.
+    #[inline]
+    pub fn present(&self, presence: u32, index: usize) -> bool {
+        presence & (1 << self.component_of[index]) != 0
+    }
+
+    /// The row indices of an entity's field list under `presence`, in order.
+    #[inline]
+    pub fn field_list(&self, presence: u32) -> impl Iterator<Item = usize> + '_ {
+        self.components
+            .iter()
+            .enumerate()
+            .filter(move |(c, _)| presence & (1 << c) != 0)
+            .flat_map(|(_, (offset, len))| *offset..offset + len)
+    }
+
+    /// Whether a row moves by itself: a velocity that a predicted field follows is not 0.
+    #[inline]
+    pub fn moves(&self, row: &[i32]) -> bool {
+        self.velocities.iter().any(|v| row[*v] != 0)
     }
 
     /// Whether `v` is a value field `index` may hold (Enum and Flags are bounded).
@@ -80,8 +119,11 @@ impl Layout {
     }
 }
 
+/// In [`WorldState::changed`]: the entity moves by itself.
+pub const MOVES: u32 = 1 << 31;
+
 /// The whole replicated world at one tick.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct WorldState {
     pub tick: u32,
     /// Entity ids, ascending.
@@ -90,7 +132,25 @@ pub struct WorldState {
     pub presence: Vec<u32>,
     /// `ids.len() * stride` fields, one row per entity.
     pub values: Vec<i32>,
+    /// Per entity, when known (the server's capture keeps it; empty otherwise): the last
+    /// tick its presence or row was written, with [`MOVES`] set if it moves by itself (a
+    /// velocity that a predicted field follows is not 0). A still entity written at or
+    /// before a baseline's tick is unchanged since, which spares the encoder its row. Not
+    /// part of the world's value: two worlds with the same entities are equal whatever it
+    /// holds.
+    pub changed: Vec<u32>,
 }
+
+impl PartialEq for WorldState {
+    fn eq(&self, other: &Self) -> bool {
+        self.tick == other.tick
+            && self.ids == other.ids
+            && self.presence == other.presence
+            && self.values == other.values
+    }
+}
+
+impl Eq for WorldState {}
 
 impl WorldState {
     pub fn len(&self) -> usize {
@@ -117,6 +177,24 @@ impl WorldState {
         self.ids.clear();
         self.presence.clear();
         self.values.clear();
+        self.changed.clear();
+    }
+
+    /// Whether entity index `i` is known to be still and unwritten since tick `since`
+    /// (ticks from 2^31 on are never known: the flag shares their bit).
+    #[inline]
+    pub fn unchanged_since(&self, i: usize, since: u32) -> bool {
+        since < MOVES && self.changed.get(i).is_some_and(|t| *t <= since)
+    }
+
+    /// Marks the entities written at `tick` that move by themselves (after a capture).
+    pub fn mark_moving(&mut self, layout: &Layout, tick: u32) {
+        let stride = layout.stride;
+        for (i, c) in self.changed.iter_mut().enumerate() {
+            if *c == tick && layout.moves(&self.values[i * stride..(i + 1) * stride]) {
+                *c |= MOVES;
+            }
+        }
     }
 
     /// Appends an entity with no components (its id must exceed every id present).

@@ -224,6 +224,7 @@ fn one(tick: u32, row: [i32; 4]) -> WorldState {
         ids: vec![7],
         presence: vec![1],
         values: row.to_vec(),
+        changed: vec![],
     }
 }
 

@@ -123,10 +123,25 @@ impl Stepper {
         }
     }
 
-    /// Hands every frame the lobby produced to its client's view.
+    /// Hands every frame the lobby produced to its client's view, and checks that every
+    /// world a client rebuilt is exactly the server's at that tick.
+    ///
+    /// # Panics
+    /// When a client's world differs from the server's: the test fails.
     pub fn pump(&mut self) {
         for env in self.lobby.drain_outbox().collect::<Vec<_>>() {
-            self.views.entry(env.client).or_default().take(&env.frame);
+            let view = self.views.entry(env.client).or_default();
+            let before = view.ack();
+            view.take(&env.frame);
+            if let Some(world) = view.latest.as_ref().filter(|w| w.tick != before) {
+                let server = self.lobby.history().get(world.tick);
+                assert_eq!(
+                    Some(world),
+                    server,
+                    "client {} rebuilt the server's world",
+                    env.client
+                );
+            }
         }
     }
 

@@ -448,10 +448,25 @@ impl Lobby {
         }
     }
 
+    /// The world as a full rebuild captures it now (for tests of the incremental capture).
+    #[cfg(test)]
+    fn capture_from_scratch(&mut self) -> WorldState {
+        let mut state = WorldState::default();
+        self.registry
+            .capture(&mut self.world, &self.layout, self.tick, None, &mut state);
+        state
+    }
+
     fn record(&mut self) {
         let mut state = std::mem::take(&mut self.spare);
-        self.registry
-            .capture(&mut self.world, &self.layout, self.tick, &mut state);
+        let previous = self.history.latest();
+        self.registry.capture(
+            &mut self.world,
+            &self.layout,
+            self.tick,
+            previous,
+            &mut state,
+        );
         if let Some(evicted) = self.history.push(state) {
             self.spare = evicted;
         }

@@ -2,7 +2,10 @@
 //! from the ECS into the schema's layout. A game marks an entity with [`Replicated`]; the
 //! engine gives it a wire id (increasing, never reused) when the marker is added, keeps the
 //! replicated entities sorted by id, and copies every registered component into the
-//! entity's row with one query per component.
+//! entity's row with one query per component. While no replicated entity is spawned or
+//! despawned, a tick's world starts as a copy of the previous one and only the components
+//! that changed since (bevy's change detection) are written again, so a world of still
+//! things costs a copy, not a rebuild.
 
 use bevy_ecs::lifecycle::HookContext;
 use bevy_ecs::prelude::*;
@@ -24,13 +27,25 @@ impl Replicated {
 }
 
 /// Every replicated entity, sorted by wire id, and where each sits in a captured world.
-#[derive(Resource, Default, Debug)]
+#[derive(Resource, Debug)]
 pub struct ReplicatedIndex {
     next: NetId,
     sorted: Vec<(NetId, Entity)>,
     /// Row of each entity by `Entity::index_u32`, rebuilt after spawns and despawns.
     rows: Vec<u32>,
     dirty: bool,
+}
+
+impl Default for ReplicatedIndex {
+    fn default() -> Self {
+        Self {
+            next: 0,
+            sorted: Vec::new(),
+            rows: Vec::new(),
+            // The first capture rebuilds.
+            dirty: true,
+        }
+    }
 }
 
 fn on_add_replicated(mut world: DeferredWorld, ctx: HookContext) {
@@ -85,7 +100,10 @@ impl ReplicatedIndex {
     }
 }
 
-type Capture = Box<dyn FnMut(&World, &ReplicatedIndex, usize, &mut WorldState) + Send + Sync>;
+/// Writes one component into a world's rows: every entity's (a rebuild), or only those
+/// changed, added or removed since the last capture (`changed_only`).
+type Capture =
+    Box<dyn FnMut(&World, &ReplicatedIndex, &Layout, bool, &mut WorldState) + Send + Sync>;
 
 /// The registered components, in schema order, each with its capture.
 #[derive(Default)]
@@ -104,29 +122,74 @@ impl Registry {
         let offset: usize = self.components.iter().map(|c| c.fields.len()).sum();
         let len = C::field_specs().len();
         self.components.push(C::schema());
-        let mut query = world.query_filtered::<(Entity, &C), With<Replicated>>();
+        let mut all = world.query_filtered::<(Entity, &C), With<Replicated>>();
+        let mut changed = world.query_filtered::<(Entity, &C), (With<Replicated>, Changed<C>)>();
         self.captures
-            .push(Box::new(move |world, index, stride, out| {
-                for (e, c) in query.iter(world) {
+            .push(Box::new(move |world, index, layout, changed_only, out| {
+                let stride = layout.stride;
+                let tick = out.tick;
+                let mut write = |e: Entity, c: &C| {
                     if let Some(row) = index.row(e) {
                         out.presence[row] |= bit;
+                        out.changed[row] = tick;
                         let at = row * stride + offset;
                         c.write(&mut out.values[at..at + len]);
+                    }
+                };
+                if !changed_only {
+                    all.iter(world).for_each(|(e, c)| write(e, c));
+                    return;
+                }
+                changed.iter(world).for_each(|(e, c)| write(e, c));
+                for e in world.removed::<C>() {
+                    // Still replicated (a despawn rebuilds the world): only `C` went.
+                    if let Some(row) = index.row(e).filter(|_| world.get::<C>(e).is_none()) {
+                        out.presence[row] &= !bit;
+                        out.changed[row] = out.tick;
+                        let at = row * stride + offset;
+                        out.values[at..at + len].fill(0);
                     }
                 }
             }));
     }
 
     /// The world's replicated state at `tick`, into `out` (its allocations reused).
-    pub fn capture(&mut self, world: &mut World, layout: &Layout, tick: u32, out: &mut WorldState) {
-        world.resource_mut::<ReplicatedIndex>().refresh();
+    /// `previous` is the world captured last (the tick before), if it is still held.
+    pub fn capture(
+        &mut self,
+        world: &mut World,
+        layout: &Layout,
+        tick: u32,
+        previous: Option<&WorldState>,
+        out: &mut WorldState,
+    ) {
+        let rebuilt = {
+            let mut index = world.resource_mut::<ReplicatedIndex>();
+            let dirty = index.dirty;
+            index.refresh();
+            dirty
+        };
         let index = world.resource::<ReplicatedIndex>();
-        out.clear(tick);
-        out.ids.extend(index.sorted.iter().map(|(id, _)| *id));
-        out.presence.resize(out.ids.len(), 0);
-        out.values.resize(out.ids.len() * layout.stride, 0);
+        let changed_only = match previous {
+            Some(prev) if !rebuilt && prev.len() == index.sorted.len() => {
+                out.clone_from(prev);
+                out.tick = tick;
+                true
+            }
+            _ => {
+                out.clear(tick);
+                out.ids.extend(index.sorted.iter().map(|(id, _)| *id));
+                out.presence.resize(out.ids.len(), 0);
+                out.values.resize(out.ids.len() * layout.stride, 0);
+                out.changed.resize(out.ids.len(), tick);
+                false
+            }
+        };
         for capture in &mut self.captures {
-            capture(world, index, layout.stride, out);
+            capture(world, index, layout, changed_only, out);
         }
+        out.mark_moving(layout, tick);
+        // Later changes are measured from here; removals seen so far are forgotten.
+        world.clear_trackers();
     }
 }

@@ -9,6 +9,8 @@ use tickwire_protocol::messages::{ErrorCode, ServerMsg};
 
 use super::clock::TickClock;
 use super::input::{BACKLOG_DRAIN_TICKS, INPUT_LOAN_TICKS, MAX_INPUTS_PER_TICK};
+use bevy_ecs::prelude::*;
+
 use super::*;
 use crate::games::arena::{Arena, Orb, Score};
 use crate::kit::mover::Body;
@@ -453,4 +455,105 @@ fn a_disconnected_player_keeps_its_seat_until_the_grace_ends() {
     assert!(h.get::<Body>(2, me).is_none(), "gone for the others");
     assert_eq!(h.lobby.resume(1, 30), Resume::Refused);
     assert!(h.join(3).is_ok(), "the seat is free");
+}
+
+tickwire_protocol::replicated! {
+    /// A counter that a test game bumps now and then.
+    #[derive(Component)]
+    struct Counter {
+        n: Absolute,
+        rate: Delta,
+    }
+}
+
+tickwire_protocol::replicated! {
+    /// A component a test game adds and removes.
+    #[derive(Component)]
+    struct Flag {
+        on: Flags(&["a", "b"]),
+    }
+}
+
+/// A game whose entities change in every way the capture must notice: values now and then,
+/// a component added and removed, spawns and despawns, a velocity that stops.
+struct Churn;
+
+#[derive(Resource, Default)]
+struct ChurnTick(u32);
+
+fn churn(
+    mut commands: Commands,
+    mut tick: ResMut<ChurnTick>,
+    mut bodies: Query<(Entity, &mut Body, Option<&Flag>)>,
+    mut counters: Query<&mut Counter>,
+) {
+    tick.0 += 1;
+    let t = tick.0;
+    for (i, (e, mut body, flag)) in bodies.iter_mut().enumerate() {
+        let i = i as u32;
+        if (t + i).is_multiple_of(7) {
+            body.vx = if body.vx == 0 { 3 } else { 0 };
+        }
+        body.x += body.vx;
+        if (t + i).is_multiple_of(5) {
+            match flag {
+                Some(_) => commands.entity(e).remove::<Flag>(),
+                None => commands.entity(e).insert(Flag { on: (t % 4) as i32 }),
+            };
+        }
+        if i == 0 && t.is_multiple_of(11) {
+            commands.entity(e).despawn();
+        }
+    }
+    if t.is_multiple_of(9) {
+        commands.spawn((
+            Replicated::default(),
+            Body::at(glam::IVec2::new(t as i32, 5)),
+        ));
+    }
+    for mut c in &mut counters {
+        if t.is_multiple_of(4) {
+            c.n += c.rate;
+        }
+    }
+}
+
+impl Game for Churn {
+    fn name(&self) -> &'static str {
+        "churn"
+    }
+    fn title(&self) -> &'static str {
+        "Churn"
+    }
+    fn description(&self) -> &'static str {
+        "A test game whose entities change in every way."
+    }
+    fn check_map(&self, _: &GameMap) -> Result<(), String> {
+        Ok(())
+    }
+    fn build(&self, lobby: &mut LobbyBuilder) {
+        lobby
+            .replicate::<Body>()
+            .replicate::<Counter>()
+            .replicate::<Flag>()
+            .add_systems(churn);
+        let world = lobby.world();
+        world.init_resource::<ChurnTick>();
+        for i in 0..20 {
+            world.spawn((Replicated::default(), Body::at(glam::IVec2::new(i * 10, 0))));
+        }
+        world.spawn((Replicated::default(), Counter { n: 0, rate: 2 }));
+    }
+}
+
+#[test]
+fn the_incremental_capture_equals_a_rebuild_every_tick() {
+    let mut h = Stepper::new(Arc::new(Churn), arena(), 4);
+    h.join(1).expect("joins");
+    for _ in 0..200 {
+        h.tick();
+        let recorded = h.lobby.history().latest().cloned().expect("a world");
+        let rebuilt = h.lobby.capture_from_scratch();
+        assert_eq!(recorded, rebuilt, "tick {}", recorded.tick);
+    }
 }
