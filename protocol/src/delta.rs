@@ -106,45 +106,39 @@ pub struct DeltaEncoder {
     updates: Vec<u8>,
 }
 
-/// [`changed_fields`] for the common case of an entity whose presence is the baseline's:
-/// every present component has baseline values.
+/// [`changed_fields`] for the common case of an entity whose presence is the baseline's
+/// (every present component has baseline values) and is planned: one pass over its field
+/// list.
 #[inline]
 fn changed_fields_same_presence(
     layout: &Layout,
+    plan: &[u16],
     base: &[i32],
     cur: &[i32],
-    presence: u32,
     age: u32,
     values: &mut Vec<i32>,
 ) -> u64 {
     values.clear();
     let mut mask = 0u64;
-    let mut bit = 0;
     let age = age as i32;
-    for (c, (offset, len)) in layout.components.iter().enumerate() {
-        if presence & (1 << c) == 0 {
+    for (bit, &i) in plan.iter().enumerate() {
+        let i = usize::from(i);
+        let (Some(rule), Some(b), Some(now)) = (layout.rules.get(i), base.get(i), cur.get(i))
+        else {
             continue;
-        }
-        let range = *offset..offset + len;
-        let fields = layout.rules[range.clone()]
-            .iter()
-            .zip(&base[range.clone()])
-            .zip(&cur[range]);
-        for ((rule, b), now) in fields {
-            let e = match *rule {
-                FieldRule::Predicted { velocity } => {
-                    b.wrapping_add(cur.get(velocity).copied().unwrap_or(0).wrapping_mul(age))
-                }
-                _ => *b,
-            };
-            if *now != e {
-                mask |= 1 << bit;
-                values.push(match rule {
-                    FieldRule::Value { .. } => *now,
-                    _ => now.wrapping_sub(e),
-                });
+        };
+        let e = match *rule {
+            FieldRule::Predicted { velocity } => {
+                b.wrapping_add(cur.get(velocity).copied().unwrap_or(0).wrapping_mul(age))
             }
-            bit += 1;
+            _ => *b,
+        };
+        if *now != e {
+            mask |= 1 << bit;
+            values.push(match rule {
+                FieldRule::Value { .. } => *now,
+                _ => now.wrapping_sub(e),
+            });
         }
     }
     mask
@@ -223,10 +217,13 @@ impl DeltaEncoder {
                         continue;
                     }
                     let flag = u64::from(bp != cp);
-                    let mask = if flag == 0 {
-                        changed_fields_same_presence(layout, brow, crow, cp, age, &mut values)
-                    } else {
-                        changed_fields(layout, Some((brow, bp)), crow, cp, age, &mut values)
+                    let mask = match layout.plan(cp).filter(|_| flag == 0) {
+                        Some(plan) => {
+                            changed_fields_same_presence(layout, plan, brow, crow, age, &mut values)
+                        }
+                        None => {
+                            changed_fields(layout, Some((brow, bp)), crow, cp, age, &mut values)
+                        }
                     };
                     let change = (mask << 1) | flag;
                     if change != 0 {

@@ -42,7 +42,13 @@ pub struct Layout {
     pub component_of: Vec<u8>,
     /// Row indices of the velocity fields that predicted fields advance by.
     pub velocities: Vec<usize>,
+    /// For schemas of at most [`PLANNED_COMPONENTS`] components: the field list of every
+    /// presence, so the encoder walks one slice per entity.
+    plans: Vec<Vec<u16>>,
 }
+
+/// Schemas with at most this many components get a field list per presence (2^8 lists).
+pub const PLANNED_COMPONENTS: usize = 8;
 
 impl Layout {
     pub fn new(schema: &Schema) -> Result<Self, SchemaError> {
@@ -79,13 +85,26 @@ impl Layout {
             .collect();
         velocities.sort_unstable();
         velocities.dedup();
-        Ok(Self {
+        let mut layout = Self {
             stride: rules.len(),
             components,
             rules,
             component_of,
             velocities,
-        })
+            plans: Vec::new(),
+        };
+        if layout.components.len() <= PLANNED_COMPONENTS {
+            layout.plans = (0..1u32 << layout.components.len())
+                .map(|p| layout.field_list(p).map(|i| i as u16).collect())
+                .collect();
+        }
+        Ok(layout)
+    }
+
+    /// The field list of `presence` as a slice, when planned.
+    #[inline]
+    pub fn plan(&self, presence: u32) -> Option<&[u16]> {
+        self.plans.get(presence as usize).map(Vec::as_slice)
     }
 
     /// Whether row index `index` belongs to a component present in `presence`.

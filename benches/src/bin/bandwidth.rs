@@ -143,6 +143,7 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
         schema.component_id("Score").context("arena scores")?,
     );
     let vel = layout.components[body_c].0 + 2;
+    let mut encoder = tickwire_protocol::DeltaEncoder::default();
     let warm_ticks = s.warmup * u32::from(TICK_RATE);
     let total = warm_ticks + s.seconds * u32::from(TICK_RATE);
     let mut out = Run::default();
@@ -179,7 +180,8 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
                 let start = Instant::now();
                 for c in &clients {
                     let base = c.store.latest().and_then(|w| lobby.history().get(w.tick));
-                    let body = encode(&SnapshotBody::diff(&layout, base, &current));
+                    let mut body = Vec::with_capacity(64);
+                    encoder.encode(&layout, base, &current, &mut body);
                     std::hint::black_box(Bytes::from(snapshot_frame(c.bot.seq, &body)));
                 }
                 out.unshared_us.push(start.elapsed().as_secs_f64() * 1e6);
