@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 
 use crate::config::Config;
 use crate::game::MapCatalog;
 use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::runner::RunnerLimits;
 use crate::lobby::threads::LobbyThreads;
+use crate::net::listener::{self, HttpLimits};
 use crate::net::{AppState, http};
 
 /// A bound server, ready to serve.
@@ -23,7 +23,24 @@ pub struct Server {
 
 impl Server {
     /// Loads maps and binds the listener. Must run inside a tokio runtime.
-    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+    pub async fn bind(mut config: Config) -> anyhow::Result<Self> {
+        if let Some(descriptors) = listener::raise_descriptor_limit() {
+            let (ws, http) = listener::fit_caps(
+                descriptors,
+                config.max_connections,
+                config.max_http_connections,
+            );
+            if (ws, http) != (config.max_connections, config.max_http_connections) {
+                tracing::warn!(
+                    descriptors,
+                    max_connections = ws,
+                    max_http_connections = http,
+                    "connection caps lowered to fit the descriptor limit"
+                );
+            }
+            (config.max_connections, config.max_http_connections) = (ws, http);
+            tracing::info!(descriptors, "descriptor limit");
+        }
         let maps = match &config.maps_dir {
             Some(dir) => MapCatalog::from_dir(dir),
             None => MapCatalog::embedded(),
@@ -62,30 +79,33 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes; then stops accepting, sends every client a close
-    /// frame with a reason, and waits for them to flush, up to the shutdown deadline.
+    /// frame with a reason, and waits for them to flush, up to the shutdown deadline counted
+    /// from the signal (connections still open then are abandoned).
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = self.app.clone();
-        let stop = async move {
+        tokio::spawn(async move {
             shutdown.await;
             app.begin_shutdown();
-        };
-        let service =
-            http::router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        // Snapshots are small frames sent every tick: never hold them back for Nagle.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("could not set TCP_NODELAY: {e}");
-            }
         });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(stop)
-            .await
-            .context("serving")?;
-        let deadline = self.app.config.shutdown_deadline;
-        if !self.app.wait_idle(deadline).await {
+        let config = &self.app.config;
+        let limits = HttpLimits {
+            max_connections: config.max_http_connections,
+            max_connections_per_ip: config.max_http_connections_per_ip,
+            header_read_timeout: config.header_read_timeout,
+        };
+        let closed = listener::serve(
+            self.listener,
+            http::router(self.app.clone()),
+            limits,
+            self.app.shutdown_signal(),
+            self.app.idle(),
+            config.shutdown_deadline,
+        )
+        .await;
+        if !closed {
             tracing::warn!(
                 left = self.app.connections(),
                 "shutdown deadline passed with clients still connected"

@@ -68,7 +68,25 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
-    /// Seconds to wait for clients to take their close frames on shutdown.
+    /// Seconds a client may take to send a whole HTTP request head; slower ones are closed.
+    #[arg(long, env = "TICKWIRE_HEADER_READ_TIMEOUT", default_value = "5", value_parser = seconds)]
+    pub header_read_timeout: Duration,
+
+    /// Most plain HTTP connections at once (requests not yet upgraded to a WebSocket). Kept,
+    /// with --max-connections, below the process's descriptor limit.
+    #[arg(long, env = "TICKWIRE_MAX_HTTP_CONNECTIONS", default_value_t = 4096)]
+    pub max_http_connections: usize,
+
+    /// Most plain HTTP connections at once from one IP address (0: no limit).
+    #[arg(
+        long,
+        env = "TICKWIRE_MAX_HTTP_CONNECTIONS_PER_IP",
+        default_value_t = 64
+    )]
+    pub max_http_connections_per_ip: usize,
+
+    /// Seconds to wait for clients to take their close frames on shutdown; past it the
+    /// server exits whatever is still open.
     #[arg(long, env = "TICKWIRE_SHUTDOWN_DEADLINE", default_value = "5", value_parser = seconds)]
     pub shutdown_deadline: Duration,
 

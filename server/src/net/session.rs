@@ -4,10 +4,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -18,10 +17,14 @@ use tickwire_protocol::messages::{
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info_span};
 
+use super::frames::{FrameWatch, MAX_FRAGMENTS, Violation};
 use super::outbox::{Outbox, OutboxReader, Outgoing};
-use super::rate::{RateLimiter, Verdict};
+use super::rate::{RateLimiter, TokenBucket, Verdict};
+use super::upgrade::Socket;
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
@@ -44,6 +47,32 @@ pub mod close {
 const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 /// Seats in a lobby opened by quick join.
 const QUICK_JOIN_SEATS: u8 = 16;
+/// Per connection, (burst, per second): lobby listings; lobbies opened; joins by code that
+/// found nothing; lobby moves of any kind (create, join, quick join, leave).
+const LISTINGS: (f64, f64) = (5.0, 1.0);
+const CREATIONS: (f64, f64) = (5.0, 0.2);
+const FAILED_JOINS: (f64, f64) = (5.0, 1.0);
+const MOVES: (f64, f64) = (10.0, 2.0);
+
+/// The per-connection buckets of costly or guessable requests.
+struct Budgets {
+    listings: TokenBucket,
+    creations: TokenBucket,
+    failed_joins: TokenBucket,
+    moves: TokenBucket,
+}
+
+impl Budgets {
+    fn new(now: Instant) -> Self {
+        let bucket = |(burst, rate): (f64, f64)| TokenBucket::new(burst, rate, now);
+        Self {
+            listings: bucket(LISTINGS),
+            creations: bucket(CREATIONS),
+            failed_joins: bucket(FAILED_JOINS),
+            moves: bucket(MOVES),
+        }
+    }
+}
 
 /// Ends the session: an error to send (if the peer can still take one), then a close frame.
 struct Fatal {
@@ -62,10 +91,15 @@ struct Session {
     token: ReconnectToken,
     /// Play messages forwarded since the lobby's tick counter last moved, and that tick.
     plays_this_tick: (u32, usize),
+    peer: SocketAddr,
+    budgets: Budgets,
+    /// A control frame did not fit in the outbox: the client is not reading.
+    stuck: bool,
 }
 
 pub async fn run(
-    socket: WebSocket,
+    socket: Socket,
+    frames: Arc<FrameWatch>,
     app: Arc<AppState>,
     peer: SocketAddr,
     slot: Result<ConnectionSlot, Refusal>,
@@ -78,7 +112,14 @@ pub async fn run(
         let (sink, mut stream) = socket.split();
         let (outbox, reader) = Outbox::new();
         let ping_every = app.config.ping_timeout / 3;
-        let writer = tokio::spawn(write_loop(sink, reader, outbox.clone(), ping_every));
+        let last_ping = Arc::new(AtomicU64::new(0));
+        let writer = tokio::spawn(write_loop(
+            sink,
+            reader,
+            outbox.clone(),
+            ping_every,
+            last_ping.clone(),
+        ));
         let mut session = Session {
             app,
             client,
@@ -87,6 +128,9 @@ pub async fn run(
             lobby: None,
             token: [0; 16],
             plays_this_tick: (0, 0),
+            peer,
+            budgets: Budgets::new(Instant::now()),
+            stuck: false,
         };
         // The slot counts this connection until its close frame is flushed (shutdown waits
         // for every slot to be given back).
@@ -95,7 +139,7 @@ pub async fn run(
             Err(refusal) => (None, Some(refusal)),
         };
         let fatal = match refused {
-            None => session.read_loop(&mut stream).await,
+            None => session.read_loop(&mut stream, &frames, &last_ping).await,
             Some(refusal) => Some(Fatal {
                 code: Some(ErrorCode::ServerFull),
                 message: match refusal {
@@ -138,18 +182,25 @@ pub async fn run(
     .await
 }
 
+/// Writes what the outbox holds, and a ping every `ping_every` carrying a fresh number
+/// (stored in `last_ping`): only a pong with that number shows the peer reads.
 async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
+    mut sink: SplitSink<Socket, Message>,
     mut reader: OutboxReader,
     outbox: Arc<Outbox>,
     ping_every: Duration,
+    last_ping: Arc<AtomicU64>,
 ) {
     let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    let mut ping_number: u64 = rand::random();
     loop {
         let out = tokio::select! {
             out = reader.next(&outbox) => out,
             _ = pings.tick() => {
-                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                ping_number = ping_number.wrapping_add(1);
+                last_ping.store(ping_number, Ordering::Relaxed);
+                let payload = Bytes::copy_from_slice(&ping_number.to_be_bytes());
+                if sink.send(Message::Ping(payload)).await.is_err() {
                     return;
                 }
                 continue;
@@ -170,7 +221,7 @@ async fn write_loop(
                 }
                 let _ = sink
                     .send(Message::Close(Some(CloseFrame {
-                        code,
+                        code: code.into(),
                         reason: reason.into(),
                     })))
                     .await;
@@ -183,8 +234,14 @@ async fn write_loop(
 
 impl Session {
     /// Reads frames until the peer leaves (`None`) or the session must end (`Some`): a bad
-    /// frame, sustained flooding, a missing pong, or server shutdown.
-    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<Fatal> {
+    /// frame, sustained flooding, a missing pong, a client that does not read, or server
+    /// shutdown.
+    async fn read_loop(
+        &mut self,
+        stream: &mut SplitStream<Socket>,
+        frames: &FrameWatch,
+        last_ping: &AtomicU64,
+    ) -> Option<Fatal> {
         let mut shutdown = self.app.shutdown_signal();
         let timeout = self.app.config.ping_timeout;
         let mut limiter = RateLimiter::new(self.app.config.rate_limit, std::time::Instant::now());
@@ -205,17 +262,22 @@ impl Session {
                     let message = format!("no pong for {} ms", timeout.as_millis());
                     return Some(Fatal { code: None, message, close: close::GOING_AWAY });
                 }
+                violation = frames.violated() => return Some(frame_violation(violation)),
                 msg = stream.next() => msg?,
             };
             let bytes = match msg {
                 Ok(Message::Binary(bytes)) => bytes,
-                Ok(Message::Pong(_)) => {
-                    pong_deadline
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + timeout);
+                Ok(Message::Pong(payload)) => {
+                    // Unsolicited pongs (or answers to an older ping) prove nothing.
+                    let expected = last_ping.load(Ordering::Relaxed).to_be_bytes();
+                    if payload.as_ref() == expected {
+                        pong_deadline
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + timeout);
+                    }
                     continue;
                 }
-                Ok(Message::Ping(_)) => continue,
+                Ok(Message::Ping(_) | Message::Frame(_)) => continue,
                 Ok(Message::Close(_)) => return None,
                 Ok(Message::Text(_)) => {
                     let message =
@@ -227,11 +289,21 @@ impl Session {
                         close: close::UNSUPPORTED_DATA,
                     });
                 }
-                Err(e) => {
+                Err(WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Io(_)) => {
+                    return None;
+                }
+                Err(WsError::Capacity(e)) => {
                     return Some(Fatal {
                         code: Some(ErrorCode::TooLarge),
-                        message: format!("bad frame: {e}"),
+                        message: format!("frame too large: {e}"),
                         close: close::TOO_BIG,
+                    });
+                }
+                Err(e) => {
+                    return Some(Fatal {
+                        code: Some(ErrorCode::Malformed),
+                        message: format!("bad frame: {e}"),
+                        close: close::PROTOCOL_ERROR,
                     });
                 }
             };
@@ -241,6 +313,14 @@ impl Session {
                 Verdict::Accept => {
                     if let Err(fatal) = self.on_frame(&bytes).await {
                         return Some(fatal);
+                    }
+                    if self.stuck {
+                        let message = "not reading fast enough".into();
+                        return Some(Fatal {
+                            code: None,
+                            message,
+                            close: close::POLICY,
+                        });
                     }
                 }
                 Verdict::Drop { warn: true } => {
@@ -264,11 +344,17 @@ impl Session {
         }
     }
 
-    fn send(&self, msg: &ServerMsg) {
-        self.outbox.send(Bytes::from(encode(msg)));
+    fn send(&mut self, msg: &ServerMsg) {
+        self.send_frame(Bytes::from(encode(msg)));
     }
 
-    fn refuse(&self, code: ErrorCode, message: impl Into<String>) {
+    fn send_frame(&mut self, frame: Bytes) {
+        if !self.outbox.send(frame) {
+            self.stuck = true;
+        }
+    }
+
+    fn refuse(&mut self, code: ErrorCode, message: impl Into<String>) {
         self.send(&ServerMsg::Error {
             code,
             message: message.into(),
@@ -296,11 +382,26 @@ impl Session {
         let Some(name) = self.name.clone() else {
             return self.hello(msg).await;
         };
+        let moves_lobby = matches!(
+            msg,
+            ClientMsg::CreateLobby { .. }
+                | ClientMsg::JoinLobby { .. }
+                | ClientMsg::QuickJoin
+                | ClientMsg::LeaveLobby
+        );
+        if moves_lobby && !self.budgets.moves.take(Instant::now()) {
+            let (burst, rate) = MOVES;
+            self.refuse(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {rate} lobby moves a second (bursts of {burst}): try again shortly"
+                ),
+            );
+            return Ok(());
+        }
         match msg {
             ClientMsg::Hello { .. } => self.refuse(ErrorCode::BadHandshake, "already said hello"),
-            ClientMsg::ListLobbies => self.send(&ServerMsg::LobbyList {
-                lobbies: self.app.lobbies.list(),
-            }),
+            ClientMsg::ListLobbies => self.list_lobbies(),
             ClientMsg::CreateLobby {
                 name: lobby_name,
                 map,
@@ -314,6 +415,8 @@ impl Session {
                     );
                 } else if self.lobby.is_some() {
                     self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+                } else if !self.may_create() {
+                    self.refuse_creation();
                 } else {
                     let req = NewLobby {
                         name: lobby_name.trim().to_owned(),
@@ -328,6 +431,13 @@ impl Session {
                 }
             }
             ClientMsg::JoinLobby { target } => {
+                if matches!(target, LobbyTarget::Code(_)) && !self.may_guess() {
+                    self.refuse(
+                        ErrorCode::RateLimited,
+                        "too many joins by code that found no lobby: try again in a few seconds",
+                    );
+                    return Ok(());
+                }
                 let found = match &target {
                     LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
                     LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
@@ -337,13 +447,7 @@ impl Session {
                         self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first")
                     }
                     Some(handle) => self.join(handle, &name).await,
-                    None => self.refuse(
-                        ErrorCode::UnknownLobby,
-                        match target {
-                            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
-                            LobbyTarget::Code(code) => format!("no lobby with code {code:?}"),
-                        },
-                    ),
+                    None => self.failed_join(&target),
                 }
             }
             ClientMsg::QuickJoin => self.quick_join(&name).await,
@@ -536,10 +640,64 @@ impl Session {
             name: req.name.chars().take(MAX_LOBBY_NAME_CHARS).collect(),
             ..req
         };
+        if !self.may_create() {
+            return self.refuse_creation();
+        }
         match self.app.lobbies.create(req) {
             Ok(handle) => self.join(handle, name).await,
             Err(code) => self.refuse(code, create_refusal(code)),
         }
+    }
+
+    /// Sends the shared, capped lobby listing, at most [`LISTINGS`] per connection and
+    /// [`super::LISTINGS_PER_IP`] per address.
+    fn list_lobbies(&mut self) {
+        let now = Instant::now();
+        if !self.app.listings.has(self.peer.ip(), now) || !self.budgets.listings.take(now) {
+            let (burst, rate) = LISTINGS;
+            return self.refuse(
+                ErrorCode::RateLimited,
+                format!("at most {rate} lobby listings a second (bursts of {burst})"),
+            );
+        }
+        self.app.listings.take(self.peer.ip(), now);
+        let frame = self.app.lobbies.listing().frame.clone();
+        self.send_frame(frame);
+    }
+
+    /// Whether this connection and its address may open a lobby now (takes a token of each).
+    fn may_create(&mut self) -> bool {
+        let now = Instant::now();
+        self.app.creations.has(self.peer.ip(), now)
+            && self.budgets.creations.take(now)
+            && self.app.creations.take(self.peer.ip(), now)
+    }
+
+    fn refuse_creation(&mut self) {
+        self.refuse(
+            ErrorCode::RateLimited,
+            "opening lobbies too fast: join one, or try again in a few seconds",
+        );
+    }
+
+    /// Whether a join by code may be looked up: failed ones are throttled per connection
+    /// and per address.
+    fn may_guess(&mut self) -> bool {
+        let now = Instant::now();
+        self.app.failed_joins.has(self.peer.ip(), now) && self.budgets.failed_joins.peek(now) >= 1.0
+    }
+
+    fn failed_join(&mut self, target: &LobbyTarget) {
+        let now = Instant::now();
+        let message = match target {
+            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
+            LobbyTarget::Code(code) => {
+                self.budgets.failed_joins.take(now);
+                self.app.failed_joins.take(self.peer.ip(), now);
+                format!("no lobby with code {code:?}")
+            }
+        };
+        self.refuse(ErrorCode::UnknownLobby, message);
     }
 
     async fn leave(&mut self) {
@@ -591,5 +749,21 @@ fn create_refusal(code: ErrorCode) -> String {
         ErrorCode::UnknownMap => "no map by that name".into(),
         ErrorCode::ServerFull => "the server has no room for another lobby".into(),
         _ => format!("could not create the lobby: {code:?}"),
+    }
+}
+
+/// How a frame-level violation ends the session.
+fn frame_violation(v: Violation) -> Fatal {
+    match v {
+        Violation::Flood => Fatal {
+            code: Some(ErrorCode::RateLimited),
+            message: "kept sending frames faster than the rate limit".into(),
+            close: close::POLICY,
+        },
+        Violation::TooManyFragments => Fatal {
+            code: Some(ErrorCode::TooLarge),
+            message: format!("a message in more than {MAX_FRAGMENTS} fragments"),
+            close: close::TOO_BIG,
+        },
     }
 }
