@@ -31,10 +31,10 @@ async fn idle_partial_requests_cannot_lock_out_new_users() -> Result<()> {
     let mut idle = Vec::new();
     for n in 0..ADDRESSES {
         for _ in 0..PER_ADDRESS {
-            if let Ok(mut s) = connect_from(loopback(10 + n), server.addr).await {
-                if s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.is_ok() {
-                    idle.push(s);
-                }
+            if let Ok(mut s) = connect_from(loopback(10 + n), server.addr).await
+                && s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.is_ok()
+            {
+                idle.push(s);
             }
         }
     }
