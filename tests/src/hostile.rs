@@ -149,13 +149,9 @@ impl TimedServer {
 }
 
 /// A protocol client (said hello) connected from the address `from`.
-pub async fn client_from(
-    server: &crate::TestServer,
-    from: IpAddr,
-    name: &str,
-) -> Result<crate::Client> {
-    let stream = connect_from(from, server.addr).await?;
-    let mut c = crate::Client::connect_over(stream, &server.ws_url()).await?;
+pub async fn client_from(server: SocketAddr, from: IpAddr, name: &str) -> Result<crate::Client> {
+    let stream = connect_from(from, server).await?;
+    let mut c = crate::Client::connect_over(stream, &format!("ws://{server}/ws")).await?;
     c.hello(name).await?;
     Ok(c)
 }
