@@ -13,7 +13,7 @@ use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::runner::RunnerLimits;
 use crate::lobby::threads::LobbyThreads;
 use crate::net::listener::{self, HttpLimits};
-use crate::net::{AppState, http};
+use crate::net::{AppState, http, upgrade};
 
 /// A bound server, ready to serve.
 pub struct Server {
@@ -64,9 +64,14 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let own_origins =
+            upgrade::own_origins(listener.local_addr()?, config.public_url.as_deref());
+        if config.allowed_origins.is_empty() {
+            tracing::info!(?own_origins, "pages from these origins may open sockets");
+        }
         Ok(Self {
             listener,
-            app: AppState::new(config, lobbies),
+            app: AppState::new(config, lobbies, own_origins),
         })
     }
 

@@ -63,10 +63,16 @@ pub struct Config {
     pub max_connections_per_ip: usize,
 
     /// Origins allowed to open a WebSocket, comma-separated (e.g. `https://game.example`);
-    /// `*` allows any. By default only pages served by this server's own host. Clients that
-    /// send no Origin (not browsers) are always allowed.
+    /// `*` allows any. By default only pages from this server's own origins: the bound
+    /// address (and `localhost` on loopback) and `--public-url`, never the request's `Host`.
+    /// Clients that send no Origin (not browsers) are always allowed.
     #[arg(long, env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The URL players reach this server at (e.g. `https://game.example`, behind a proxy):
+    /// its origin may open sockets.
+    #[arg(long, env = "TICKWIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
 
     /// Seconds a client may take to send a whole HTTP request head; slower ones are closed.
     #[arg(long, env = "TICKWIRE_HEADER_READ_TIMEOUT", default_value = "5", value_parser = seconds)]

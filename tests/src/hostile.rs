@@ -26,9 +26,19 @@ pub async fn connect_from(from: IpAddr, to: SocketAddr) -> Result<TcpStream> {
 
 /// A WebSocket handshake by hand; the stream then carries frames.
 pub async fn raw_websocket(from: IpAddr, to: SocketAddr) -> Result<TcpStream> {
+    let (head, s) = handshake(from, to, &format!("Host: {to}\r\n")).await?;
+    if !head.starts_with("HTTP/1.1 101") {
+        bail!("not upgraded: {head}");
+    }
+    Ok(s)
+}
+
+/// Sends a WebSocket upgrade request with the given extra header lines (each ending in
+/// `\r\n`); returns the response head and the stream.
+pub async fn handshake(from: IpAddr, to: SocketAddr, headers: &str) -> Result<(String, TcpStream)> {
     let mut s = connect_from(from, to).await?;
     let request = format!(
-        "GET /ws HTTP/1.1\r\nHost: {to}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        "GET /ws HTTP/1.1\r\n{headers}Upgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     );
     s.write_all(request.as_bytes()).await?;
@@ -43,10 +53,7 @@ pub async fn raw_websocket(from: IpAddr, to: SocketAddr) -> Result<TcpStream> {
         }
         head.push(byte[0]);
     }
-    if !head.starts_with(b"HTTP/1.1 101") {
-        bail!("not upgraded: {}", String::from_utf8_lossy(&head));
-    }
-    Ok(s)
+    Ok((String::from_utf8_lossy(&head).into_owned(), s))
 }
 
 /// One client frame (masked, as a client must) with the given first byte (FIN, RSV bits,

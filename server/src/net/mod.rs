@@ -61,13 +61,15 @@ pub struct AppState {
     pub creations: AddressBuckets,
     /// Failed joins by code per address.
     pub failed_joins: AddressBuckets,
+    /// Origins whose pages may open sockets when `--allowed-origins` is not given.
+    pub own_origins: Vec<String>,
 }
 
 /// A WebSocket connection's place in the limits; given back when dropped.
 pub type ConnectionSlot = TallySlot;
 
 impl AppState {
-    pub fn new(config: Config, lobbies: Arc<Lobbies>) -> Arc<Self> {
+    pub fn new(config: Config, lobbies: Arc<Lobbies>, own_origins: Vec<String>) -> Arc<Self> {
         let connections = Tally::new(config.max_connections, config.max_connections_per_ip);
         Arc::new(Self {
             config,
@@ -79,6 +81,7 @@ impl AppState {
             listings: AddressBuckets::new(LISTINGS_PER_IP.0, LISTINGS_PER_IP.1),
             creations: AddressBuckets::new(CREATIONS_PER_IP.0, CREATIONS_PER_IP.1),
             failed_joins: AddressBuckets::new(FAILED_JOINS_PER_IP.0, FAILED_JOINS_PER_IP.1),
+            own_origins,
         })
     }
 

@@ -26,15 +26,34 @@ const WS_READ_BUFFER: usize = 4 << 10;
 /// The socket a session runs on.
 pub type Socket = WebSocketStream<FrameGuard<TokioIo<hyper::upgrade::Upgraded>>>;
 
-/// Whether a browser page at `origin` may open a socket: the allow-list if configured,
-/// else only pages from this server's own host (`Host` header).
-pub fn origin_allowed(allowed: &[String], origin: &str, host: Option<&str>) -> bool {
-    if allowed.is_empty() {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        return host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host));
+/// This server's own origins: the bound address (with `localhost` and `127.0.0.1` when it
+/// is loopback or every interface) and the origin of `public_url`.
+pub fn own_origins(bound: SocketAddr, public_url: Option<&str>) -> Vec<String> {
+    let port = bound.port();
+    let mut own = Vec::new();
+    let ip = bound.ip();
+    if ip.is_unspecified() || ip.is_loopback() {
+        own.push(format!("http://localhost:{port}"));
+        own.push(format!("http://127.0.0.1:{port}"));
+        own.push(format!("http://[::1]:{port}"));
     }
-    allowed
-        .iter()
+    if !ip.is_unspecified() {
+        own.push(format!("http://{bound}"));
+    }
+    if let Some(url) = public_url {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+        let host = rest.split('/').next().unwrap_or(rest);
+        own.push(format!("{scheme}://{host}").to_ascii_lowercase());
+    }
+    own
+}
+
+/// Whether a browser page at `origin` may open a socket: the allow-list if configured,
+/// else only this server's own origins (the request's `Host` proves nothing: a page that
+/// rebinds its own name to this address sends a matching one).
+pub fn origin_allowed(allowed: &[String], own: &[String], origin: &str) -> bool {
+    let list = if allowed.is_empty() { own } else { allowed };
+    list.iter()
         .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
@@ -71,10 +90,9 @@ pub async fn upgrade(
     };
     let accept = derive_accept_key(key.as_bytes());
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let allowed = origin
             .to_str()
-            .is_ok_and(|o| origin_allowed(&app.config.allowed_origins, o, host));
+            .is_ok_and(|o| origin_allowed(&app.config.allowed_origins, &app.own_origins, o));
         if !allowed {
             tracing::info!(%peer, ?origin, "refused a WebSocket from a disallowed origin");
             return (
@@ -118,37 +136,30 @@ pub async fn upgrade(
 
 #[cfg(test)]
 mod tests {
-    use super::origin_allowed;
+    use super::{origin_allowed, own_origins};
 
     #[test]
     fn origins() {
+        let own = own_origins("127.0.0.1:8080".parse().expect("addr"), None);
         let none: Vec<String> = vec![];
-        assert!(origin_allowed(
-            &none,
-            "http://127.0.0.1:8080",
-            Some("127.0.0.1:8080")
-        ));
-        assert!(!origin_allowed(
-            &none,
-            "https://evil.example",
-            Some("127.0.0.1:8080")
-        ));
-        assert!(!origin_allowed(&none, "http://127.0.0.1:8080", None));
+        assert!(origin_allowed(&none, &own, "http://127.0.0.1:8080"));
+        assert!(origin_allowed(&none, &own, "http://localhost:8080"));
+        assert!(!origin_allowed(&none, &own, "https://evil.example"));
+        assert!(!origin_allowed(&none, &own, "http://evil.example:8080"));
+        let public = own_origins(
+            "0.0.0.0:8080".parse().expect("addr"),
+            Some("https://Game.example/play"),
+        );
+        assert!(origin_allowed(&none, &public, "https://game.example"));
+        assert!(!origin_allowed(&none, &public, "http://0.0.0.0:8080"));
         let list = vec!["https://game.example".to_owned()];
-        assert!(origin_allowed(
-            &list,
-            "https://game.example",
-            Some("internal:8080")
-        ));
-        assert!(!origin_allowed(
-            &list,
-            "https://game.example.evil",
-            Some("internal:8080")
-        ));
+        assert!(origin_allowed(&list, &own, "https://game.example"));
+        assert!(!origin_allowed(&list, &own, "https://game.example.evil"));
+        assert!(!origin_allowed(&list, &own, "http://127.0.0.1:8080"));
         assert!(origin_allowed(
             &["*".to_owned()],
-            "https://any.example",
-            None
+            &own,
+            "https://any.example"
         ));
     }
 }
