@@ -4,7 +4,8 @@
 //! - [`codec`]: the bincode configuration and size limits;
 //! - [`world`]: the quantized replicated state of a lobby at one tick;
 //! - [`delta`]: snapshot bodies, the delta between two world states;
-//! - [`movement`]: the movement step the server simulates and the browser predicts with.
+//! - [`movement`]: the movement step the server simulates and the browser predicts with;
+//! - [`names`]: what a player or lobby name may contain.
 //!
 //! No I/O lives here. `PROTOCOL.md` beside this crate is the byte-level spec.
 
@@ -12,6 +13,7 @@ pub mod codec;
 pub mod delta;
 pub mod messages;
 pub mod movement;
+pub mod names;
 pub mod world;
 
 pub use codec::{CodecError, decode_client, decode_server, encode};

@@ -74,6 +74,10 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Require `Authorization: Bearer TOKEN` on `/metrics` (by default it is public).
+    #[arg(long, env = "TICKWIRE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Seconds a client may take to send a whole HTTP request head; slower ones are closed.
     #[arg(long, env = "TICKWIRE_HEADER_READ_TIMEOUT", default_value = "5", value_parser = seconds)]
     pub header_read_timeout: Duration,

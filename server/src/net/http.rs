@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -27,9 +27,24 @@ pub fn router(app: Arc<AppState>) -> Router {
         .with_state(app)
 }
 
-async fn metrics() -> impl IntoResponse {
+/// Prometheus metrics; with `--metrics-token`, only for requests bearing it.
+async fn metrics(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = &app.config.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if presented != Some(token.as_str()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the token given with --metrics-token\n",
+            )
+                .into_response();
+        }
+    }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], METRICS.render())
+    ([(header::CONTENT_TYPE, content_type)], METRICS.render()).into_response()
 }
 
 async fn list_lobbies(

@@ -411,7 +411,7 @@ impl Session {
                 if !is_valid_name(&lobby_name, MAX_LOBBY_NAME_CHARS) {
                     self.refuse(
                         ErrorCode::InvalidName,
-                        format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} characters, no control characters"),
+                        format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} visible characters: no control, invisible or reordering ones"),
                     );
                 } else if self.lobby.is_some() {
                     self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
@@ -500,7 +500,7 @@ impl Session {
         if !is_valid_name(&name, MAX_NAME_CHARS) {
             self.refuse(
                 ErrorCode::InvalidName,
-                format!("names are 1 to {MAX_NAME_CHARS} characters, no control characters"),
+                format!("names are 1 to {MAX_NAME_CHARS} visible characters: no control, invisible or reordering ones"),
             );
             return Ok(());
         }
