@@ -28,7 +28,7 @@ use limits::{AddressBuckets, Tally, TallySlot};
 /// Lobby listings one address may ask for: (burst, per second), WebSocket and HTTP together.
 pub const LISTINGS_PER_IP: (f64, f64) = (20.0, 10.0);
 /// Lobbies one address may open: (burst, per second).
-pub const CREATIONS_PER_IP: (f64, f64) = (10.0, 0.5);
+pub const CREATIONS_PER_IP: (f64, f64) = (20.0, 2.0);
 /// Joins by code that found nothing, per address: (burst, per second).
 pub const FAILED_JOINS_PER_IP: (f64, f64) = (20.0, 2.0);
 
