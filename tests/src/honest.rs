@@ -58,6 +58,15 @@ impl Honest {
     pub async fn play_unharmed(&mut self, span: Duration, share: f64) -> Result<Vec<Played>> {
         let played = self.play(span).await;
         let expected = span.as_secs_f64() * f64::from(self.tick_rate);
+        let fewest = played.iter().map(|p| p.snapshots).min().unwrap_or(0);
+        let longest = played
+            .iter()
+            .map(|p| p.longest_gap)
+            .max()
+            .unwrap_or_default();
+        println!(
+            "honest players: fewest snapshots {fewest} of {expected:.0}, longest gap {longest:?}"
+        );
         for (i, p) in played.iter().enumerate() {
             if let Some(f) = &p.failure {
                 bail!("honest player {i} was cut off: {f} ({played:?})");
