@@ -162,3 +162,39 @@ pub async fn client_from(server: SocketAddr, from: IpAddr, name: &str) -> Result
     c.hello(name).await?;
     Ok(c)
 }
+
+/// A proxy to `server` for one connection that passes what the server sends at about
+/// `bytes_per_second` (a slow link) and what the client sends freely; returns its address.
+pub async fn slow_link(server: SocketAddr, bytes_per_second: usize) -> Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let Ok((client, _)) = listener.accept().await else {
+            return;
+        };
+        let Ok(upstream) = TcpStream::connect(server).await else {
+            return;
+        };
+        let (mut client_reads, mut client_writes) = client.into_split();
+        let (mut server_reads, mut server_writes) = upstream.into_split();
+        let up = tokio::io::copy(&mut client_reads, &mut server_writes);
+        let down = async {
+            // A slice of the budget every 20 ms.
+            let mut buf = vec![0u8; (bytes_per_second / 50).max(1)];
+            let mut every = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                every.tick().await;
+                let n = server_reads.read(&mut buf).await?;
+                if n == 0 {
+                    return std::io::Result::Ok(());
+                }
+                client_writes.write_all(&buf[..n]).await?;
+            }
+        };
+        tokio::select! {
+            _ = up => {}
+            _ = down => {}
+        }
+    });
+    Ok(addr)
+}

@@ -1,15 +1,15 @@
 //! Roster storms cannot knock out the players: join and leave churn is rate-limited per
 //! connection, and rosters are coalesced (a newer one replaces one not yet sent), so the
-//! players in a busy lobby keep their snapshots.
+//! players in a busy lobby keep their snapshots, even one on a 60 KB/s link.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
 use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
-use tickwire_tests::TestServer;
 use tickwire_tests::honest::Honest;
-use tickwire_tests::hostile::{client_from, loopback};
+use tickwire_tests::hostile::{client_from, loopback, slow_link};
+use tickwire_tests::{Client, TestServer};
 
 /// Joins and leaves `lobby` as fast as the server answers for `span`; returns the joins
 /// that were let through.
@@ -34,7 +34,13 @@ async fn churn(server: SocketAddr, n: usize, lobby: u32, span: Duration) -> Resu
 async fn join_and_leave_storms_are_limited_and_hurt_nobody() -> Result<()> {
     let server = TestServer::start(&[]).await?;
     let mut honest = Honest::seat(&server, 4, 30).await?;
-    let span = Duration::from_secs(3);
+    let link = slow_link(server.addr, 60_000).await?;
+    let mut slow = Client::connect(&format!("ws://{link}/ws")).await?;
+    slow.hello("slow").await?;
+    slow.join(LobbyTarget::Id(honest.lobby_id)).await?;
+    slow.hold(0, 0, 3).await?;
+    honest.clients.push(slow);
+    let span = Duration::from_secs(4);
     let churners: Vec<_> = (0..11)
         .map(|n| tokio::spawn(churn(server.addr, n, honest.lobby_id, span)))
         .collect();
