@@ -79,6 +79,34 @@ pub const BINARY: u8 = 0x2;
 pub const PING: u8 = 0x9;
 pub const PONG: u8 = 0xA;
 
+/// Opens a raw socket from `from`, writes `start` once and then `repeat` as fast as the
+/// server takes it for up to `span`; returns the close code the server ended it with.
+pub async fn flood(
+    from: IpAddr,
+    to: SocketAddr,
+    start: Vec<u8>,
+    repeat: Vec<u8>,
+    span: Duration,
+) -> Option<u16> {
+    let mut s = raw_websocket(from, to).await.ok()?;
+    s.write_all(&start).await.ok()?;
+    let batch: Vec<u8> = repeat
+        .iter()
+        .copied()
+        .cycle()
+        .take(repeat.len() * 200)
+        .collect();
+    let until = tokio::time::Instant::now() + span;
+    while tokio::time::Instant::now() < until {
+        // A server that stopped reading lets the socket fill: then only the close matters.
+        match tokio::time::timeout(Duration::from_millis(200), s.write_all(&batch)).await {
+            Ok(Ok(())) => tokio::task::yield_now().await,
+            _ => break,
+        }
+    }
+    close_code(&mut s, Duration::from_secs(3)).await
+}
+
 /// Reads what the server sends until it closes the connection (or `limit` passes); returns
 /// the close code of its close frame, if one came.
 pub async fn close_code(s: &mut TcpStream, limit: Duration) -> Option<u16> {

@@ -1,6 +1,7 @@
 //! Test support for end-to-end tests: a real server on 127.0.0.1 port 0 and a protocol
 //! client over tokio-tungstenite that keeps the world its snapshots describe.
 
+pub mod attacks;
 pub mod honest;
 pub mod hostile;
 

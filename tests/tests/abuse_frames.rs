@@ -2,40 +2,14 @@
 //! in fragments: floods of pings or of empty continuation frames are closed, and the honest
 //! players in a lobby keep getting their snapshots meanwhile.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
 use tickwire_tests::TestServer;
 use tickwire_tests::honest::Honest;
-use tickwire_tests::hostile::{
-    BINARY, CONTINUATION, FIN, PING, close_code, frame, loopback, raw_websocket,
-};
-use tokio::io::AsyncWriteExt;
+use tickwire_tests::hostile::{BINARY, CONTINUATION, FIN, PING, flood, frame, loopback};
 
 const ATTACKERS: usize = 16;
-
-/// Opens a raw socket, writes `start` once and then `repeat` as fast as the server takes it
-/// for up to `span`; returns the close code the server ended the connection with.
-async fn flood(addr: SocketAddr, start: Vec<u8>, repeat: Vec<u8>, span: Duration) -> Option<u16> {
-    let mut s = raw_websocket(loopback(2), addr).await.ok()?;
-    s.write_all(&start).await.ok()?;
-    let batch: Vec<u8> = repeat
-        .iter()
-        .copied()
-        .cycle()
-        .take(repeat.len() * 200)
-        .collect();
-    let until = tokio::time::Instant::now() + span;
-    while tokio::time::Instant::now() < until {
-        // A server that stopped reading lets the socket fill: then only the close matters.
-        match tokio::time::timeout(Duration::from_millis(200), s.write_all(&batch)).await {
-            Ok(Ok(())) => tokio::task::yield_now().await,
-            _ => break,
-        }
-    }
-    close_code(&mut s, Duration::from_secs(3)).await
-}
 
 async fn attacked_by(start: Vec<u8>, repeat: Vec<u8>, expected_close: u16) -> Result<()> {
     let server = TestServer::start(&[]).await?;
@@ -43,6 +17,7 @@ async fn attacked_by(start: Vec<u8>, repeat: Vec<u8>, expected_close: u16) -> Re
     let attacks: Vec<_> = (0..ATTACKERS)
         .map(|_| {
             tokio::spawn(flood(
+                loopback(2),
                 server.addr,
                 start.clone(),
                 repeat.clone(),
