@@ -24,23 +24,7 @@ pub struct Server {
 impl Server {
     /// Loads maps and binds the listener. Must run inside a tokio runtime.
     pub async fn bind(mut config: Config) -> anyhow::Result<Self> {
-        if let Some(descriptors) = listener::raise_descriptor_limit() {
-            let (ws, http) = listener::fit_caps(
-                descriptors,
-                config.max_connections,
-                config.max_http_connections,
-            );
-            if (ws, http) != (config.max_connections, config.max_http_connections) {
-                tracing::warn!(
-                    descriptors,
-                    max_connections = ws,
-                    max_http_connections = http,
-                    "connection caps lowered to fit the descriptor limit"
-                );
-            }
-            (config.max_connections, config.max_http_connections) = (ws, http);
-            tracing::info!(descriptors, "descriptor limit");
-        }
+        listener::fit_to_descriptors(&mut config);
         let maps = match &config.maps_dir {
             Some(dir) => MapCatalog::from_dir(dir),
             None => MapCatalog::embedded(),

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::limits::Tally;
+use crate::config::Config;
 use crate::metrics::METRICS;
 
 /// Plain HTTP limits, as configured (and kept below the descriptor limit).
@@ -38,6 +39,29 @@ pub fn raise_descriptor_limit() -> Option<u64> {
             None
         }
     }
+}
+
+/// Raises the descriptor limit and lowers the connection caps in `config` to fit it,
+/// logging both.
+pub fn fit_to_descriptors(config: &mut Config) {
+    let Some(descriptors) = raise_descriptor_limit() else {
+        return;
+    };
+    let (ws, http) = fit_caps(
+        descriptors,
+        config.max_connections,
+        config.max_http_connections,
+    );
+    if (ws, http) != (config.max_connections, config.max_http_connections) {
+        tracing::warn!(
+            descriptors,
+            max_connections = ws,
+            max_http_connections = http,
+            "connection caps lowered to fit the descriptor limit"
+        );
+    }
+    (config.max_connections, config.max_http_connections) = (ws, http);
+    tracing::info!(descriptors, "descriptor limit");
 }
 
 /// Fits the WebSocket and plain HTTP connection caps under `descriptors`: if together they
