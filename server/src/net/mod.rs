@@ -1,6 +1,7 @@
 //! The network edge: HTTP routes, WebSocket sessions, outboxes, connection limits and
 //! shutdown. Only moves bytes between sockets and lobbies; game logic lives in `lobby`.
 
+pub mod budgets;
 pub mod frames;
 pub mod http;
 pub mod limits;
@@ -10,6 +11,7 @@ pub mod rate;
 pub mod session;
 pub mod static_files;
 pub mod upgrade;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -22,15 +24,9 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::lobbies::{Lobbies, LobbyHandle};
+use budgets::{CREATIONS_PER_IP, FAILED_JOINS_PER_IP, LISTINGS_PER_IP};
 pub use limits::Refusal;
 use limits::{AddressBuckets, Tally, TallySlot};
-
-/// Lobby listings one address may ask for: (burst, per second), WebSocket and HTTP together.
-pub const LISTINGS_PER_IP: (f64, f64) = (20.0, 10.0);
-/// Lobbies one address may open: (burst, per second).
-pub const CREATIONS_PER_IP: (f64, f64) = (20.0, 2.0);
-/// Joins by code that found nothing, per address: (burst, per second).
-pub const FAILED_JOINS_PER_IP: (f64, f64) = (20.0, 2.0);
 
 /// A client's seat, redeemable once with the reconnect token of the connection holding it.
 pub struct Ticket {

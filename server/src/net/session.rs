@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use tickwire_protocol::codec::{CodecError, encode};
 use tickwire_protocol::messages::{
     ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ReconnectToken,
@@ -17,14 +17,15 @@ use tickwire_protocol::messages::{
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info_span};
 
+use super::budgets::{Budgets, LISTINGS, MOVES};
 use super::frames::{FrameWatch, MAX_FRAGMENTS, Violation};
-use super::outbox::{Outbox, OutboxReader, Outgoing};
-use super::rate::{RateLimiter, TokenBucket, Verdict};
+use super::outbox::Outbox;
+use super::rate::{RateLimiter, Verdict};
 use super::upgrade::Socket;
+use super::writer;
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
@@ -47,33 +48,6 @@ pub mod close {
 const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 /// Seats in a lobby opened by quick join.
 const QUICK_JOIN_SEATS: u8 = 16;
-/// Per connection, (burst, per second): lobby listings; lobbies opened; joins by code that
-/// found nothing; lobby moves of any kind (create, join, quick join, leave).
-const LISTINGS: (f64, f64) = (5.0, 1.0);
-const CREATIONS: (f64, f64) = (5.0, 0.2);
-const FAILED_JOINS: (f64, f64) = (5.0, 1.0);
-const MOVES: (f64, f64) = (10.0, 2.0);
-
-/// The per-connection buckets of costly or guessable requests.
-struct Budgets {
-    listings: TokenBucket,
-    creations: TokenBucket,
-    failed_joins: TokenBucket,
-    moves: TokenBucket,
-}
-
-impl Budgets {
-    fn new(now: Instant) -> Self {
-        let bucket = |(burst, rate): (f64, f64)| TokenBucket::new(burst, rate, now);
-        Self {
-            listings: bucket(LISTINGS),
-            creations: bucket(CREATIONS),
-            failed_joins: bucket(FAILED_JOINS),
-            moves: bucket(MOVES),
-        }
-    }
-}
-
 /// Ends the session: an error to send (if the peer can still take one), then a close frame.
 struct Fatal {
     code: Option<ErrorCode>,
@@ -91,7 +65,6 @@ struct Session {
     token: ReconnectToken,
     /// Play messages forwarded since the lobby's tick counter last moved, and that tick.
     plays_this_tick: (u32, usize),
-    peer: SocketAddr,
     budgets: Budgets,
     /// A control frame did not fit in the outbox: the client is not reading.
     stuck: bool,
@@ -113,7 +86,7 @@ pub async fn run(
         let (outbox, reader) = Outbox::new();
         let ping_every = app.config.ping_timeout / 3;
         let last_ping = Arc::new(AtomicU64::new(0));
-        let writer = tokio::spawn(write_loop(
+        let writer = tokio::spawn(writer::write_loop(
             sink,
             reader,
             outbox.clone(),
@@ -128,8 +101,7 @@ pub async fn run(
             lobby: None,
             token: [0; 16],
             plays_this_tick: (0, 0),
-            peer,
-            budgets: Budgets::new(Instant::now()),
+            budgets: Budgets::new(peer.ip(), Instant::now()),
             stuck: false,
         };
         // The slot counts this connection until its close frame is flushed (shutdown waits
@@ -180,56 +152,6 @@ pub async fn run(
     }
     .instrument(span)
     .await
-}
-
-/// Writes what the outbox holds, and a ping every `ping_every` carrying a fresh number
-/// (stored in `last_ping`): only a pong with that number shows the peer reads.
-async fn write_loop(
-    mut sink: SplitSink<Socket, Message>,
-    mut reader: OutboxReader,
-    outbox: Arc<Outbox>,
-    ping_every: Duration,
-    last_ping: Arc<AtomicU64>,
-) {
-    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-    let mut ping_number: u64 = rand::random();
-    loop {
-        let out = tokio::select! {
-            out = reader.next(&outbox) => out,
-            _ = pings.tick() => {
-                ping_number = ping_number.wrapping_add(1);
-                last_ping.store(ping_number, Ordering::Relaxed);
-                let payload = Bytes::copy_from_slice(&ping_number.to_be_bytes());
-                if sink.send(Message::Ping(payload)).await.is_err() {
-                    return;
-                }
-                continue;
-            }
-        };
-        match out {
-            Some(Outgoing::Frame(frame)) => {
-                METRICS.messages_out.inc();
-                METRICS.bytes_out.inc_by(frame.len() as u64);
-                if sink.send(Message::Binary(frame)).await.is_err() {
-                    return;
-                }
-            }
-            Some(Outgoing::Close(code, mut reason)) => {
-                // A close reason must fit in a control frame (123 bytes).
-                while reason.len() > 120 {
-                    reason.pop();
-                }
-                let _ = sink
-                    .send(Message::Close(Some(CloseFrame {
-                        code: code.into(),
-                        reason: reason.into(),
-                    })))
-                    .await;
-                return;
-            }
-            None => return,
-        }
-    }
 }
 
 impl Session {
@@ -389,7 +311,7 @@ impl Session {
                 | ClientMsg::QuickJoin
                 | ClientMsg::LeaveLobby
         );
-        if moves_lobby && !self.budgets.moves.take(Instant::now()) {
+        if moves_lobby && !self.budgets.lobby_move(Instant::now()) {
             let (burst, rate) = MOVES;
             self.refuse(
                 ErrorCode::RateLimited,
@@ -649,28 +571,22 @@ impl Session {
         }
     }
 
-    /// Sends the shared, capped lobby listing, at most [`LISTINGS`] per connection and
-    /// [`super::LISTINGS_PER_IP`] per address.
+    /// Sends the shared, capped lobby listing, within the connection's and the address's
+    /// budgets.
     fn list_lobbies(&mut self) {
-        let now = Instant::now();
-        if !self.app.listings.has(self.peer.ip(), now) || !self.budgets.listings.take(now) {
+        if !self.budgets.listing(&self.app, Instant::now()) {
             let (burst, rate) = LISTINGS;
             return self.refuse(
                 ErrorCode::RateLimited,
                 format!("at most {rate} lobby listings a second (bursts of {burst})"),
             );
         }
-        self.app.listings.take(self.peer.ip(), now);
         let frame = self.app.lobbies.listing().frame.clone();
         self.send_frame(frame);
     }
 
-    /// Whether this connection and its address may open a lobby now (takes a token of each).
     fn may_create(&mut self) -> bool {
-        let now = Instant::now();
-        self.app.creations.has(self.peer.ip(), now)
-            && self.budgets.creations.take(now)
-            && self.app.creations.take(self.peer.ip(), now)
+        self.budgets.creation(&self.app, Instant::now())
     }
 
     fn refuse_creation(&mut self) {
@@ -680,20 +596,15 @@ impl Session {
         );
     }
 
-    /// Whether a join by code may be looked up: failed ones are throttled per connection
-    /// and per address.
     fn may_guess(&mut self) -> bool {
-        let now = Instant::now();
-        self.app.failed_joins.has(self.peer.ip(), now) && self.budgets.failed_joins.peek(now) >= 1.0
+        self.budgets.guess(&self.app, Instant::now())
     }
 
     fn failed_join(&mut self, target: &LobbyTarget) {
-        let now = Instant::now();
         let message = match target {
             LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
             LobbyTarget::Code(code) => {
-                self.budgets.failed_joins.take(now);
-                self.app.failed_joins.take(self.peer.ip(), now);
+                self.budgets.failed_guess(&self.app, Instant::now());
                 format!("no lobby with code {code:?}")
             }
         };
