@@ -63,6 +63,26 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU seconds the process has used, user and system (Linux's USER_HZ is 100).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 async fn missed_ticks(addr: &str) -> Result<u64> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await?;
@@ -264,12 +284,22 @@ async fn main() -> Result<()> {
             a.shut_out.load(Ordering::Relaxed),
         );
     };
+    let (mut cpu_then, mut missed_then, mut then) =
+        (cpu_seconds(pid), missed_start, Instant::now());
     while Instant::now() < until {
         tokio::time::sleep(
             Duration::from_secs(10).min(until.saturating_duration_since(Instant::now())),
         )
         .await;
         report("soak");
+        let (cpu, missed) = (cpu_seconds(pid), missed_ticks(&addr).await.unwrap_or(0));
+        println!(
+            "      server CPU {:.2} cores, missed ticks {} in the last {:.0}s",
+            (cpu - cpu_then) / then.elapsed().as_secs_f64(),
+            missed.saturating_sub(missed_then),
+            then.elapsed().as_secs_f64(),
+        );
+        (cpu_then, missed_then, then) = (cpu, missed, Instant::now());
     }
     for b in bots {
         if tokio::time::timeout(Duration::from_secs(30), b)
