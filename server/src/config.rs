@@ -49,8 +49,9 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_PING_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub ping_timeout: Duration,
 
-    /// Messages per second a connection may send (bursts up to twice this); the excess is
-    /// dropped, and a connection that keeps exceeding it is closed.
+    /// Frames per second a connection may send, whatever their kind (bursts up to twice
+    /// this); excess messages are dropped, and a connection that keeps exceeding it is
+    /// closed.
     #[arg(long, env = "TICKWIRE_RATE_LIMIT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
 
