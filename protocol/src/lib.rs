@@ -7,7 +7,8 @@
 //! - [`delta`]: snapshot bodies, the delta between two world states, for any schema;
 //! - [`input`]: a game's input values and their check against the schema;
 //! - [`movement`]: the engine's top-down movement step, for games that use it;
-//! - [`golden`]: golden trajectories of a game's prediction step, for its JavaScript port.
+//! - [`golden`]: golden trajectories of a game's prediction step, for its JavaScript port;
+//! - [`names`]: what a player or lobby name may contain.
 //!
 //! No I/O lives here. `PROTOCOL.md` beside this crate is the byte-level spec.
 
@@ -17,6 +18,7 @@ pub mod golden;
 pub mod input;
 pub mod messages;
 pub mod movement;
+pub mod names;
 pub mod schema;
 pub mod varint;
 pub mod world;

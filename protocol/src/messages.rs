@@ -212,11 +212,12 @@ pub enum ErrorCode {
 }
 
 /// Whether `name` is acceptable as a player or lobby name: 1 to `max_chars` characters, no
-/// control characters, not only white space.
+/// control characters, not only white space, nothing invisible ([`crate::names`]).
 pub fn is_valid_name(name: &str, max_chars: usize) -> bool {
     let chars = name.chars().count();
     chars >= 1
         && chars <= max_chars
         && !name.chars().any(char::is_control)
         && !name.trim().is_empty()
+        && crate::names::is_visible_name(name)
 }

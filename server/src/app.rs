@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 
 use crate::catalog::GameCatalog;
 use crate::config::Config;
@@ -15,7 +14,8 @@ use crate::lobby::Game;
 use crate::lobby::runner::RunnerLimits;
 use crate::lobby::threads::LobbyThreads;
 use crate::maps::MapCatalog;
-use crate::net::{AppState, http};
+use crate::net::listener::{self, HttpLimits};
+use crate::net::{AppState, http, upgrade};
 
 /// A bound server, ready to serve.
 pub struct Server {
@@ -33,9 +33,10 @@ impl Server {
     /// Like [`Server::bind`], hosting `games` (the first is the default) instead of the
     /// built-in ones.
     pub async fn bind_with_games(
-        config: Config,
+        mut config: Config,
         games: Vec<Arc<dyn Game>>,
     ) -> anyhow::Result<Self> {
+        listener::fit_to_descriptors(&mut config);
         let maps = match &config.maps_dir {
             Some(dir) => MapCatalog::from_dir(dir),
             None => MapCatalog::embedded(),
@@ -64,9 +65,14 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let own_origins =
+            upgrade::own_origins(listener.local_addr()?, config.public_url.as_deref());
+        if config.allowed_origins.is_empty() {
+            tracing::info!(?own_origins, "pages from these origins may open sockets");
+        }
         Ok(Self {
             listener,
-            app: AppState::new(config, lobbies),
+            app: AppState::new(config, lobbies, own_origins),
         })
     }
 
@@ -79,30 +85,33 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes; then stops accepting, sends every client a close
-    /// frame with a reason, and waits for them to flush, up to the shutdown deadline.
+    /// frame with a reason, and waits for them to flush, up to the shutdown deadline counted
+    /// from the signal (connections still open then are abandoned).
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = self.app.clone();
-        let stop = async move {
+        tokio::spawn(async move {
             shutdown.await;
             app.begin_shutdown();
-        };
-        let service =
-            http::router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        // Snapshots are small frames sent every tick: never hold them back for Nagle.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("could not set TCP_NODELAY: {e}");
-            }
         });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(stop)
-            .await
-            .context("serving")?;
-        let deadline = self.app.config.shutdown_deadline;
-        if !self.app.wait_idle(deadline).await {
+        let config = &self.app.config;
+        let limits = HttpLimits {
+            max_connections: config.max_http_connections,
+            max_connections_per_ip: config.max_http_connections_per_ip,
+            header_read_timeout: config.header_read_timeout,
+        };
+        let closed = listener::serve(
+            self.listener,
+            http::router(self.app.clone()),
+            limits,
+            self.app.shutdown_signal(),
+            self.app.idle(),
+            config.shutdown_deadline,
+        )
+        .await;
+        if !closed {
             tracing::warn!(
                 left = self.app.connections(),
                 "shutdown deadline passed with clients still connected"

@@ -49,8 +49,9 @@ pub struct Config {
     #[arg(long, env = "TICKWIRE_PING_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub ping_timeout: Duration,
 
-    /// Messages per second a connection may send (bursts up to twice this); the excess is
-    /// dropped, and a connection that keeps exceeding it is closed.
+    /// Frames per second a connection may send, whatever their kind (bursts up to twice
+    /// this); excess messages are dropped, and a connection that keeps exceeding it is
+    /// closed.
     #[arg(long, env = "TICKWIRE_RATE_LIMIT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
 
@@ -63,12 +64,40 @@ pub struct Config {
     pub max_connections_per_ip: usize,
 
     /// Origins allowed to open a WebSocket, comma-separated (e.g. `https://game.example`);
-    /// `*` allows any. By default only pages served by this server's own host. Clients that
-    /// send no Origin (not browsers) are always allowed.
+    /// `*` allows any. By default only pages from this server's own origins: the bound
+    /// address (and `localhost` on loopback) and `--public-url`, never the request's `Host`.
+    /// Clients that send no Origin (not browsers) are always allowed.
     #[arg(long, env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
-    /// Seconds to wait for clients to take their close frames on shutdown.
+    /// The URL players reach this server at (e.g. `https://game.example`, behind a proxy):
+    /// its origin may open sockets.
+    #[arg(long, env = "TICKWIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Require `Authorization: Bearer TOKEN` on `/metrics` (by default it is public).
+    #[arg(long, env = "TICKWIRE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Seconds a client may take to send a whole HTTP request head; slower ones are closed.
+    #[arg(long, env = "TICKWIRE_HEADER_READ_TIMEOUT", default_value = "5", value_parser = seconds)]
+    pub header_read_timeout: Duration,
+
+    /// Most plain HTTP connections at once (requests not yet upgraded to a WebSocket). Kept,
+    /// with --max-connections, below the process's descriptor limit.
+    #[arg(long, env = "TICKWIRE_MAX_HTTP_CONNECTIONS", default_value_t = 4096)]
+    pub max_http_connections: usize,
+
+    /// Most plain HTTP connections at once from one IP address (0: no limit).
+    #[arg(
+        long,
+        env = "TICKWIRE_MAX_HTTP_CONNECTIONS_PER_IP",
+        default_value_t = 64
+    )]
+    pub max_http_connections_per_ip: usize,
+
+    /// Seconds to wait for clients to take their close frames on shutdown; past it the
+    /// server exits whatever is still open.
     #[arg(long, env = "TICKWIRE_SHUTDOWN_DEADLINE", default_value = "5", value_parser = seconds)]
     pub shutdown_deadline: Duration,
 

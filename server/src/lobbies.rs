@@ -1,12 +1,15 @@
 //! The directory of live lobbies: creating them (each on its own task), finding them by id
-//! or join code, listing the public ones, and choosing one for quick join.
+//! or join code, listing the public ones (a capped listing, encoded once and shared until it
+//! changes), and choosing one for quick join.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use rand::Rng;
-use tickwire_protocol::messages::{ErrorCode, LobbyInfo, MAX_PLAYERS, MIN_PLAYERS};
+use tickwire_protocol::codec::encode;
+use tickwire_protocol::messages::{ErrorCode, LobbyInfo, MAX_PLAYERS, MIN_PLAYERS, ServerMsg};
 use tokio::sync::mpsc;
 
 use tickwire_protocol::Schema;
@@ -19,7 +22,24 @@ use crate::metrics::METRICS;
 
 /// Join codes use letters and digits that cannot be mistaken for each other.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-const CODE_LEN: usize = 6;
+/// Public lobbies are listed anyway: a short code is only a convenience.
+const PUBLIC_CODE_LEN: usize = 6;
+/// A private lobby's code is its only secret: 12 characters of 32 are 60 bits (the
+/// arithmetic against guessing is in PROTOCOL.md, "Limits").
+pub const PRIVATE_CODE_LEN: usize = 12;
+/// Most lobbies one listing names (those with a free seat first, then the fullest).
+pub const MAX_LISTED: usize = 50;
+
+/// The public lobby listing, encoded once for every client that asks until it changes.
+#[derive(Debug)]
+pub struct Listing {
+    /// What it was built from: the directory's generation and its lobbies' player counts.
+    fingerprint: u64,
+    /// A whole `ServerMsg::LobbyList` frame.
+    pub frame: Bytes,
+    /// The same lobbies as a JSON array.
+    pub json: Bytes,
+}
 
 /// Settings every new lobby gets from the server's configuration.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +93,49 @@ impl LobbyHandle {
 struct Directory {
     by_id: HashMap<u32, LobbyHandle>,
     by_code: HashMap<String, u32>,
+    /// Bumped whenever a lobby opens or closes.
+    generation: u64,
+}
+
+impl Directory {
+    /// Changes when a lobby opens or closes or a public lobby's player count changes.
+    fn fingerprint(&self) -> u64 {
+        self.by_id.values().filter(|h| !h.private).fold(
+            self.generation.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            |acc, h| {
+                let players = u64::from(h.shared.players.load(Ordering::Relaxed));
+                acc ^ (u64::from(h.id) << 8 | players).wrapping_mul(0xff51_afd7_ed55_8ccd)
+            },
+        )
+    }
+
+    /// Closes the oldest lobby with nobody in it (no player, no held seat) to make room.
+    /// Its task ends once nothing else holds its handle.
+    fn evict_an_empty_lobby(&mut self) -> bool {
+        let Some(id) = self
+            .by_id
+            .values()
+            .filter(|h| h.shared.players.load(Ordering::Relaxed) == 0)
+            .map(|h| h.id)
+            .min()
+        else {
+            return false;
+        };
+        tracing::info!(
+            lobby = id,
+            "closing an empty lobby to make room for a new one"
+        );
+        self.remove(id);
+        true
+    }
+
+    fn remove(&mut self, id: u32) {
+        if let Some(h) = self.by_id.remove(&id) {
+            self.by_code.remove(&h.code);
+            self.generation += 1;
+            METRICS.lobbies.dec();
+        }
+    }
 }
 
 pub struct Lobbies {
@@ -81,6 +144,7 @@ pub struct Lobbies {
     threads: LobbyThreads,
     directory: Mutex<Directory>,
     next_id: AtomicU32,
+    listing: Mutex<Option<Arc<Listing>>>,
 }
 
 /// A request to open a lobby.
@@ -94,8 +158,8 @@ pub struct NewLobby {
     pub private: bool,
 }
 
-fn new_code(rng: &mut impl Rng) -> String {
-    (0..CODE_LEN)
+fn new_code(rng: &mut impl Rng, len: usize) -> String {
+    (0..len)
         .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
         .collect()
 }
@@ -108,6 +172,7 @@ impl Lobbies {
             threads,
             directory: Mutex::default(),
             next_id: AtomicU32::new(1),
+            listing: Mutex::default(),
         })
     }
 
@@ -153,12 +218,17 @@ impl Lobbies {
         let shared = Arc::new(LobbyShared::default());
         let handle = {
             let mut dir = self.dir();
-            if dir.by_id.len() >= self.defaults.max_lobbies {
+            if dir.by_id.len() >= self.defaults.max_lobbies && !dir.evict_an_empty_lobby() {
                 return Err(ErrorCode::ServerFull);
             }
             let mut rng = rand::rng();
             let code = loop {
-                let code = new_code(&mut rng);
+                let len = if req.private {
+                    PRIVATE_CODE_LEN
+                } else {
+                    PUBLIC_CODE_LEN
+                };
+                let code = new_code(&mut rng, len);
                 if !dir.by_code.contains_key(&code) {
                     break code;
                 }
@@ -179,6 +249,7 @@ impl Lobbies {
             };
             dir.by_code.insert(code, id);
             dir.by_id.insert(id, handle.clone());
+            dir.generation += 1;
             METRICS.lobbies.inc();
             handle
         };
@@ -225,11 +296,7 @@ impl Lobbies {
     }
 
     fn remove(&self, id: u32) {
-        let mut dir = self.dir();
-        if let Some(h) = dir.by_id.remove(&id) {
-            dir.by_code.remove(&h.code);
-            METRICS.lobbies.dec();
-        }
+        self.dir().remove(id);
     }
 
     /// A public lobby by id. Private lobbies are reachable only by their code.
@@ -244,17 +311,39 @@ impl Lobbies {
         dir.by_id.get(id).cloned()
     }
 
-    /// Public lobbies, oldest first.
-    pub fn list(&self) -> Vec<LobbyInfo> {
-        let mut list: Vec<LobbyInfo> = self
-            .dir()
+    /// At most [`MAX_LISTED`] public lobbies: those with a free seat first, then the
+    /// fullest, then the oldest. Built anew only when a lobby opened or closed or a player
+    /// count changed since the last call; otherwise every caller shares the same bytes.
+    pub fn listing(&self) -> Arc<Listing> {
+        let dir = self.dir();
+        let fingerprint = dir.fingerprint();
+        let mut cached = self.listing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = cached.as_ref().filter(|l| l.fingerprint == fingerprint) {
+            return l.clone();
+        }
+        let mut lobbies: Vec<LobbyInfo> = dir
             .by_id
             .values()
             .filter(|h| !h.private)
             .map(LobbyHandle::info)
             .collect();
-        list.sort_by_key(|l| l.id);
-        list
+        drop(dir);
+        lobbies.sort_by_key(|l| {
+            (
+                l.players >= l.max_players,
+                std::cmp::Reverse(l.players),
+                l.id,
+            )
+        });
+        lobbies.truncate(MAX_LISTED);
+        let json = serde_json::to_vec(&lobbies).unwrap_or_default();
+        let listing = Arc::new(Listing {
+            fingerprint,
+            frame: Bytes::from(encode(&ServerMsg::LobbyList { lobbies })),
+            json: Bytes::from(json),
+        });
+        *cached = Some(listing.clone());
+        listing
     }
 
     /// Public lobbies of `game` with a free seat, fullest first (then oldest).

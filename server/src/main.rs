@@ -11,7 +11,11 @@ fn main() -> anyhow::Result<()> {
     if config.worker_threads > 0 {
         runtime.worker_threads(config.worker_threads);
     }
-    runtime.enable_all().build()?.block_on(serve(config))
+    let runtime = runtime.enable_all().build()?;
+    let served = runtime.block_on(serve(config));
+    // The shutdown deadline has passed: whatever is still open is abandoned, not awaited.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    served
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

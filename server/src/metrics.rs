@@ -21,6 +21,8 @@ pub struct Metrics {
     pub bytes_out: Counter,
     pub snapshots_dropped: Counter,
     pub inputs_dropped: Counter,
+    /// Connections closed at accept: over the plain HTTP caps.
+    pub http_refused: Counter,
 }
 
 /// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
@@ -48,6 +50,7 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         bytes_out: Counter::default(),
         snapshots_dropped: Counter::default(),
         inputs_dropped: Counter::default(),
+        http_refused: Counter::default(),
         registry: Registry::default(),
     };
     let r = &mut registry;
@@ -101,6 +104,11 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "tickwire_inputs_dropped",
         "Inputs discarded because a player had too many waiting (each one costs that client a prediction correction)",
         m.inputs_dropped.clone(),
+    );
+    r.register(
+        "tickwire_http_refused",
+        "TCP connections closed at accept because of the plain HTTP connection caps",
+        m.http_refused.clone(),
     );
     Metrics { registry, ..m }
 });

@@ -1,6 +1,10 @@
 //! Test support for end-to-end tests: a real server on 127.0.0.1 port 0 and a protocol
 //! client over tokio-tungstenite that keeps the world its snapshots describe.
 
+pub mod attacks;
+pub mod honest;
+pub mod hostile;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -173,11 +177,23 @@ impl Client {
         Self::connect_with(request).await
     }
 
+    /// Connects over a TCP stream the caller opened (from another source address, say).
+    pub async fn connect_over(stream: TcpStream, url: &str) -> Result<Self> {
+        let request = url.into_client_request()?;
+        let (ws, _) =
+            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await?;
+        Ok(Self::over(ws))
+    }
+
     async fn connect_with(
         request: tokio_tungstenite::tungstenite::handshake::client::Request,
     ) -> Result<Self> {
         let (ws, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Self {
+        Ok(Self::over(ws))
+    }
+
+    fn over(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self {
             ws,
             client_id: 0,
             token: [0; 16],
@@ -189,7 +205,7 @@ impl Client {
             last_input_seq: 0,
             snapshot_ticks: vec![],
             seq: 0,
-        })
+        }
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {

@@ -59,11 +59,12 @@ pub struct LobbySettings {
     pub reconnect_grace_ticks: u32,
 }
 
-/// How a frame is delivered: control frames are never dropped; a snapshot replaces the
-/// previous undelivered one.
+/// How a frame is delivered: control frames are never dropped; a roster or a snapshot
+/// replaces the previous undelivered one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     Control,
+    Roster,
     Snapshot,
 }
 
@@ -253,12 +254,12 @@ impl Lobby {
         });
     }
 
-    fn broadcast(&mut self, msg: &ServerMsg) {
+    fn broadcast(&mut self, msg: &ServerMsg, delivery: Delivery) {
         let frame = Bytes::from(encode(msg));
         for m in self.members.iter().filter(|m| m.away_until.is_none()) {
             self.outbox.push(Envelope {
                 client: m.client,
-                delivery: Delivery::Control,
+                delivery,
                 frame: frame.clone(),
             });
         }
@@ -390,7 +391,7 @@ impl Lobby {
             })
             .collect();
         let host = self.members[0].client;
-        self.broadcast(&ServerMsg::Roster { host, players });
+        self.broadcast(&ServerMsg::Roster { host, players }, Delivery::Roster);
     }
 
     /// Queues a client's input and takes its ack. Inputs with a stale seq, or beyond the

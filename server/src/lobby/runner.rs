@@ -370,6 +370,7 @@ impl Runner {
                 };
                 let ok = match env.delivery {
                     Delivery::Control => seat.outbox.send(env.frame),
+                    Delivery::Roster => seat.outbox.send_roster(env.frame),
                     Delivery::Snapshot => {
                         seat.stale = if seat.outbox.send_snapshot(env.frame) {
                             0

@@ -1,24 +1,32 @@
 //! The network edge: HTTP routes, WebSocket sessions, outboxes, connection limits and
 //! shutdown. Only moves bytes between sockets and lobbies; game logic lives in `lobby`.
 
+pub mod budgets;
+pub mod frames;
 pub mod http;
+pub mod limits;
+pub mod listener;
 pub mod outbox;
 pub mod rate;
 pub mod session;
 pub mod static_files;
+pub mod upgrade;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tickwire_protocol::messages::ReconnectToken;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::lobbies::{Lobbies, LobbyHandle};
+use budgets::{CREATIONS_PER_IP, FAILED_JOINS_PER_IP, LISTINGS_PER_IP};
+pub use limits::Refusal;
+use limits::{AddressBuckets, Tally, TallySlot};
 
 /// A client's seat, redeemable once with the reconnect token of the connection holding it.
 pub struct Ticket {
@@ -40,62 +48,37 @@ pub struct AppState {
     pub config: Config,
     pub lobbies: Arc<Lobbies>,
     next_client: AtomicU32,
-    connections: Mutex<Connections>,
-    idle: Notify,
+    connections: Arc<Tally>,
     shutdown: watch::Sender<bool>,
     tickets: Mutex<HashMap<ReconnectToken, Ticket>>,
+    /// Lobby listings (WebSocket and HTTP) per address.
+    pub listings: AddressBuckets,
+    /// Lobbies created per address.
+    pub creations: AddressBuckets,
+    /// Failed joins by code per address.
+    pub failed_joins: AddressBuckets,
+    /// Origins whose pages may open sockets when `--allowed-origins` is not given.
+    pub own_origins: Vec<String>,
 }
 
-#[derive(Default)]
-struct Connections {
-    total: usize,
-    per_ip: HashMap<IpAddr, usize>,
-}
-
-/// Why a connection was not admitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    ServerFull,
-    TooManyFromAddress,
-}
-
-/// A connection's place in the limits; given back when dropped.
-pub struct ConnectionSlot {
-    app: Arc<AppState>,
-    ip: IpAddr,
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        let mut c = self.app.conns();
-        c.total -= 1;
-        if let Some(n) = c.per_ip.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                c.per_ip.remove(&self.ip);
-            }
-        }
-        if c.total == 0 {
-            self.app.idle.notify_waiters();
-        }
-    }
-}
+/// A WebSocket connection's place in the limits; given back when dropped.
+pub type ConnectionSlot = TallySlot;
 
 impl AppState {
-    pub fn new(config: Config, lobbies: Arc<Lobbies>) -> Arc<Self> {
+    pub fn new(config: Config, lobbies: Arc<Lobbies>, own_origins: Vec<String>) -> Arc<Self> {
+        let connections = Tally::new(config.max_connections, config.max_connections_per_ip);
         Arc::new(Self {
             config,
             lobbies,
             next_client: AtomicU32::new(1),
-            connections: Mutex::default(),
-            idle: Notify::new(),
+            connections,
             shutdown: watch::Sender::new(false),
             tickets: Mutex::default(),
+            listings: AddressBuckets::new(LISTINGS_PER_IP.0, LISTINGS_PER_IP.1),
+            creations: AddressBuckets::new(CREATIONS_PER_IP.0, CREATIONS_PER_IP.1),
+            failed_joins: AddressBuckets::new(FAILED_JOINS_PER_IP.0, FAILED_JOINS_PER_IP.1),
+            own_origins,
         })
-    }
-
-    fn conns(&self) -> std::sync::MutexGuard<'_, Connections> {
-        self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn next_client_id(&self) -> u32 {
@@ -103,21 +86,8 @@ impl AppState {
     }
 
     /// Counts a new connection against the server and per-address limits.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<ConnectionSlot, Refusal> {
-        let mut c = self.conns();
-        if c.total >= self.config.max_connections {
-            return Err(Refusal::ServerFull);
-        }
-        let per_ip = c.per_ip.get(&ip).copied().unwrap_or(0);
-        if self.config.max_connections_per_ip > 0 && per_ip >= self.config.max_connections_per_ip {
-            return Err(Refusal::TooManyFromAddress);
-        }
-        c.total += 1;
-        *c.per_ip.entry(ip).or_default() += 1;
-        Ok(ConnectionSlot {
-            app: self.clone(),
-            ip,
-        })
+    pub fn admit(&self, ip: IpAddr) -> Result<ConnectionSlot, Refusal> {
+        self.connections.admit(ip)
     }
 
     fn tickets(&self) -> std::sync::MutexGuard<'_, HashMap<ReconnectToken, Ticket>> {
@@ -152,7 +122,7 @@ impl AppState {
     }
 
     pub fn connections(&self) -> usize {
-        self.conns().total
+        self.connections.total()
     }
 
     /// Tells every session to close with a reason.
@@ -164,17 +134,8 @@ impl AppState {
         self.shutdown.subscribe()
     }
 
-    /// Waits until no connection is left, or the deadline passes. True if none is left.
-    pub async fn wait_idle(&self, deadline: Duration) -> bool {
-        let wait = async {
-            loop {
-                let notified = self.idle.notified();
-                if self.connections() == 0 {
-                    return;
-                }
-                notified.await;
-            }
-        };
-        tokio::time::timeout(deadline, wait).await.is_ok()
+    /// Waits until no WebSocket connection is left.
+    pub async fn idle(&self) {
+        self.connections.idle().await
     }
 }

@@ -22,12 +22,22 @@ impl TokenBucket {
         }
     }
 
-    /// Takes one token if there is one.
-    pub fn take(&mut self, now: Instant) -> bool {
+    /// The tokens there are now.
+    pub fn peek(&mut self, now: Instant) -> f64 {
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
         self.at = now;
-        if self.tokens >= 1.0 {
+        self.tokens
+    }
+
+    /// Whether the bucket has refilled completely (it tracks nothing worth keeping).
+    pub fn is_full(&mut self, now: Instant) -> bool {
+        self.peek(now) >= self.capacity
+    }
+
+    /// Takes one token if there is one.
+    pub fn take(&mut self, now: Instant) -> bool {
+        if self.peek(now) >= 1.0 {
             self.tokens -= 1.0;
             true
         } else {

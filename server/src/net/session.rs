@@ -4,13 +4,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use tickwire_protocol::codec::{CodecError, encode};
 use tickwire_protocol::messages::{
     ClientMsg, ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, ReconnectToken,
@@ -18,10 +17,15 @@ use tickwire_protocol::messages::{
 };
 use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info_span};
 
-use super::outbox::{Outbox, OutboxReader, Outgoing};
+use super::budgets::{Budgets, LISTINGS, MOVES};
+use super::frames::{FrameWatch, MAX_FRAGMENTS, Violation};
+use super::outbox::Outbox;
 use super::rate::{RateLimiter, Verdict};
+use super::upgrade::Socket;
+use super::writer;
 use super::{AppState, ConnectionSlot, Refusal, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
@@ -44,7 +48,6 @@ pub mod close {
 const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 /// Seats in a lobby opened by quick join.
 const QUICK_JOIN_SEATS: u8 = 16;
-
 /// Ends the session: an error to send (if the peer can still take one), then a close frame.
 struct Fatal {
     code: Option<ErrorCode>,
@@ -62,10 +65,14 @@ struct Session {
     token: ReconnectToken,
     /// Play messages forwarded since the lobby's tick counter last moved, and that tick.
     plays_this_tick: (u32, usize),
+    budgets: Budgets,
+    /// A control frame did not fit in the outbox: the client is not reading.
+    stuck: bool,
 }
 
 pub async fn run(
-    socket: WebSocket,
+    socket: Socket,
+    frames: Arc<FrameWatch>,
     app: Arc<AppState>,
     peer: SocketAddr,
     slot: Result<ConnectionSlot, Refusal>,
@@ -78,7 +85,14 @@ pub async fn run(
         let (sink, mut stream) = socket.split();
         let (outbox, reader) = Outbox::new();
         let ping_every = app.config.ping_timeout / 3;
-        let writer = tokio::spawn(write_loop(sink, reader, outbox.clone(), ping_every));
+        let last_ping = Arc::new(AtomicU64::new(0));
+        let writer = tokio::spawn(writer::write_loop(
+            sink,
+            reader,
+            outbox.clone(),
+            ping_every,
+            last_ping.clone(),
+        ));
         let mut session = Session {
             app,
             client,
@@ -87,6 +101,8 @@ pub async fn run(
             lobby: None,
             token: [0; 16],
             plays_this_tick: (0, 0),
+            budgets: Budgets::new(peer.ip(), Instant::now()),
+            stuck: false,
         };
         // The slot counts this connection until its close frame is flushed (shutdown waits
         // for every slot to be given back).
@@ -95,7 +111,7 @@ pub async fn run(
             Err(refusal) => (None, Some(refusal)),
         };
         let fatal = match refused {
-            None => session.read_loop(&mut stream).await,
+            None => session.read_loop(&mut stream, &frames, &last_ping).await,
             Some(refusal) => Some(Fatal {
                 code: Some(ErrorCode::ServerFull),
                 message: match refusal {
@@ -138,53 +154,16 @@ pub async fn run(
     .await
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut reader: OutboxReader,
-    outbox: Arc<Outbox>,
-    ping_every: Duration,
-) {
-    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-    loop {
-        let out = tokio::select! {
-            out = reader.next(&outbox) => out,
-            _ = pings.tick() => {
-                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
-                    return;
-                }
-                continue;
-            }
-        };
-        match out {
-            Some(Outgoing::Frame(frame)) => {
-                METRICS.messages_out.inc();
-                METRICS.bytes_out.inc_by(frame.len() as u64);
-                if sink.send(Message::Binary(frame)).await.is_err() {
-                    return;
-                }
-            }
-            Some(Outgoing::Close(code, mut reason)) => {
-                // A close reason must fit in a control frame (123 bytes).
-                while reason.len() > 120 {
-                    reason.pop();
-                }
-                let _ = sink
-                    .send(Message::Close(Some(CloseFrame {
-                        code,
-                        reason: reason.into(),
-                    })))
-                    .await;
-                return;
-            }
-            None => return,
-        }
-    }
-}
-
 impl Session {
     /// Reads frames until the peer leaves (`None`) or the session must end (`Some`): a bad
-    /// frame, sustained flooding, a missing pong, or server shutdown.
-    async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<Fatal> {
+    /// frame, sustained flooding, a missing pong, a client that does not read, or server
+    /// shutdown.
+    async fn read_loop(
+        &mut self,
+        stream: &mut SplitStream<Socket>,
+        frames: &FrameWatch,
+        last_ping: &AtomicU64,
+    ) -> Option<Fatal> {
         let mut shutdown = self.app.shutdown_signal();
         let timeout = self.app.config.ping_timeout;
         let mut limiter = RateLimiter::new(self.app.config.rate_limit, std::time::Instant::now());
@@ -205,17 +184,22 @@ impl Session {
                     let message = format!("no pong for {} ms", timeout.as_millis());
                     return Some(Fatal { code: None, message, close: close::GOING_AWAY });
                 }
+                violation = frames.violated() => return Some(frame_violation(violation)),
                 msg = stream.next() => msg?,
             };
             let bytes = match msg {
                 Ok(Message::Binary(bytes)) => bytes,
-                Ok(Message::Pong(_)) => {
-                    pong_deadline
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + timeout);
+                Ok(Message::Pong(payload)) => {
+                    // Unsolicited pongs (or answers to an older ping) prove nothing.
+                    let expected = last_ping.load(Ordering::Relaxed).to_be_bytes();
+                    if payload.as_ref() == expected {
+                        pong_deadline
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + timeout);
+                    }
                     continue;
                 }
-                Ok(Message::Ping(_)) => continue,
+                Ok(Message::Ping(_) | Message::Frame(_)) => continue,
                 Ok(Message::Close(_)) => return None,
                 Ok(Message::Text(_)) => {
                     let message =
@@ -227,11 +211,21 @@ impl Session {
                         close: close::UNSUPPORTED_DATA,
                     });
                 }
-                Err(e) => {
+                Err(WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Io(_)) => {
+                    return None;
+                }
+                Err(WsError::Capacity(e)) => {
                     return Some(Fatal {
                         code: Some(ErrorCode::TooLarge),
-                        message: format!("bad frame: {e}"),
+                        message: format!("frame too large: {e}"),
                         close: close::TOO_BIG,
+                    });
+                }
+                Err(e) => {
+                    return Some(Fatal {
+                        code: Some(ErrorCode::Malformed),
+                        message: format!("bad frame: {e}"),
+                        close: close::PROTOCOL_ERROR,
                     });
                 }
             };
@@ -241,6 +235,14 @@ impl Session {
                 Verdict::Accept => {
                     if let Err(fatal) = self.on_frame(&bytes).await {
                         return Some(fatal);
+                    }
+                    if self.stuck {
+                        let message = "not reading fast enough".into();
+                        return Some(Fatal {
+                            code: None,
+                            message,
+                            close: close::POLICY,
+                        });
                     }
                 }
                 Verdict::Drop { warn: true } => {
@@ -264,11 +266,17 @@ impl Session {
         }
     }
 
-    fn send(&self, msg: &ServerMsg) {
-        self.outbox.send(Bytes::from(encode(msg)));
+    fn send(&mut self, msg: &ServerMsg) {
+        self.send_frame(Bytes::from(encode(msg)));
     }
 
-    fn refuse(&self, code: ErrorCode, message: impl Into<String>) {
+    fn send_frame(&mut self, frame: Bytes) {
+        if !self.outbox.send(frame) {
+            self.stuck = true;
+        }
+    }
+
+    fn refuse(&mut self, code: ErrorCode, message: impl Into<String>) {
         self.send(&ServerMsg::Error {
             code,
             message: message.into(),
@@ -296,11 +304,26 @@ impl Session {
         let Some(name) = self.name.clone() else {
             return self.hello(msg).await;
         };
+        let moves_lobby = matches!(
+            msg,
+            ClientMsg::CreateLobby { .. }
+                | ClientMsg::JoinLobby { .. }
+                | ClientMsg::QuickJoin { .. }
+                | ClientMsg::LeaveLobby
+        );
+        if moves_lobby && !self.budgets.lobby_move(Instant::now()) {
+            let (burst, rate) = MOVES;
+            self.refuse(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {rate} lobby moves a second (bursts of {burst}): try again shortly"
+                ),
+            );
+            return Ok(());
+        }
         match msg {
             ClientMsg::Hello { .. } => self.refuse(ErrorCode::BadHandshake, "already said hello"),
-            ClientMsg::ListLobbies => self.send(&ServerMsg::LobbyList {
-                lobbies: self.app.lobbies.list(),
-            }),
+            ClientMsg::ListLobbies => self.list_lobbies(),
             ClientMsg::CreateLobby {
                 game,
                 name: lobby_name,
@@ -311,10 +334,12 @@ impl Session {
                 if !is_valid_name(&lobby_name, MAX_LOBBY_NAME_CHARS) {
                     self.refuse(
                         ErrorCode::InvalidName,
-                        format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} characters, no control characters"),
+                        format!("lobby names are 1 to {MAX_LOBBY_NAME_CHARS} visible characters: no control, invisible or reordering ones"),
                     );
                 } else if self.lobby.is_some() {
                     self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+                } else if !self.may_create() {
+                    self.refuse_creation();
                 } else {
                     let req = NewLobby {
                         game,
@@ -330,6 +355,13 @@ impl Session {
                 }
             }
             ClientMsg::JoinLobby { target, schema } => {
+                if matches!(target, LobbyTarget::Code(_)) && !self.may_guess() {
+                    self.refuse(
+                        ErrorCode::RateLimited,
+                        "too many joins by code that found no lobby: try again in a few seconds",
+                    );
+                    return Ok(());
+                }
                 let found = match &target {
                     LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
                     LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
@@ -343,13 +375,7 @@ impl Session {
                             self.join(handle, &name).await;
                         }
                     }
-                    None => self.refuse(
-                        ErrorCode::UnknownLobby,
-                        match target {
-                            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
-                            LobbyTarget::Code(code) => format!("no lobby with code {code:?}"),
-                        },
-                    ),
+                    None => self.failed_join(&target),
                 }
             }
             ClientMsg::QuickJoin { game, schema } => self.quick_join(&name, &game, schema).await,
@@ -413,7 +439,7 @@ impl Session {
         if !is_valid_name(&name, MAX_NAME_CHARS) {
             self.refuse(
                 ErrorCode::InvalidName,
-                format!("names are 1 to {MAX_NAME_CHARS} characters, no control characters"),
+                format!("names are 1 to {MAX_NAME_CHARS} visible characters: no control, invisible or reordering ones"),
             );
             return Ok(());
         }
@@ -535,7 +561,7 @@ impl Session {
 
     /// Whether a client built for schema hash `expected` (none: any) can play `handle`'s
     /// game; refuses with `SchemaMismatch` if not.
-    fn schema_fits(&self, handle: &LobbyHandle, expected: Option<u64>) -> bool {
+    fn schema_fits(&mut self, handle: &LobbyHandle, expected: Option<u64>) -> bool {
         match expected {
             Some(h) if h != handle.schema_hash => {
                 self.refuse(
@@ -592,10 +618,53 @@ impl Session {
             name: req.name.chars().take(MAX_LOBBY_NAME_CHARS).collect(),
             ..req
         };
+        if !self.may_create() {
+            return self.refuse_creation();
+        }
         match self.app.lobbies.create(req) {
             Ok(handle) => self.join(handle, name).await,
             Err(code) => self.refuse(code, create_refusal(code)),
         }
+    }
+
+    /// Sends the shared, capped lobby listing, within the connection's and the address's
+    /// budgets.
+    fn list_lobbies(&mut self) {
+        if !self.budgets.listing(&self.app, Instant::now()) {
+            let (burst, rate) = LISTINGS;
+            return self.refuse(
+                ErrorCode::RateLimited,
+                format!("at most {rate} lobby listings a second (bursts of {burst})"),
+            );
+        }
+        let frame = self.app.lobbies.listing().frame.clone();
+        self.send_frame(frame);
+    }
+
+    fn may_create(&mut self) -> bool {
+        self.budgets.creation(&self.app, Instant::now())
+    }
+
+    fn refuse_creation(&mut self) {
+        self.refuse(
+            ErrorCode::RateLimited,
+            "opening lobbies too fast: join one, or try again in a few seconds",
+        );
+    }
+
+    fn may_guess(&mut self) -> bool {
+        self.budgets.guess(&self.app, Instant::now())
+    }
+
+    fn failed_join(&mut self, target: &LobbyTarget) {
+        let message = match target {
+            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
+            LobbyTarget::Code(code) => {
+                self.budgets.failed_guess(&self.app, Instant::now());
+                format!("no lobby with code {code:?}")
+            }
+        };
+        self.refuse(ErrorCode::UnknownLobby, message);
     }
 
     async fn leave(&mut self) {
@@ -650,5 +719,21 @@ fn create_refusal(code: ErrorCode) -> String {
         }
         ErrorCode::ServerFull => "the server has no room for another lobby".into(),
         _ => format!("could not create the lobby: {code:?}"),
+    }
+}
+
+/// How a frame-level violation ends the session.
+fn frame_violation(v: Violation) -> Fatal {
+    match v {
+        Violation::Flood => Fatal {
+            code: Some(ErrorCode::RateLimited),
+            message: "kept sending frames faster than the rate limit".into(),
+            close: close::POLICY,
+        },
+        Violation::TooManyFragments => Fatal {
+            code: Some(ErrorCode::TooLarge),
+            message: format!("a message in more than {MAX_FRAGMENTS} fragments"),
+            close: close::TOO_BIG,
+        },
     }
 }

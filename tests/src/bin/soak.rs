@@ -1,6 +1,8 @@
 //! Soak test: a real `tickwire` server under bots that join, play, leave, drop and resume,
-//! and send garbage, for a long time (10 minutes by default). Reports errors, the server's
-//! RSS at the start and the end, and missed ticks; exits non-zero on any unexpected error.
+//! and send garbage, for a long time (10 minutes by default); with `--attacks`, hostile
+//! clients run every attack of the abuse suite meanwhile. Reports errors, the server's RSS
+//! at the start and the end, and missed ticks; exits non-zero on any unexpected error of an
+//! honest bot.
 //!
 //! `cargo build --release -p tickwire-server && cargo run --release -p tickwire-tests --bin soak`
 
@@ -15,6 +17,8 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tickwire_protocol::messages::{ClientMsg, ServerMsg};
+use tickwire_tests::attacks::{self, AttackCounters};
+use tickwire_tests::hostile::connect_from;
 use tickwire_tests::{Client, metric_value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
@@ -38,6 +42,10 @@ struct Args {
     /// Write the server's log here.
     #[arg(long)]
     server_log: Option<PathBuf>,
+    /// Also run every attack (listing floods, partial requests, frame floods, lobby spam,
+    /// code guessing, roster churn, unsolicited pongs) from addresses of their own.
+    #[arg(long)]
+    attacks: bool,
 }
 
 #[derive(Default)]
@@ -55,6 +63,26 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU seconds the process has used, user and system (Linux's USER_HZ is 100).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 async fn missed_ticks(addr: &str) -> Result<u64> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await?;
@@ -69,6 +97,17 @@ async fn missed_ticks(addr: &str) -> Result<u64> {
     Ok(missed as u64)
 }
 
+/// A connection for bot `id`, from one of 16 loopback addresses (players come from many
+/// addresses; the server's per-address budgets are for one address).
+async fn connect(url: &str, id: usize) -> Result<Client> {
+    let server: std::net::SocketAddr = url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()?;
+    let from = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 1, 1 + (id % 16) as u8));
+    Client::connect_over(connect_from(from, server).await?, url).await
+}
+
 /// One bot's life: repeated sessions until the deadline. Returns on an unexpected error.
 async fn bot(
     url: String,
@@ -79,7 +118,7 @@ async fn bot(
 ) -> Result<()> {
     let mut rng = StdRng::seed_from_u64(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let name = format!("bot{id}");
-    let mut client = Client::connect(&url).await?;
+    let mut client = connect(&url, id).await?;
     client.hello(&name).await?;
     while Instant::now() < until {
         counters.sessions.fetch_add(1, Ordering::Relaxed);
@@ -104,7 +143,7 @@ async fn bot(
                 // Drop the connection and resume the seat.
                 let token = client.token;
                 drop(client);
-                client = Client::connect(&url).await?;
+                client = connect(&url, id).await?;
                 let greeting = client.hello_resume(&name, token).await?;
                 if greeting.len() != 1 {
                     bail!("resume refused: {greeting:?}");
@@ -129,7 +168,7 @@ async fn bot(
                 client.send_raw(Message::Binary(junk.into())).await?;
                 client.expect_close().await?;
                 counters.garbage.fetch_add(1, Ordering::Relaxed);
-                client = Client::connect(&url).await?;
+                client = connect(&url, id).await?;
                 client.hello(&name).await?;
             }
             _ => {
@@ -191,6 +230,16 @@ async fn main() -> Result<()> {
     let counters = Arc::new(Counters::default());
     let start = Instant::now();
     let until = start + Duration::from_secs(args.duration);
+    let attack_counters = Arc::new(AttackCounters::default());
+    let attackers = args.attacks.then(|| {
+        let server = addr.parse().context("the server's address")?;
+        anyhow::Ok(tokio::spawn(attacks::run(
+            server,
+            until,
+            attack_counters.clone(),
+        )))
+    });
+    let attackers = attackers.transpose()?;
     let bots: Vec<_> = (0..args.bots)
         .map(|i| {
             let (url, counters) = (url.clone(), counters.clone());
@@ -221,8 +270,9 @@ async fn main() -> Result<()> {
     let missed_start = missed_ticks(&addr).await.unwrap_or(0);
     let report = |label: &str| {
         let c = &counters;
+        let a = &attack_counters;
         println!(
-            "{label} {:>5.0}s  sessions {:>6}  resumes {:>5}  garbage {:>5}  leaves {:>5}  errors {:>3}  rss {:>7} KiB",
+            "{label} {:>5.0}s  sessions {:>6}  resumes {:>5}  garbage {:>5}  leaves {:>5}  errors {:>3}  rss {:>7} KiB  attack connections {:>6}  shut out {:>6}",
             start.elapsed().as_secs_f64(),
             c.sessions.load(Ordering::Relaxed),
             c.resumes.load(Ordering::Relaxed),
@@ -230,14 +280,26 @@ async fn main() -> Result<()> {
             c.leaves.load(Ordering::Relaxed),
             c.errors.load(Ordering::Relaxed),
             rss_kib(pid).unwrap_or(0),
+            a.connections.load(Ordering::Relaxed),
+            a.shut_out.load(Ordering::Relaxed),
         );
     };
+    let (mut cpu_then, mut missed_then, mut then) =
+        (cpu_seconds(pid), missed_start, Instant::now());
     while Instant::now() < until {
         tokio::time::sleep(
             Duration::from_secs(10).min(until.saturating_duration_since(Instant::now())),
         )
         .await;
         report("soak");
+        let (cpu, missed) = (cpu_seconds(pid), missed_ticks(&addr).await.unwrap_or(0));
+        println!(
+            "      server CPU {:.2} cores, missed ticks {} in the last {:.0}s",
+            (cpu - cpu_then) / then.elapsed().as_secs_f64(),
+            missed.saturating_sub(missed_then),
+            then.elapsed().as_secs_f64(),
+        );
+        (cpu_then, missed_then, then) = (cpu, missed, Instant::now());
     }
     for b in bots {
         if tokio::time::timeout(Duration::from_secs(30), b)
@@ -247,6 +309,9 @@ async fn main() -> Result<()> {
             counters.errors.fetch_add(1, Ordering::Relaxed);
             eprintln!("a bot did not finish within 30 s of the end");
         }
+    }
+    if let Some(a) = attackers {
+        let _ = tokio::time::timeout(Duration::from_secs(30), a).await;
     }
     let rss_end = rss_kib(pid).unwrap_or(0);
     let missed = missed_ticks(&addr)

@@ -1,0 +1,109 @@
+//! Honest players to measure an attack by: bots in one public lobby that play one input per
+//! snapshot and record how many snapshots they got, the longest wait between two, and
+//! whether they were disconnected.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use tickwire_protocol::messages::LobbyTarget;
+
+use crate::{Client, TestServer};
+
+/// What one honest player saw while it played.
+#[derive(Debug, Clone)]
+pub struct Played {
+    pub snapshots: usize,
+    pub longest_gap: Duration,
+    /// The error that ended its play early (a close, a timeout), if any.
+    pub failure: Option<String>,
+}
+
+/// Honest players seated in one lobby, snapshots flowing.
+pub struct Honest {
+    pub clients: Vec<Client>,
+    pub lobby_id: u32,
+    tick_rate: u32,
+}
+
+impl Honest {
+    /// `n` players in a new public lobby on a server ticking at `tick_rate`.
+    pub async fn seat(server: &TestServer, n: usize, tick_rate: u32) -> Result<Self> {
+        let mut host = server.client("honest0").await?;
+        let lobby_id = host.create("honest", 16, false).await?.lobby.id;
+        let mut clients = vec![host];
+        for i in 1..n {
+            let mut c = server.client(&format!("honest{i}")).await?;
+            c.join(LobbyTarget::Id(lobby_id)).await?;
+            clients.push(c);
+        }
+        for c in &mut clients {
+            c.hold(0, 0, 3).await?;
+        }
+        Ok(Self {
+            clients,
+            lobby_id,
+            tick_rate,
+        })
+    }
+
+    /// Plays for `span`, every player at once; returns what each saw.
+    pub async fn play(&mut self, span: Duration) -> Vec<Played> {
+        let until = Instant::now() + span;
+        let plays = self.clients.iter_mut().map(|c| play_one(c, until));
+        futures_util::future::join_all(plays).await
+    }
+
+    /// Plays for `span` and fails unless every player stayed connected, got at least
+    /// `share` of the snapshots the tick rate promises, and never waited a second for one.
+    pub async fn play_unharmed(&mut self, span: Duration, share: f64) -> Result<Vec<Played>> {
+        let played = self.play(span).await;
+        let expected = span.as_secs_f64() * f64::from(self.tick_rate);
+        let fewest = played.iter().map(|p| p.snapshots).min().unwrap_or(0);
+        let longest = played
+            .iter()
+            .map(|p| p.longest_gap)
+            .max()
+            .unwrap_or_default();
+        println!(
+            "honest players: fewest snapshots {fewest} of {expected:.0}, longest gap {longest:?}"
+        );
+        for (i, p) in played.iter().enumerate() {
+            if let Some(f) = &p.failure {
+                bail!("honest player {i} was cut off: {f} ({played:?})");
+            }
+            if (p.snapshots as f64) < share * expected {
+                bail!(
+                    "honest player {i} got {} snapshots of {expected:.0} ({played:?})",
+                    p.snapshots
+                );
+            }
+            if p.longest_gap >= Duration::from_secs(1) {
+                bail!(
+                    "honest player {i} waited {:?} for a snapshot ({played:?})",
+                    p.longest_gap
+                );
+            }
+        }
+        Ok(played)
+    }
+}
+
+async fn play_one(c: &mut Client, until: Instant) -> Played {
+    let mut played = Played {
+        snapshots: 0,
+        longest_gap: Duration::ZERO,
+        failure: None,
+    };
+    let mut last = Instant::now();
+    while Instant::now() < until {
+        if let Err(e) = c.hold(1, 0, 1).await {
+            played.failure = Some(e.to_string());
+            break;
+        }
+        let now = Instant::now();
+        played.longest_gap = played.longest_gap.max(now - last);
+        last = now;
+        played.snapshots += 1;
+    }
+    played
+}
