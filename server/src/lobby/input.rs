@@ -1,6 +1,6 @@
 //! The input rule, for every game: a player's queue of inputs, and which of them are due
 //! this tick. A player moves one step per applied input. Each tick (skipped ones too) earns
-//! one input of credit, saved up to the queue's size; at most [`MAX_INPUTS_PER_TICK`] apply
+//! one input of credit, saved up to [`CREDIT_CAP`]; at most [`MAX_INPUTS_PER_TICK`] apply
 //! in one tick; a queue that stays non-empty is lent one extra input, paid back or written
 //! off. Inputs are never dropped by the drain, and nobody applies more than one input per
 //! tick for long. The engine takes the due inputs before the game's systems run; a game
@@ -16,12 +16,18 @@ use tickwire_protocol::{Input, InputValues};
 /// or connection stalled for that long loses nothing.
 pub const INPUT_QUEUE_CAP: usize = 32;
 
-/// Most inputs a player may have applied in one tick. Each tick earns one input of credit,
-/// saved up while inputs arrive late (to [`INPUT_QUEUE_CAP`], as many as may wait), so
-/// inputs held up by a stalled connection are caught up within a few ticks, not kept
-/// waiting behind every later input, while nobody moves faster than one input per tick on
-/// average nor more than this many steps in one tick.
-pub const MAX_INPUTS_PER_TICK: u32 = 4;
+/// Most inputs a player may have applied in one tick: twice the honest rate, so a player
+/// catching up moves at most twice its top speed.
+pub const MAX_INPUTS_PER_TICK: u32 = 2;
+
+/// Most credit a player may save up. Each tick earns one input of credit, saved while
+/// inputs arrive late, so inputs held up by a stalled connection (up to half a second at
+/// 30 Hz) are caught up within as many ticks, not kept waiting behind every later input.
+/// It is also all that idling can buy: a client that sends nothing and then a flood moves,
+/// over any window of ticks, at most this many steps (plus one loan, [`BACKLOG_DRAIN_TICKS`])
+/// further than one that sends an input every tick, and never faster than
+/// [`MAX_INPUTS_PER_TICK`] steps a tick.
+pub const CREDIT_CAP: u32 = 16;
 
 /// Ticks a player's queue may end non-empty in a row before it is lent one extra input.
 /// Credit only catches up inputs that came late; inputs that came early (more in one tick
@@ -114,7 +120,6 @@ impl PlayerInput {
 
     /// Takes this tick's due inputs by the input rule; `skipped` ticks earn credit too.
     fn take_due(&mut self, skipped: u32) {
-        const CREDIT_CAP: u32 = INPUT_QUEUE_CAP as u32;
         self.credit = self.credit.saturating_add(skipped).min(CREDIT_CAP);
         if self.loan_age > 0 && self.pending.is_empty() {
             self.loan_age = 0;
@@ -155,5 +160,95 @@ pub fn take_due_inputs(mut players: Query<&mut PlayerInput>, mut skipped: ResMut
     let skipped = std::mem::take(&mut skipped.0);
     for mut p in &mut players {
         p.take_due(skipped);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One tick of a client's sending: how many inputs arrive before the step.
+    fn arrivals() -> impl Strategy<Value = Vec<u8>> {
+        // Idle stretches, bursts, steady play and skipped ticks, in any order.
+        proptest::collection::vec(
+            prop_oneof![
+                4 => Just(1u8),
+                3 => Just(0u8),
+                1 => 2u8..8,
+                1 => 8u8..40,
+            ],
+            1..400,
+        )
+    }
+
+    /// What PROTOCOL.md promises: over any stretch of ticks at most this many inputs more
+    /// than the ticks that passed, and at most this many in one tick.
+    const PROMISED_ALLOWANCE: u32 = 17;
+    const PROMISED_PEAK: usize = 2;
+
+    proptest! {
+        /// Whatever a client sends, and whenever, it is applied at most the promised
+        /// allowance ahead of one input a tick over any window, and at most the promised
+        /// peak in one tick.
+        #[test]
+        fn no_input_pattern_moves_faster_than_the_rule_allows(ticks in arrivals(), skips in proptest::collection::vec(0u32..3, 400)) {
+            let mut p = PlayerInput::default();
+            let mut seq = 0;
+            // Applied so far after each tick, and the ticks each step of the clock counted.
+            let mut applied = vec![0u32];
+            let mut elapsed = vec![0u32];
+            for (t, n) in ticks.iter().enumerate() {
+                for _ in 0..*n {
+                    seq += 1;
+                    let _ = p.push(Input { seq, ..Input::default() });
+                }
+                let skipped = if t % 50 == 49 { skips[t] } else { 0 };
+                p.take_due(skipped);
+                prop_assert!(p.due().len() <= PROMISED_PEAK);
+                applied.push(applied[t] + p.due().len() as u32);
+                elapsed.push(elapsed[t] + 1 + skipped);
+            }
+            for a in 0..applied.len() {
+                for b in a + 1..applied.len() {
+                    let moved = applied[b] - applied[a];
+                    let honest = elapsed[b] - elapsed[a];
+                    prop_assert!(
+                        moved <= honest + PROMISED_ALLOWANCE,
+                        "ticks {a}..{b}: {moved} inputs applied in {honest} ticks"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn idling_buys_at_most_the_credit_cap() {
+        // A second and a half of nothing, then four inputs a tick (the rate limit's pace)
+        // for a second: against a player that sent one a tick throughout, it gains
+        // CREDIT_CAP - 1 steps, at twice the top speed at most.
+        let mut p = PlayerInput::default();
+        for _ in 0..45 {
+            p.take_due(0);
+        }
+        let (mut seq, mut per_tick) = (0, Vec::new());
+        for _ in 0..30 {
+            for _ in 0..4 {
+                seq += 1;
+                let _ = p.push(Input {
+                    seq,
+                    ..Input::default()
+                });
+            }
+            p.take_due(0);
+            per_tick.push(p.due().len() as u32);
+        }
+        assert_eq!(
+            per_tick.iter().sum::<u32>(),
+            30 + CREDIT_CAP - 1,
+            "{per_tick:?}"
+        );
+        assert!(per_tick.iter().all(|n| *n <= MAX_INPUTS_PER_TICK));
     }
 }
