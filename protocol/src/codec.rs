@@ -6,19 +6,22 @@ use crate::messages::{ClientMsg, ServerMsg};
 
 /// Largest frame a client may send. Every client message fits in far less.
 pub const MAX_CLIENT_FRAME: usize = 512;
-/// Largest frame the server sends (a full snapshot of a large lobby); clients decode up to this.
+/// Largest frame the server sends (a full snapshot of a large lobby); clients decode any
+/// frame up to this.
 pub const MAX_SERVER_FRAME: usize = 4 << 20;
 
 /// Standard bincode 2 configuration: little-endian, variable-length integers.
 pub const CONFIG: Configuration = config::standard();
 type Limited<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
-/// bincode's limit counts the bytes a decode reads *and* the bytes it claims for strings
-/// and lists, so a frame of `N` bytes can need up to `2 * N`; the frame's length is
-/// checked against the real limit first, and this bounds what decoding may allocate.
-const CLIENT_DECODE: Limited<{ 2 * MAX_CLIENT_FRAME }> =
-    config::standard().with_limit::<{ 2 * MAX_CLIENT_FRAME }>();
-const SERVER_DECODE: Limited<{ 2 * MAX_SERVER_FRAME }> =
-    config::standard().with_limit::<{ 2 * MAX_SERVER_FRAME }>();
+/// bincode's limit charges every integer its full width (a one-byte varint `u64` costs 8)
+/// and every string or list what it claims, so a valid frame of `N` bytes can use up to
+/// `8 * N` of it. The frame's length is checked against the real limit first; this bounds
+/// what decoding may allocate to a small multiple of the frame.
+const DECODE_FACTOR: usize = 8;
+const CLIENT_DECODE: Limited<{ DECODE_FACTOR * MAX_CLIENT_FRAME }> =
+    config::standard().with_limit::<{ DECODE_FACTOR * MAX_CLIENT_FRAME }>();
+const SERVER_DECODE: Limited<{ DECODE_FACTOR * MAX_SERVER_FRAME }> =
+    config::standard().with_limit::<{ DECODE_FACTOR * MAX_SERVER_FRAME }>();
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {

@@ -429,12 +429,11 @@ fn rebuild(
     Ok(())
 }
 
-/// Reads a list length, refusing lengths the decoder's byte limit cannot hold.
-fn decode_len<T, D: Decoder>(d: &mut D) -> Result<usize, DecodeError> {
+/// Reads a list length. Nothing is allocated for it up front: records are pushed as they
+/// are read, each reading at least a byte, so a false length fails at the frame's end.
+fn decode_len<D: Decoder>(d: &mut D) -> Result<usize, DecodeError> {
     let len = u64::decode(d)?;
-    let len = usize::try_from(len).map_err(|_| DecodeError::OutsideUsizeRange(len))?;
-    d.claim_container_read::<T>(len)?;
-    Ok(len)
+    usize::try_from(len).map_err(|_| DecodeError::OutsideUsizeRange(len))
 }
 
 /// Reads ascending ids as gaps of at least 1, calling `each` for every id.
@@ -442,7 +441,7 @@ fn decode_ids<D: Decoder>(
     d: &mut D,
     mut each: impl FnMut(&mut D, NetId) -> Result<(), DecodeError>,
 ) -> Result<(), DecodeError> {
-    let len = decode_len::<u32, D>(d)?;
+    let len = decode_len(d)?;
     let mut prev: NetId = 0;
     for _ in 0..len {
         let gap = u32::decode(d)?;
@@ -461,8 +460,8 @@ fn decode_values<D: Decoder>(
     values: &mut Vec<i32>,
 ) -> Result<u32, DecodeError> {
     let start = values.len() as u32;
+    // Each value is read (and charged to the limit) as it is pushed: at most 63 of them.
     let n = fields.count_ones() as usize;
-    d.claim_container_read::<i32>(n)?;
     for _ in 0..n {
         values.push(i32::decode(d)?);
     }

@@ -264,3 +264,33 @@ fn wrong_baseline_is_refused() {
     assert!(body.apply(&layout, None).is_err());
     assert!(body.apply(&layout, Some(&one(9, [0; 4]))).is_err());
 }
+
+#[test]
+fn a_full_snapshot_of_most_of_the_frame_limit_decodes() {
+    use tickwire_protocol::codec::MAX_SERVER_FRAME;
+    use tickwire_protocol::messages::{ServerMsg, Snapshot};
+    let (_, layout) = body_schema();
+    let mut world = WorldState {
+        tick: 9,
+        ..Default::default()
+    };
+    // Every entity a one-byte gap, presence, mask and value: 4 bytes each.
+    let n = (MAX_SERVER_FRAME - 64) / 4;
+    for id in 1..=n as u32 {
+        let at = world.push(layout.stride, id);
+        world.set(&layout, at, 0, &[1, 0, 0, 0]);
+    }
+    let frame = encode(&ServerMsg::Snapshot(Snapshot {
+        last_input_seq: 0,
+        body: SnapshotBody::diff(&layout, None, &world),
+    }));
+    assert!(
+        frame.len() > MAX_SERVER_FRAME * 9 / 10 && frame.len() <= MAX_SERVER_FRAME,
+        "{}",
+        frame.len()
+    );
+    let Ok(ServerMsg::Snapshot(s)) = tickwire_protocol::decode_server(&frame) else {
+        panic!("a frame under the limit decodes");
+    };
+    assert_eq!(s.body.apply(&layout, None).expect("applies"), world);
+}

@@ -47,15 +47,35 @@ impl GameCatalog {
                 .ok_or_else(|| invalid(&map.name, format!("no game named {:?}", map.game)))?;
             game.check_map(map).map_err(|m| invalid(&map.name, m))?;
         }
-        let mut entries = Vec::new();
+        let mut entries: Vec<GameEntry> = Vec::new();
         for game in games {
+            if entries.iter().any(|e| e.game.name() == game.name()) {
+                return Err(invalid(game.name(), "two games of this name".into()));
+            }
             let game_maps = maps.for_game(game.name());
-            let Some(first) = game_maps.values().next().cloned() else {
+            if game_maps.is_empty() {
+                return Err(invalid(game.name(), "no map for this game".into()));
+            }
+            // Every map must build, and give the one schema clients are checked against.
+            let mut schema: Option<Arc<Schema>> = None;
+            for map in game_maps.values() {
+                let probe = Lobby::new(LobbySettings::probe(game.clone(), map.clone()))
+                    .map_err(|e| invalid(&map.name, e.to_string()))?;
+                let built = probe.schema().clone();
+                if schema.as_ref().is_some_and(|s| s.hash() != built.hash()) {
+                    return Err(invalid(
+                        &map.name,
+                        format!(
+                            "{} builds another schema on this map than on its first; a game's schema may not depend on the map",
+                            game.name()
+                        ),
+                    ));
+                }
+                schema = Some(built);
+            }
+            let Some(schema) = schema else {
                 return Err(invalid(game.name(), "no map for this game".into()));
             };
-            let probe = Lobby::new(LobbySettings::probe(game.clone(), first))
-                .map_err(|e| invalid(game.name(), format!("schema: {e}")))?;
-            let schema = probe.schema().clone();
             entries.push(GameEntry {
                 schema_hash: schema.hash(),
                 schema,

@@ -210,6 +210,12 @@ impl MapCatalog {
                 },
                 other => other,
             })?;
+            if maps.contains_key(&map.name) {
+                return Err(MapError::Invalid {
+                    name: format!("{} ({origin})", map.name),
+                    message: "another map has this name".into(),
+                });
+            }
             maps.insert(map.name.clone(), Arc::new(map));
         }
         if maps.is_empty() {

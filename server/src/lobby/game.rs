@@ -27,7 +27,8 @@ pub trait Game: Send + Sync + 'static {
     /// Checks a map's `rules` when maps load, so a bad map fails at start, not at a join.
     fn check_map(&self, map: &GameMap) -> Result<(), String>;
     /// Sets up one lobby: spawns what it needs, registers components, input, systems, hooks.
-    fn build(&self, lobby: &mut LobbyBuilder);
+    /// Every map of a game must give the same schema (the catalog checks it at start).
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String>;
 }
 
 /// What the engine tells a game about a player joining.
@@ -88,7 +89,7 @@ fn despawn(world: &mut World, entity: Entity) {
 }
 
 impl LobbyBuilder {
-    pub(super) fn new(game: &dyn Game, context: LobbyContext) -> Self {
+    pub(super) fn new(game: &dyn Game, context: LobbyContext) -> Result<Self, String> {
         let mut world = World::new();
         world.init_resource::<ReplicatedIndex>();
         world.init_resource::<SkippedTicks>();
@@ -108,8 +109,8 @@ impl LobbyBuilder {
             client_config: "{}".into(),
             game: game.name(),
         };
-        game.build(&mut b);
-        b
+        game.build(&mut b)?;
+        Ok(b)
     }
 
     /// The lobby's world, to spawn what the game needs when the lobby opens.
@@ -118,6 +119,9 @@ impl LobbyBuilder {
     }
 
     /// Replicates component `C` to every client. The order of calls is the schema's order.
+    /// A tick's world is captured from bevy's change detection: write components through
+    /// `Mut` (as systems do) and never with `bypass_change_detection`, which the capture
+    /// would not see until the next spawn or despawn.
     pub fn replicate<C: Replicate + Component>(&mut self) -> &mut Self {
         self.registry.add::<C>(&mut self.world);
         self
@@ -157,7 +161,10 @@ impl LobbyBuilder {
     /// JSON text sent in `Joined.config`: what the game's client module needs to draw and
     /// to predict (the map, movement constants).
     pub fn client_config(&mut self, json: impl serde::Serialize) -> &mut Self {
-        self.client_config = serde_json::to_string(&json).unwrap_or_else(|_| "{}".into());
+        match serde_json::to_string(&json) {
+            Ok(text) => self.client_config = text,
+            Err(e) => tracing::error!("the game's client config is not JSON: {e}"),
+        }
         self
     }
 

@@ -94,6 +94,15 @@ impl std::fmt::Debug for dyn Game {
     }
 }
 
+/// Why a lobby could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum LobbyError {
+    #[error("the game could not set up the lobby: {0}")]
+    Game(String),
+    #[error("the game's schema: {0}")]
+    Schema(#[from] tickwire_protocol::schema::SchemaError),
+}
+
 impl LobbySettings {
     /// Settings for a lobby no one joins, built to read a game's schema.
     pub fn probe(game: Arc<dyn Game>, map: Arc<GameMap>) -> Self {
@@ -137,15 +146,16 @@ pub struct Lobby {
 }
 
 impl Lobby {
-    /// Opens a lobby of `settings.game` on `settings.map`. Fails if the game registers a
-    /// schema the wire cannot carry (a bug in the game, caught by its tests).
-    pub fn new(settings: LobbySettings) -> Result<Self, tickwire_protocol::schema::SchemaError> {
+    /// Opens a lobby of `settings.game` on `settings.map`. Fails if the game cannot build
+    /// on the map, or registers a schema the wire cannot carry (a bug in the game, caught by
+    /// its tests and at start).
+    pub fn new(settings: LobbySettings) -> Result<Self, LobbyError> {
         let context = LobbyContext {
             map: settings.map.clone(),
             tick_rate: settings.tick_rate,
             seed: settings.seed,
         };
-        let built = LobbyBuilder::new(settings.game.as_ref(), context);
+        let built = LobbyBuilder::new(settings.game.as_ref(), context).map_err(LobbyError::Game)?;
         let schema = built.schema();
         let layout = Layout::new(&schema)?;
         let history = SnapshotHistory::new(HISTORY_SECONDS * usize::from(settings.tick_rate) + 1);

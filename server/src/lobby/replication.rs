@@ -16,7 +16,11 @@ use tickwire_protocol::{Layout, NetId, WorldState};
 /// Marks an entity as replicated. Spawn it as `Replicated::default()`: the engine fills in
 /// the wire id.
 #[derive(Component, Debug, Default, Clone, Copy)]
-#[component(on_add = on_add_replicated, on_remove = on_remove_replicated)]
+#[component(
+    on_add = on_add_replicated,
+    on_insert = on_insert_replicated,
+    on_remove = on_remove_replicated
+)]
 pub struct Replicated(NetId);
 
 impl Replicated {
@@ -62,12 +66,31 @@ fn on_add_replicated(mut world: DeferredWorld, ctx: HookContext) {
     }
 }
 
-fn on_remove_replicated(mut world: DeferredWorld, ctx: HookContext) {
-    let Some(id) = world.get::<Replicated>(ctx.entity).map(|r| r.0) else {
+/// Inserting the marker again on an entity that has it (a "respawn") keeps its wire id:
+/// the new value (id 0) is given back the id the index holds for the entity.
+fn on_insert_replicated(mut world: DeferredWorld, ctx: HookContext) {
+    if world.get::<Replicated>(ctx.entity).is_none_or(|r| r.0 != 0) {
         return;
-    };
+    }
+    let known = world
+        .resource::<ReplicatedIndex>()
+        .sorted
+        .iter()
+        .find(|(_, e)| *e == ctx.entity)
+        .map(|(id, _)| *id);
+    if let (Some(id), Some(mut r)) = (known, world.get_mut::<Replicated>(ctx.entity)) {
+        r.0 = id;
+    }
+}
+
+fn on_remove_replicated(mut world: DeferredWorld, ctx: HookContext) {
+    let id = world.get::<Replicated>(ctx.entity).map_or(0, |r| r.0);
     let mut index = world.resource_mut::<ReplicatedIndex>();
-    if let Ok(at) = index.sorted.binary_search_by_key(&id, |(i, _)| *i) {
+    let at = match index.sorted.binary_search_by_key(&id, |(i, _)| *i) {
+        Ok(at) if index.sorted[at].1 == ctx.entity => Some(at),
+        _ => index.sorted.iter().position(|(_, e)| *e == ctx.entity),
+    };
+    if let Some(at) = at {
         index.sorted.remove(at);
         index.dirty = true;
     }
@@ -109,15 +132,19 @@ type Capture =
 #[derive(Default)]
 pub struct Registry {
     pub components: Vec<ComponentSchema>,
+    types: Vec<std::any::TypeId>,
     captures: Vec<Capture>,
 }
 
 impl Registry {
-    /// Registers component `C` (ignored if already registered).
+    /// Registers component `C` (ignored if already registered). Two types of one name
+    /// both go into the schema, which then fails validation (`DuplicateComponent`).
     pub fn add<C: Replicate + Component>(&mut self, world: &mut World) {
-        if self.components.iter().any(|c| c.name == C::NAME) {
+        let type_id = std::any::TypeId::of::<C>();
+        if self.types.contains(&type_id) {
             return;
         }
+        self.types.push(type_id);
         let bit = 1u32 << self.components.len();
         let offset: usize = self.components.iter().map(|c| c.fields.len()).sum();
         let len = C::field_specs().len();
@@ -133,7 +160,21 @@ impl Registry {
                         out.presence[row] |= bit;
                         out.changed[row] = tick;
                         let at = row * stride + offset;
-                        c.write(&mut out.values[at..at + len]);
+                        let fields = &mut out.values[at..at + len];
+                        c.write(fields);
+                        for (k, v) in fields.iter_mut().enumerate() {
+                            if !layout.allows(offset + k, *v) {
+                                // A value no client could decode: a bug in the game. Sent
+                                // as 0 rather than breaking every client's snapshots.
+                                tracing::error!(
+                                    component = C::NAME,
+                                    field = C::field_specs()[k].0,
+                                    value = *v,
+                                    "a replicated Enum or Flags field is out of its range; sent as 0"
+                                );
+                                *v = 0;
+                            }
+                        }
                     }
                 };
                 if !changed_only {

@@ -533,7 +533,7 @@ impl Game for Churn {
     fn check_map(&self, _: &GameMap) -> Result<(), String> {
         Ok(())
     }
-    fn build(&self, lobby: &mut LobbyBuilder) {
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         lobby
             .replicate::<Body>()
             .replicate::<Counter>()
@@ -545,6 +545,7 @@ impl Game for Churn {
             world.spawn((Replicated::default(), Body::at(glam::IVec2::new(i * 10, 0))));
         }
         world.spawn((Replicated::default(), Counter { n: 0, rate: 2 }));
+        Ok(())
     }
 }
 
@@ -558,4 +559,109 @@ fn the_incremental_capture_equals_a_rebuild_every_tick() {
         let rebuilt = h.lobby.capture_from_scratch();
         assert_eq!(recorded, rebuilt, "tick {}", recorded.tick);
     }
+}
+
+/// A game that "respawns" an entity by inserting its marker again, then despawns it.
+struct Respawn;
+
+fn respawn(mut commands: Commands, mut tick: Local<u32>, bodies: Query<Entity, With<Body>>) {
+    *tick += 1;
+    for e in &bodies {
+        match *tick {
+            3 => {
+                commands
+                    .entity(e)
+                    .insert((Replicated::default(), Body::at(glam::IVec2::new(7, 7))));
+            }
+            6 => {
+                commands.entity(e).despawn();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Game for Respawn {
+    fn name(&self) -> &'static str {
+        "respawn"
+    }
+    fn title(&self) -> &'static str {
+        "Respawn"
+    }
+    fn description(&self) -> &'static str {
+        "A test game that inserts an entity's marker again."
+    }
+    fn check_map(&self, _: &GameMap) -> Result<(), String> {
+        Ok(())
+    }
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
+        lobby.replicate::<Body>().add_systems(respawn);
+        lobby
+            .world()
+            .spawn((Replicated::default(), Body::at(glam::IVec2::new(1, 1))));
+        Ok(())
+    }
+}
+
+#[test]
+fn inserting_the_marker_again_keeps_the_id_and_a_despawn_still_removes_it() {
+    let mut h = Stepper::new(Arc::new(Respawn), arena(), 2);
+    h.join(1).expect("joins");
+    for t in 1..=8 {
+        h.tick();
+        let world = h.lobby.history().latest().cloned().expect("a world");
+        let ids: Vec<u32> = world.with(0).collect();
+        if t < 6 {
+            assert_eq!(ids, [1], "tick {t}: one body, id 1, re-inserted or not");
+        } else {
+            assert!(
+                ids.is_empty(),
+                "tick {t}: the despawned body is gone: {world:?}"
+            );
+        }
+        assert_eq!(world, h.lobby.capture_from_scratch());
+    }
+}
+
+mod other {
+    use bevy_ecs::prelude::*;
+
+    tickwire_protocol::replicated! {
+        /// Another type named like the test's `Counter`.
+        #[derive(Component)]
+        pub struct Counter {
+            pub other: Absolute,
+        }
+    }
+}
+
+/// A game that replicates two types of one name.
+struct SameName;
+
+impl Game for SameName {
+    fn name(&self) -> &'static str {
+        "same"
+    }
+    fn title(&self) -> &'static str {
+        "Same"
+    }
+    fn description(&self) -> &'static str {
+        "A test game with two components named alike."
+    }
+    fn check_map(&self, _: &GameMap) -> Result<(), String> {
+        Ok(())
+    }
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
+        lobby.replicate::<Counter>().replicate::<other::Counter>();
+        Ok(())
+    }
+}
+
+#[test]
+fn two_components_of_one_name_are_refused_not_dropped() {
+    let settings = crate::testing::settings(Arc::new(SameName), arena(), 2);
+    assert!(matches!(
+        Lobby::new(settings),
+        Err(LobbyError::Schema(tickwire_protocol::schema::SchemaError::DuplicateComponent(name))) if name == "Counter"
+    ));
 }

@@ -87,18 +87,16 @@ impl Game for Arena {
     fn check_map(&self, map: &GameMap) -> Result<(), String> {
         let rules: ArenaRules = map.rules()?;
         rules.player.check()?;
-        if rules.orb_radius <= 0 {
-            return Err("orb_radius must be positive".into());
+        let size = map.arena.size.min_element() / SUBUNITS_PER_UNIT;
+        if rules.orb_radius <= 0 || 2 * rules.orb_radius >= size {
+            return Err("orb_radius must be positive and less than half the arena's side".into());
         }
         map.check_spawns(rules.player.half_size * SUBUNITS_PER_UNIT)
     }
 
-    fn build(&self, lobby: &mut LobbyBuilder) {
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         let ctx = lobby.context.clone();
-        // check_map passed when the maps loaded.
-        let Ok(rules) = ctx.map.rules::<ArenaRules>() else {
-            return;
-        };
+        let rules: ArenaRules = ctx.map.rules()?;
         let movement = rules.player.params(ctx.tick_rate);
         let orb_radius = rules.orb_radius * SUBUNITS_PER_UNIT;
         lobby
@@ -131,6 +129,7 @@ impl Game for Arena {
         world.insert_resource(grid);
         world.insert_resource(LobbyRng(rng));
         world.insert_resource(arena);
+        Ok(())
     }
 }
 
@@ -153,5 +152,26 @@ fn apply_inputs(mut players: Query<(&PlayerInput, &mut Body)>, arena: Res<ArenaM
         for i in input.due_as::<ArenaInput>() {
             body.step(i.x, i.y, &arena.movement, &arena.map.arena);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(orb_radius: i32) -> GameMap {
+        let json = format!(
+            r#"{{"name":"m","game":"arena","width":200,"height":100,"spawns":[[50,50]],"rules":{{"orbs":3,"orb_radius":{orb_radius},"player":{{"speed":300,"accel":3000,"half_size":16}}}}}}"#
+        );
+        GameMap::parse(&json).expect("parses")
+    }
+
+    #[test]
+    fn a_map_whose_orbs_cannot_fit_is_refused_at_load() {
+        assert!(Arena.check_map(&map(10)).is_ok());
+        let err = Arena
+            .check_map(&map(50))
+            .expect_err("orbs as wide as the arena");
+        assert!(err.contains("orb_radius"), "{err}");
     }
 }

@@ -92,19 +92,20 @@ impl Game for Tag {
     fn check_map(&self, map: &GameMap) -> Result<(), String> {
         let rules: TagRules = map.rules()?;
         rules.player.check()?;
-        if rules.round_seconds == 0 || rules.dash.ticks < 0 || rules.dash.cooldown < 0 {
-            return Err(
-                "round_seconds must be positive, dash ticks and cooldown not negative".into(),
-            );
+        let dash = rules.dash;
+        if !(1..=3600).contains(&rules.round_seconds)
+            || !(0..=600).contains(&dash.ticks)
+            || !(0..=6000).contains(&dash.cooldown)
+            || !(100..=1000).contains(&dash.speed_percent)
+        {
+            return Err("round_seconds must be 1 to 3600, dash ticks 0 to 600, cooldown 0 to 6000 and speed_percent 100 to 1000".into());
         }
         map.check_spawns(rules.player.half_size * SUBUNITS_PER_UNIT)
     }
 
-    fn build(&self, lobby: &mut LobbyBuilder) {
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         let ctx = lobby.context.clone();
-        let Ok(rules) = ctx.map.rules::<TagRules>() else {
-            return;
-        };
+        let rules: TagRules = ctx.map.rules()?;
         let movement = rules.player.params(ctx.tick_rate);
         let round_ticks = (rules.round_seconds * u32::from(ctx.tick_rate)) as i32;
         lobby
@@ -138,6 +139,7 @@ impl Game for Tag {
             immune: 0,
             ticks: 0,
         });
+        Ok(())
     }
 }
 

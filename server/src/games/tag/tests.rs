@@ -171,3 +171,19 @@ fn a_dash_is_faster_then_waits_for_its_cooldown() {
         "a dash pressed while cooling down does nothing"
     );
 }
+
+#[test]
+fn a_map_with_absurd_rules_is_refused_at_load() {
+    let json = |round: u64| {
+        format!(
+            r#"{{"name":"m","game":"tag","width":400,"height":400,"spawns":[[50,50]],"rules":{{"player":{{"speed":300,"accel":3000,"half_size":16}},"dash":{{"ticks":6,"cooldown":60,"speed_percent":200}},"round_seconds":{round}}}}}"#
+        )
+    };
+    let ok = crate::maps::GameMap::parse(&json(90)).expect("parses");
+    assert!(Tag.check_map(&ok).is_ok());
+    let long = crate::maps::GameMap::parse(&json(200_000_000)).expect("parses");
+    assert!(
+        Tag.check_map(&long).is_err(),
+        "a round of 6 years overflows the clock"
+    );
+}
