@@ -95,3 +95,26 @@ pub fn trajectories<S: Clone, I: crate::GameInput>(
         .collect();
     json!({ "cases": cases })
 }
+
+/// Scripted inputs without a dependency: a small LCG picks an input with `pick` (given the
+/// generator) and holds it for 1 to `max_hold` inputs, until there are `n`. The same seed
+/// gives the same inputs on every machine, so trajectories stay byte-identical.
+pub fn scripted<I: Clone>(
+    seed: u32,
+    n: usize,
+    max_hold: usize,
+    mut pick: impl FnMut(&mut dyn FnMut() -> u32) -> I,
+) -> Vec<I> {
+    let mut s = seed;
+    let mut next = move || {
+        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        s >> 8
+    };
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let input = pick(&mut next);
+        let hold = 1 + next() as usize % max_hold;
+        out.extend(std::iter::repeat_n(input, hold.min(n - out.len())));
+    }
+    out
+}

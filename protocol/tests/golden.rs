@@ -578,25 +578,14 @@ fn snapshots() {
     );
 }
 
-/// Deterministic inputs without a dependency: a small LCG, holding each stick for a while.
+/// Scripted sticks, held 1 to 20 inputs each.
 fn scripted_inputs(seed: u32, n: usize) -> Vec<(i8, i8)> {
-    let mut s = seed;
-    let mut next = || {
-        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        s >> 8
-    };
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        let stick = match next() % 5 {
-            0 => (0, 0),
-            1 => (127, 0),
-            2 => (-128, 127),
-            _ => ((next() % 256) as u8 as i8, (next() % 256) as u8 as i8),
-        };
-        let hold = 1 + next() as usize % 20;
-        out.extend(std::iter::repeat_n(stick, hold.min(n - out.len())));
-    }
-    out
+    tickwire_protocol::golden::scripted(seed, n, 20, |next| match next() % 5 {
+        0 => (0, 0),
+        1 => (127, 0),
+        2 => (-128, 127),
+        _ => ((next() % 256) as u8 as i8, (next() % 256) as u8 as i8),
+    })
 }
 
 #[test]

@@ -12,28 +12,20 @@ use tickwire_protocol::movement::{Aabb, Arena};
 use tickwire_server::games::tag::{Dash, Runner, TagInput, tag_step};
 use tickwire_server::kit::mover::{Body, PlayerRules};
 
-/// Deterministic inputs without a dependency: a small LCG, holding each input a while.
+/// Scripted inputs, held 1 to 15 ticks each, a dash pressed a third of the time.
 fn scripted(seed: u32, n: usize) -> Vec<TagInput> {
-    let mut s = seed;
-    let mut next = || {
-        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        s >> 8
-    };
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
+    tickwire_protocol::golden::scripted(seed, n, 15, |next| {
         let (x, y) = match next() % 4 {
             0 => (0, 0),
             1 => (127, -127),
             _ => ((next() % 255) as i32 - 127, (next() % 255) as i32 - 127),
         };
-        let dash = i32::from(next() % 3 == 0);
-        let hold = 1 + next() as usize % 15;
-        out.extend(std::iter::repeat_n(
-            TagInput { x, y, dash },
-            hold.min(n - out.len()),
-        ));
-    }
-    out
+        TagInput {
+            x,
+            y,
+            dash: i32::from(next() % 3 == 0),
+        }
+    })
 }
 
 #[test]
