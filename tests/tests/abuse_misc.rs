@@ -1,6 +1,6 @@
 //! The smaller holes: unsolicited pongs do not keep a non-reading client alive; names that
-//! hide or reorder text are refused; protocol errors close with 1002; `/metrics` can be
-//! put behind a token.
+//! hide or reorder text are refused, and so is a copy of another player's name in the same
+//! lobby; protocol errors close with 1002; `/metrics` can be put behind a token.
 
 use std::time::Duration;
 
@@ -113,5 +113,31 @@ async fn metrics_can_require_a_token() -> Result<()> {
         metrics_status(&server, "Authorization: Bearer s3cret\r\n").await?,
         "200"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_copy_of_another_players_name_is_refused_in_that_lobby() -> Result<()> {
+    let server = TestServer::start(&[]).await?;
+    let mut ada = server.client("Ada").await?;
+    let lobby = ada.create("room", 8, false).await?;
+    let code = tickwire_protocol::messages::LobbyTarget::Code(lobby.code.clone());
+    for copy in ["Ada", "ada", " ADA "] {
+        let mut impostor = server.client(copy).await?;
+        impostor
+            .send(&ClientMsg::JoinLobby {
+                target: code.clone(),
+                schema: None,
+            })
+            .await?;
+        assert_eq!(
+            impostor.expect_error().await?,
+            ErrorCode::InvalidName,
+            "{copy:?}"
+        );
+        assert!(impostor.joined.is_none());
+    }
+    let mut bo = server.client("Bo").await?;
+    bo.join(code).await?;
     Ok(())
 }

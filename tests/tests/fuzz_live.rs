@@ -105,8 +105,11 @@ proptest! {
     #[test]
     fn hostile_frames_never_hurt_the_server(join_first in any::<bool>(), frames in proptest::collection::vec(frame(), 1..6)) {
         let f = fixture();
+        // Names are unique in a lobby, and earlier cases' players may still hold seats.
+        static CASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         f.runtime.block_on(async {
-            let mut c = f.server.client("fuzzer").await.expect("connects");
+            let mut c = f.server.client(&format!("fuzzer{case}")).await.expect("connects");
             if join_first {
                 c.join(LobbyTarget::Code(f.code.clone())).await.expect("joins");
             }
@@ -130,7 +133,7 @@ proptest! {
                 }
             }
             // The lobby is alive and ticking for newcomers.
-            let mut probe = f.server.client("probe").await.expect("server still accepts");
+            let mut probe = f.server.client(&format!("probe{case}")).await.expect("server still accepts");
             probe.join(LobbyTarget::Code(f.code.clone())).await.expect("lobby still open");
             let first = probe.next_snapshot().await.expect("snapshots flow");
             let second = probe.next_snapshot().await.expect("snapshots flow");

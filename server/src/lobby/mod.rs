@@ -294,6 +294,16 @@ impl Lobby {
         if self.members.iter().any(|m| m.client == client) {
             return Err(ErrorCode::AlreadyInLobby);
         }
+        // Nobody may pass for another player of the lobby (case and spaces aside). A seat
+        // held for a reconnect does not count: its player may come back without its token.
+        let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+        if self
+            .members
+            .iter()
+            .any(|m| m.away_until.is_none() && same(&m.name, name))
+        {
+            return Err(ErrorCode::InvalidName);
+        }
         let joining = Joining {
             client,
             name: name.to_owned(),

@@ -553,6 +553,12 @@ impl Session {
                         handle.name, handle.max_players
                     ),
                     ErrorCode::UnknownLobby => "that lobby just closed".to_owned(),
+                    ErrorCode::InvalidName => {
+                        format!(
+                            "someone in {:?} already has that name: pick another",
+                            handle.name
+                        )
+                    }
                     _ => format!("could not join: {code:?}"),
                 },
             );
