@@ -207,8 +207,6 @@ impl DeltaEncoder {
             let cid = cur.ids.get(j).copied();
             match (bid, cid) {
                 (Some(bid), Some(cid)) if bid == cid => {
-                    let (bp, cp) = (b.presence[i], cur.presence[j]);
-                    let (brow, crow) = (b.row(stride, i), cur.row(stride, j));
                     if cur.unchanged_since(j, b.tick) {
                         // Still and unwritten since the baseline: the common case, and
                         // nothing to send.
@@ -216,6 +214,8 @@ impl DeltaEncoder {
                         j += 1;
                         continue;
                     }
+                    let (bp, cp) = (b.presence[i], cur.presence[j]);
+                    let (brow, crow) = (b.row(stride, i), cur.row(stride, j));
                     let flag = u64::from(bp != cp);
                     let mask = match layout.plan(cp).filter(|_| flag == 0) {
                         Some(plan) => {

@@ -50,10 +50,6 @@ pub const INPUT_LOAN_TICKS: u32 = 300;
 #[derive(Resource, Default)]
 pub struct SkippedTicks(pub u32);
 
-/// Inputs dropped because a queue was full, since the lobby last reported them.
-#[derive(Resource, Default)]
-pub struct DroppedInputs(pub u64);
-
 /// A player's unapplied inputs, the ones due this tick, and its credit.
 #[derive(Component, Debug, Default)]
 pub struct PlayerInput {
@@ -105,11 +101,6 @@ impl PlayerInput {
     /// The newest input seq applied (reported to the client in every snapshot).
     pub fn last_applied(&self) -> u32 {
         self.last_applied
-    }
-
-    /// Inputs waiting.
-    pub fn pending(&self) -> usize {
-        self.pending.len()
     }
 
     /// The connection dropped: what it had sent but was not applied is discarded.

@@ -197,14 +197,6 @@ impl Lobby {
         &self.world
     }
 
-    /// The entity of a member.
-    pub fn entity_of(&self, client: ClientId) -> Option<Entity> {
-        self.members
-            .iter()
-            .find(|m| m.client == client)
-            .map(|m| m.entity)
-    }
-
     pub fn settings(&self) -> &LobbySettings {
         &self.settings
     }
