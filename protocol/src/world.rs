@@ -206,16 +206,6 @@ impl WorldState {
         since < MOVES && self.changed.get(i).is_some_and(|t| *t <= since)
     }
 
-    /// Marks the entities written at `tick` that move by themselves (after a capture).
-    pub fn mark_moving(&mut self, layout: &Layout, tick: u32) {
-        let stride = layout.stride;
-        for (i, c) in self.changed.iter_mut().enumerate() {
-            if *c == tick && layout.moves(&self.values[i * stride..(i + 1) * stride]) {
-                *c |= MOVES;
-            }
-        }
-    }
-
     /// Appends an entity with no components (its id must exceed every id present).
     pub fn push(&mut self, stride: usize, id: NetId) -> usize {
         debug_assert!(self.ids.last().is_none_or(|l| *l < id), "ids ascend");

@@ -10,7 +10,8 @@
 use bevy_ecs::lifecycle::HookContext;
 use bevy_ecs::prelude::*;
 use bevy_ecs::world::DeferredWorld;
-use tickwire_protocol::schema::{ComponentSchema, Replicate};
+use tickwire_protocol::schema::{CodecSpec, ComponentSchema, Replicate};
+use tickwire_protocol::world::MOVES;
 use tickwire_protocol::{Layout, NetId, WorldState};
 
 /// Marks an entity as replicated. Spawn it as `Replicated::default()`: the engine fills in
@@ -123,6 +124,22 @@ impl ReplicatedIndex {
     }
 }
 
+/// Sends as 0 (and logs) any Enum or Flags value of `C` that no client could decode: a bug
+/// in the game, which must not break every client's snapshots.
+fn check_ranges<C: Replicate>(layout: &Layout, offset: usize, fields: &mut [i32]) {
+    for (k, v) in fields.iter_mut().enumerate() {
+        if !layout.allows(offset + k, *v) {
+            tracing::error!(
+                component = C::NAME,
+                field = C::field_specs()[k].0,
+                value = *v,
+                "a replicated Enum or Flags field is out of its range; sent as 0"
+            );
+            *v = 0;
+        }
+    }
+}
+
 /// Writes one component into a world's rows: every entity's (a rebuild), or only those
 /// changed, added or removed since the last capture (`changed_only`).
 type Capture =
@@ -148,6 +165,10 @@ impl Registry {
         let bit = 1u32 << self.components.len();
         let offset: usize = self.components.iter().map(|c| c.fields.len()).sum();
         let len = C::field_specs().len();
+        // Only Enum and Flags fields have values a client would refuse.
+        let bounded = C::field_specs()
+            .iter()
+            .any(|(_, codec)| matches!(codec, CodecSpec::Enum(_) | CodecSpec::Flags(_)));
         self.components.push(C::schema());
         let mut all = world.query_filtered::<(Entity, &C), With<Replicated>>();
         let mut changed = world.query_filtered::<(Entity, &C), (With<Replicated>, Changed<C>)>();
@@ -155,26 +176,26 @@ impl Registry {
             .push(Box::new(move |world, index, layout, changed_only, out| {
                 let stride = layout.stride;
                 let tick = out.tick;
+                // Whether `C` holds a velocity some predicted field follows: writing it decides
+                // whether the entity moves by itself; writing anything else keeps the flag.
+                let steers = layout
+                    .velocities
+                    .iter()
+                    .any(|v| (offset..offset + len).contains(v));
                 let mut write = |e: Entity, c: &C| {
                     if let Some(row) = index.row(e) {
                         out.presence[row] |= bit;
-                        out.changed[row] = tick;
                         let at = row * stride + offset;
-                        let fields = &mut out.values[at..at + len];
-                        c.write(fields);
-                        for (k, v) in fields.iter_mut().enumerate() {
-                            if !layout.allows(offset + k, *v) {
-                                // A value no client could decode: a bug in the game. Sent
-                                // as 0 rather than breaking every client's snapshots.
-                                tracing::error!(
-                                    component = C::NAME,
-                                    field = C::field_specs()[k].0,
-                                    value = *v,
-                                    "a replicated Enum or Flags field is out of its range; sent as 0"
-                                );
-                                *v = 0;
-                            }
+                        c.write(&mut out.values[at..at + len]);
+                        if bounded {
+                            check_ranges::<C>(layout, offset, &mut out.values[at..at + len]);
                         }
+                        let moves = if steers {
+                            layout.moves(&out.values[row * stride..(row + 1) * stride])
+                        } else {
+                            out.changed[row] & MOVES != 0
+                        };
+                        out.changed[row] = if moves { tick | MOVES } else { tick };
                     }
                 };
                 if !changed_only {
@@ -186,9 +207,10 @@ impl Registry {
                     // Still replicated (a despawn rebuilds the world): only `C` went.
                     if let Some(row) = index.row(e).filter(|_| world.get::<C>(e).is_none()) {
                         out.presence[row] &= !bit;
-                        out.changed[row] = out.tick;
                         let at = row * stride + offset;
                         out.values[at..at + len].fill(0);
+                        let moves = layout.moves(&out.values[row * stride..(row + 1) * stride]);
+                        out.changed[row] = if moves { out.tick | MOVES } else { out.tick };
                     }
                 }
             }));
@@ -229,7 +251,6 @@ impl Registry {
         for capture in &mut self.captures {
             capture(world, index, layout, changed_only, out);
         }
-        out.mark_moving(layout, tick);
         // Later changes are measured from here; removals seen so far are forgotten.
         world.clear_trackers();
     }
