@@ -20,12 +20,19 @@ use crate::maps::GameMap;
 pub trait Game: Send + Sync + 'static {
     /// The name clients use (`CreateLobby.game`, `Schema.game`): lower case, no spaces.
     fn name(&self) -> &'static str;
-    /// A title for people.
-    fn title(&self) -> &'static str;
-    /// One sentence for people: how to play.
-    fn description(&self) -> &'static str;
-    /// Checks a map's `rules` when maps load, so a bad map fails at start, not at a join.
-    fn check_map(&self, map: &GameMap) -> Result<(), String>;
+    /// A title for people (by default the name).
+    fn title(&self) -> &'static str {
+        self.name()
+    }
+    /// One sentence for people: how to play (by default none).
+    fn description(&self) -> &'static str {
+        ""
+    }
+    /// Checks a map's `rules` when maps load, so a bad map fails at start, not at a join
+    /// (by default every map passes).
+    fn check_map(&self, _map: &GameMap) -> Result<(), String> {
+        Ok(())
+    }
     /// Sets up one lobby: spawns what it needs, registers components, input, systems, hooks.
     /// Every map of a game must give the same schema (the catalog checks it at start).
     fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String>;

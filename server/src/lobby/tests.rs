@@ -524,15 +524,6 @@ impl Game for Churn {
     fn name(&self) -> &'static str {
         "churn"
     }
-    fn title(&self) -> &'static str {
-        "Churn"
-    }
-    fn description(&self) -> &'static str {
-        "A test game whose entities change in every way."
-    }
-    fn check_map(&self, _: &GameMap) -> Result<(), String> {
-        Ok(())
-    }
     fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         lobby
             .replicate::<Body>()
@@ -585,15 +576,6 @@ impl Game for Respawn {
     fn name(&self) -> &'static str {
         "respawn"
     }
-    fn title(&self) -> &'static str {
-        "Respawn"
-    }
-    fn description(&self) -> &'static str {
-        "A test game that inserts an entity's marker again."
-    }
-    fn check_map(&self, _: &GameMap) -> Result<(), String> {
-        Ok(())
-    }
     fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         lobby.replicate::<Body>().add_systems(respawn);
         lobby
@@ -641,15 +623,6 @@ struct SameName;
 impl Game for SameName {
     fn name(&self) -> &'static str {
         "same"
-    }
-    fn title(&self) -> &'static str {
-        "Same"
-    }
-    fn description(&self) -> &'static str {
-        "A test game with two components named alike."
-    }
-    fn check_map(&self, _: &GameMap) -> Result<(), String> {
-        Ok(())
     }
     fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
         lobby.replicate::<Counter>().replicate::<other::Counter>();
