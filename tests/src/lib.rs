@@ -301,8 +301,13 @@ impl Client {
 
     /// The next `Error`, skipping snapshots and the like.
     pub async fn expect_error(&mut self) -> Result<ErrorCode> {
+        Ok(self.expect_refusal().await?.0)
+    }
+
+    /// The next `Error` with its message, skipping snapshots and the like.
+    pub async fn expect_refusal(&mut self) -> Result<(ErrorCode, String)> {
         self.recv_until(|m| match m {
-            ServerMsg::Error { code, .. } => Some(*code),
+            ServerMsg::Error { code, message } => Some((*code, message.clone())),
             _ => None,
         })
         .await

@@ -3,7 +3,7 @@
 //! message, and refuses an input outside the game's declared ranges without acting on it.
 
 use anyhow::Result;
-use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, ServerMsg};
+use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget};
 use tickwire_server::games::tag::{IT, Runner};
 use tickwire_tests::{Client, TestServer};
 
@@ -57,12 +57,7 @@ async fn a_client_built_for_another_schema_is_refused_clearly() -> Result<()> {
             schema: Some(lobby.schema_hash ^ 1),
         })
         .await?;
-    let (code, message) = other
-        .recv_until(|m| match m {
-            ServerMsg::Error { code, message } => Some((*code, message.clone())),
-            _ => None,
-        })
-        .await?;
+    let (code, message) = other.expect_refusal().await?;
     assert_eq!(code, ErrorCode::SchemaMismatch);
     assert!(message.contains("arena"), "names the game: {message}");
     assert!(other.joined.is_none(), "not seated");
@@ -103,12 +98,7 @@ async fn an_input_out_of_range_is_refused_and_changes_nothing() -> Result<()> {
     let (before, seq) = (c.entity(joined.entity).expect("me"), c.last_input_seq);
     for bad in [&[500, 0][..], &[0, -128], &[1, 2, 3], &[]] {
         c.input_values(bad).await?;
-        let (code, message) = c
-            .recv_until(|m| match m {
-                ServerMsg::Error { code, message } => Some((*code, message.clone())),
-                _ => None,
-            })
-            .await?;
+        let (code, message) = c.expect_refusal().await?;
         assert_eq!(code, ErrorCode::InvalidInput, "{bad:?}");
         assert!(!message.is_empty());
     }
