@@ -5,145 +5,24 @@
 // refusals show in words. A dropped connection resumes the same seat (or, once the seat is
 // given up, rejoins by code); a lost server shows in words. Two players play tag: the one
 // who is it runs onto the other, and "it" passes on.
-// Server binary: $TICKWIRE_BIN, default ../target/debug/tickwire. Screenshots of failures
-// go to client-web/test-results/.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { browserSuite, createLobby, inputsDropped, ownPos, startServer, state, stopServer, waitForScreen, waitStill, WAIT } from './harness.js';
 
-const BIN = process.env.TICKWIRE_BIN ?? fileURLToPath(new URL('../../target/debug/tickwire', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
-const WAIT = { timeout: 30000, polling: 50 };
 /** The map the server plays by default; positions in the game state are in sixteenths of its units. */
 const ARENA = JSON.parse(readFileSync(new URL('../../assets/maps/arena.json', import.meta.url), 'utf8'));
 const SUBUNITS = 16;
 
-/**
- * Starts the server on `addr` and resolves with it and its base URL once it listens.
- * @param {string} addr
- */
-function startServer(addr = '127.0.0.1:0', extraArgs = /** @type {string[]} */ ([])) {
-  const proc = spawn(BIN, ['--addr', addr, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30000);
-    const onData = (/** @type {Buffer} */ chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1] });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('error', (e) => reject(new Error(`cannot run ${BIN}: ${e.message} (build it with cargo build -p tickwire-server, or set TICKWIRE_BIN)`)));
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-}
-
-/** @param {import('node:child_process').ChildProcess} proc */
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once('exit', resolve);
-    proc.kill('SIGKILL');
-  });
-}
-
-/** @type {{proc: import('node:child_process').ChildProcess, url: string}} */
-let server;
-/** @type {import('playwright-core').Browser} */
-let browser;
-/** @type {import('playwright-core').Page[]} */
-const pages = [];
-/** @type {string[]} */
-const pageErrors = [];
-/** What to undo after the current test, once failure screenshots are taken. */
-/** @type {(() => Promise<unknown>)[]} */
-const cleanups = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server) await stopServer(server.proc);
-});
-
-/**
- * A fresh player (own browser context, so own localStorage) on the lobby screen.
- * @param {string} name @param {string} url
- * @param {(page: import('playwright-core').Page) => Promise<void>} [setup] runs before the page loads
- */
-async function newPlayer(name, url = server.url, setup = async () => {}) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
-  pages.push(page);
-  await setup(page);
-  await page.goto(url);
-  await page.fill('#player-name', name);
-  return page;
-}
-
-/** @param {import('playwright-core').Page} page */
-const state = (page) => page.evaluate(() => /** @type {any} */ (window).tickwire.state());
+const suite = browserSuite();
+const { browserTest, cleanups } = suite;
+/** @param {string} name @param {string} [url] @param {(page: import('playwright-core').Page) => Promise<void>} [setup] */
+const newPlayer = (name, url = suite.server.url, setup = undefined) => suite.newPlayer(name, { url, setup });
 
 /** The Body of entity `id` in a state, if it is there. */
 const bodyOf = (/** @type {any} */ s, /** @type {number} */ id) => s.entities.find((/** @type {any} */ e) => e.id === id)?.components.Body;
-
-/** The own predicted position [x, y], or null. */
-const ownPos = (/** @type {any} */ s) => (s.own?.Body ? [s.own.Body.x, s.own.Body.y] : null);
-
-/**
- * Creates a lobby of `game` from the lobby screen.
- * @param {import('playwright-core').Page} page @param {string} name @param {{game?: string, max?: string, isPrivate?: boolean}} [opts]
- */
-async function createLobby(page, name, { game = 'arena', max, isPrivate = false } = {}) {
-  await page.selectOption('#lobby-game', game, WAIT);
-  await page.fill('#lobby-name', name);
-  if (max !== undefined) await page.fill('#lobby-max', max);
-  if (isPrivate) await page.check('#lobby-private');
-  await page.click('#create-form button[type=submit]');
-  await waitForScreen(page, 'game');
-}
-
-/**
- * Runs a test body; on failure saves a screenshot of every open page first.
- * @param {string} name @param {() => Promise<void>} body
- */
-function browserTest(name, body) {
-  test(name, async () => {
-    pageErrors.length = 0;
-    try {
-      await body();
-      assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
-    } catch (e) {
-      mkdirSync(RESULTS, { recursive: true });
-      const slug = name.replace(/\W+/g, '-');
-      await Promise.all(pages.map((p, i) => (p.isClosed() ? null : p.screenshot({ path: `${RESULTS}${slug}-${i}.png` }).catch(() => null))));
-      throw e;
-    } finally {
-      await Promise.all(pages.splice(0).map((p) => p.context().close()));
-      await Promise.all(cleanups.splice(0).map((undo) => undo()));
-    }
-  });
-}
-
-/** @param {import('playwright-core').Page} page @param {string} screen */
-const waitForScreen = (page, screen) => page.waitForFunction((s) => /** @type {any} */ (window).tickwire.state().screen === s, screen, WAIT);
 
 /**
  * Ada creates a private lobby, Bo joins it by code; Ada holds D until Bo sees her move
@@ -194,14 +73,8 @@ async function playTogether(url) {
   assert.equal((await state(bo)).corrections, 0, lost);
 }
 
-/** Inputs the server at `url` has dropped so far, from its metrics. @param {string} url */
-async function inputsDropped(url) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return /^tickwire_inputs_dropped_total (\S+)$/m.exec(text)?.[1] ?? 'an unknown number of';
-}
-
 describe('two players in one lobby', () => {
-  browserTest('a private lobby joined by code: one moves, the other sees it, zero corrections', () => playTogether(server.url));
+  browserTest('a private lobby joined by code: one moves, the other sees it, zero corrections', () => playTogether(suite.server.url));
 
   for (const rate of [10, 60]) {
     browserTest(`the same at ${rate} Hz`, async () => {
@@ -215,7 +88,7 @@ describe('two players in one lobby', () => {
 describe('lobby screen', () => {
   browserTest('the create form offers the server\'s games, each with its maps and its default map', async () => {
     const ada = await newPlayer('Ada');
-    const games = await (await fetch(`${server.url}/api/games`)).json();
+    const games = await (await fetch(`${suite.server.url}/api/games`)).json();
     assert.deepEqual(games.map((/** @type {any} */ g) => g.name).sort(), ['arena', 'tag']);
     await ada.waitForFunction((n) => document.querySelectorAll('#lobby-game option').length === n, games.length, WAIT);
     for (const g of games) {
@@ -278,7 +151,7 @@ describe('lobby screen', () => {
  * from reaching the server (they are closed at once) until it lets them through again.
  * @param {string} name @param {string} url
  */
-async function flakyPlayer(name, url = server.url) {
+async function flakyPlayer(name, url = suite.server.url) {
   /** Sockets that reached the server: [page side, server side]. */
   /** @type {[import('playwright-core').WebSocketRoute, import('playwright-core').WebSocketRoute][]} */
   const sockets = [];
@@ -356,26 +229,10 @@ async function scoreAnOrb(page) {
 }
 
 /**
- * Waits until the page's player stands still where it predicts itself.
- * @param {import('playwright-core').Page} page
- */
-const waitStill = (page) =>
-  page.waitForFunction(
-    () => {
-      const s = /** @type {any} */ (window).tickwire.state();
-      const body = s.entities.find((/** @type {any} */ e) => e.id === s.entity)?.components.Body;
-      const own = s.own?.Body;
-      return body !== undefined && own !== undefined && body.vx === 0 && body.vy === 0 && body.x === own.x && body.y === own.y;
-    },
-    null,
-    WAIT,
-  );
-
-/**
  * Ada (flaky link) creates a public lobby and Bo joins it by code.
  * @param {string} lobbyName @param {string} url
  */
-async function adaAndBo(lobbyName, url = server.url) {
+async function adaAndBo(lobbyName, url = suite.server.url) {
   const { page: ada, link } = await flakyPlayer('Ada', url);
   await createLobby(ada, lobbyName);
   const bo = await newPlayer('Bo', url);
@@ -502,11 +359,11 @@ describe('losing the server', () => {
   browserTest('a banner says the connection is lost, the client reconnects and says why it cannot rejoin', async () => {
     const ada = await newPlayer('Ada');
     await createLobby(ada, 'E2E doomed');
-    const addr = new URL(server.url).host;
-    await stopServer(server.proc);
+    const addr = new URL(suite.server.url).host;
+    await stopServer(suite.server.proc);
     await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
     assert.equal((await state(ada)).connected, false);
-    server = await startServer(addr);
+    suite.server = await startServer(addr);
     // The new server has no such lobby: the client reconnects, tries to rejoin by code and says so.
     await waitForScreen(ada, 'lobby');
     await ada.waitForSelector('#lobby-message:has-text("Could not get back into the lobby")', WAIT);
@@ -593,7 +450,7 @@ describe('tag', () => {
     assert.doesNotMatch(await ada.textContent('#hud-lines') ?? '', /You are it/);
     await waitStill(ada);
     await waitStill(bo);
-    const lost = `no mispredictions without loss (the server dropped ${await inputsDropped(server.url)} inputs)`;
+    const lost = `no mispredictions without loss (the server dropped ${await inputsDropped(suite.server.url)} inputs)`;
     assert.equal((await state(ada)).corrections, 0, lost);
     assert.equal((await state(bo)).corrections, 0, lost);
   });
