@@ -13,8 +13,10 @@ use tickwire_protocol::movement::{Aabb, Arena};
 use tickwire_protocol::world::SUBUNITS_PER_UNIT;
 
 /// The maps compiled into the binary, so a fresh `cargo run` needs no files beside it.
-static EMBEDDED: include_dir::Dir<'_> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../assets/maps");
+#[derive(rust_embed::Embed)]
+#[folder = "../assets/maps/"]
+#[include = "*.json"]
+struct Embedded;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
@@ -169,14 +171,11 @@ pub type GameMaps = BTreeMap<String, Arc<GameMap>>;
 impl MapCatalog {
     /// The maps built into the binary.
     pub fn embedded() -> Result<Self, MapError> {
-        let files = EMBEDDED
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|e| e == "json"));
-        Self::from_sources(files.map(|f| {
-            (
-                f.path().display().to_string(),
-                f.contents_utf8().unwrap_or_default().to_owned(),
-            )
+        Self::from_sources(Embedded::iter().map(|path| {
+            let text = Embedded::get(&path)
+                .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+                .unwrap_or_default();
+            (path.into_owned(), text)
         }))
     }
 

@@ -19,7 +19,6 @@ use tickwire_protocol::{Input, InputValues, Layout, PROTOCOL_VERSION, WorldState
 use tickwire_server::app::Server;
 use tickwire_server::config::Config;
 pub use tickwire_server::kit::mover::Body;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -29,10 +28,20 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// Longest any single expected message may take to arrive.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The value of the unlabelled metric `name` in a Prometheus text exposition.
+/// The value of the unlabelled counter or gauge `name` in a Prometheus text exposition.
 pub fn metric_value(text: &str, name: &str) -> Option<f64> {
-    let line = text.lines().find(|l| l.split(' ').next() == Some(name))?;
-    line.rsplit(' ').next()?.parse().ok()
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    let scrape = prometheus_parse::Scrape::parse(lines).ok()?;
+    let sample = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && s.labels.is_empty())?;
+    match sample.value {
+        prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Untyped(v) => Some(v),
+        _ => None,
+    }
 }
 
 /// A server running in this process until dropped.
@@ -66,34 +75,13 @@ impl TestServer {
 
     /// A plain HTTP GET: (status, body).
     pub async fn get(&self, path: &str) -> Result<(u16, String)> {
-        let mut s = TcpStream::connect(self.addr).await?;
-        s.write_all(
-            format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-                self.addr
-            )
-            .as_bytes(),
-        )
-        .await?;
-        let mut raw = Vec::new();
-        tokio::time::timeout(TIMEOUT, s.read_to_end(&mut raw)).await??;
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").context("no header end")?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .context("no status")?
-            .parse()?;
-        // Bodies here are small; undo chunked encoding if used.
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        };
-        Ok((status, body))
+        let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+        let res = client
+            .get(format!("http://{}{path}", self.addr))
+            .send()
+            .await?;
+        let status = res.status().as_u16();
+        Ok((status, res.text().await?))
     }
 
     /// The value of a counter or gauge in `/metrics`. Metrics are process-wide: a test that
@@ -117,20 +105,6 @@ impl TestServer {
         c.hello(name).await?;
         Ok(c)
     }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 impl Drop for TestServer {

@@ -34,3 +34,33 @@ async fn health_lobbies_and_the_client_page() -> Result<()> {
     assert_eq!(server.get("/no/such/file.js").await?.0, 404);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_client_is_served_with_its_types_and_without_its_tests_or_tools() -> Result<()> {
+    let server = TestServer::start(&[]).await?;
+    let http = reqwest::Client::new();
+    for (path, content_type) in [
+        ("/src/app/main.js", "text/javascript"),
+        ("/style.css", "text/css"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let res = http
+            .get(format!("http://{}{path}", server.addr))
+            .send()
+            .await?;
+        assert_eq!(res.status(), 200, "{path}");
+        let served = res.headers()["content-type"].to_str()?.to_owned();
+        assert!(served.starts_with(content_type), "{path}: {served}");
+    }
+    for hidden in [
+        "/package.json",
+        "/tsconfig.json",
+        "/test/codec.test.js",
+        "/e2e/harness.js",
+        "/node_modules/typescript/package.json",
+        "/src/../package.json",
+    ] {
+        assert_eq!(server.get(hidden).await?.0, 404, "{hidden} is not served");
+    }
+    Ok(())
+}
