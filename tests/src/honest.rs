@@ -1,6 +1,6 @@
 //! Honest players to measure an attack by: bots in one public lobby that play one input per
 //! snapshot and record how many snapshots they got, the longest wait between two, and
-//! whether they were disconnected.
+//! whether they were disconnected; and the check that one client kept getting every tick.
 
 use std::time::{Duration, Instant};
 
@@ -106,4 +106,59 @@ async fn play_one(c: &mut Client, until: Instant) -> Played {
         played.snapshots += 1;
     }
     played
+}
+
+/// Fails unless `ticks` (the snapshot ticks a client received, in arrival order) ascend and
+/// miss almost none: the server sends every tick to a client that reads, and only replaces a
+/// snapshot its writer could not hand to the socket in time, which needs the server's
+/// threads starved for a whole tick. So at most one tick in ten may be missing, never more
+/// than three in a row, and at least `min_span` ticks must be covered.
+pub fn assert_kept_up(ticks: &[u32], min_span: u32) {
+    let (Some(&first), Some(&last)) = (ticks.first(), ticks.last()) else {
+        panic!("no snapshots at all");
+    };
+    assert!(
+        ticks.windows(2).all(|w| w[1] > w[0]),
+        "snapshot ticks ascend: {ticks:?}"
+    );
+    let span = last - first + 1;
+    assert!(
+        span >= min_span,
+        "snapshots covered {span} of {min_span} ticks: {ticks:?}"
+    );
+    let missing = span as usize - ticks.len();
+    assert!(
+        missing * 10 <= span as usize,
+        "{missing} of {span} ticks had no snapshot: {ticks:?}"
+    );
+    let longest_run = ticks.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0);
+    assert!(
+        longest_run <= 3,
+        "{longest_run} ticks in a row had no snapshot: {ticks:?}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assert_kept_up;
+
+    #[test]
+    fn every_tick_or_nearly_is_kept_up() {
+        assert_kept_up(&(100..130).collect::<Vec<_>>(), 30);
+        let one_missing: Vec<u32> = (100..131).filter(|&t| t != 115).collect();
+        assert_kept_up(&one_missing, 30);
+    }
+
+    #[test]
+    #[should_panic(expected = "ticks had no snapshot")]
+    fn half_the_ticks_is_not_kept_up() {
+        assert_kept_up(&(100..160).step_by(2).collect::<Vec<_>>(), 30);
+    }
+
+    #[test]
+    #[should_panic(expected = "in a row")]
+    fn a_stall_of_four_ticks_is_not_kept_up() {
+        let stalled: Vec<u32> = (100..160).filter(|t| !(120..124).contains(t)).collect();
+        assert_kept_up(&stalled, 30);
+    }
 }

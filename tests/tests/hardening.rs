@@ -4,21 +4,10 @@
 use anyhow::Result;
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget};
 use tickwire_protocol::{Input, codec::encode};
+use tickwire_tests::honest::assert_kept_up;
 use tickwire_tests::{Client, TestServer};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-/// True when the client kept getting fresh snapshots: ticks ascending, and at least half of
-/// the ticks in the span received. (A blocked lobby or a starved outbox would fall far
-/// below; the exact one-snapshot-per-tick property is tested with a paused clock in the
-/// server's runner tests, where machine load cannot skew it.)
-fn kept_up(ticks: &[u32]) -> bool {
-    let (Some(first), Some(last)) = (ticks.first(), ticks.last()) else {
-        return false;
-    };
-    let span = (last - first + 1) as usize;
-    ticks.windows(2).all(|w| w[1] > w[0]) && ticks.len() * 2 >= span
-}
 
 #[tokio::test]
 async fn a_flood_of_inputs_is_limited_without_hurting_the_others() -> Result<()> {
@@ -55,10 +44,7 @@ async fn a_flood_of_inputs_is_limited_without_hurting_the_others() -> Result<()>
 
     let before = host.snapshot_ticks.len();
     host.hold(0, 0, 30).await?;
-    assert!(
-        kept_up(&host.snapshot_ticks[before..]),
-        "the host missed no tick"
-    );
+    assert_kept_up(&host.snapshot_ticks[before..], 30);
     Ok(())
 }
 
@@ -83,10 +69,7 @@ async fn a_client_that_never_reads_is_dropped_and_slows_nobody() -> Result<()> {
         gone,
         "the stalled client is disconnected once it stops answering, and its held seat given up"
     );
-    assert!(
-        kept_up(&host.snapshot_ticks[before..]),
-        "the host got every tick meanwhile"
-    );
+    assert_kept_up(&host.snapshot_ticks[before..], 10);
     drop(stalled);
     Ok(())
 }
@@ -145,7 +128,7 @@ async fn garbage_after_joining_does_not_touch_the_lobby() -> Result<()> {
     assert_eq!(bad.expect_error().await?, ErrorCode::Malformed);
     let before = host.snapshot_ticks.len();
     host.hold(0, 0, 20).await?;
-    assert!(kept_up(&host.snapshot_ticks[before..]));
+    assert_kept_up(&host.snapshot_ticks[before..], 20);
     let bad_id = bad.client_id;
     let bad_connected = host
         .roster
