@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Tickwire's tests need on a fresh Debian machine, then runs every suite:
-# Rust unit, property and end-to-end tests, the golden-vector checks on both sides, the
-# browser client's unit tests, and the browser test in headless Chromium.
+# formatting, lints and dependency checks, Rust unit, property and end-to-end tests, the
+# golden-vector checks on both sides, the browser client's unit tests, and the browser
+# tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,21 @@ step "installing the browser client's test dependencies (npm ci)"
 step "formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "dependencies: licenses, duplicate versions, sources (cargo deny; deny.toml)"
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny 0.20.2" ]; then
+    cargo install --locked --quiet cargo-deny@0.20.2
+fi
+cargo deny check bans licenses sources
+
+step "dependencies: known advisories (cargo deny, RustSec database)"
+# The database is a git repository on github.com; where that cannot be reached, a copy
+# fetched earlier is used, and with none the check says so instead of passing silently.
+if cargo deny fetch db 2>/dev/null || compgen -G "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/*/crates" >/dev/null; then
+    cargo deny --offline check advisories
+else
+    echo "NOT CHECKED: the RustSec advisory database cannot be fetched from this machine"
+fi
 
 step "Rust tests: unit, property, golden vectors, end-to-end"
 cargo test --workspace --locked
