@@ -58,6 +58,17 @@ test('touches are kept apart by identifier: a thumb steers while another holds D
   assert.equal(pad.start(9, 150, 500), 'move', 'with the stick free again a new thumb takes it');
 });
 
+test('a resize lays the controls out anew without letting go of the thumbs on them', () => {
+  const controls = { buttons: [{ button: 'action', label: 'Dash' }] };
+  const pad = new TouchPad(layoutTouch(390, 700, controls));
+  const dash = pad.layout.buttons[0];
+  pad.start(1, 60, 500);
+  pad.move(1, 60 + R, 500);
+  pad.start(2, dash.x, dash.y);
+  pad.layout = layoutTouch(390, 640, controls);
+  assert.deepEqual(pad.sample(), { stick: { x: 127, y: 0 }, aim: null, buttons: { action: true, alt: false } });
+});
+
 test('a tap shorter than a tick still presses the button, once', () => {
   const layout = layoutTouch(844, 330, { buttons: [{ button: 'action', label: 'Dash' }, { button: 'alt', label: 'Hide' }] });
   const pad = new TouchPad(layout);

@@ -90,14 +90,16 @@ export class TouchControls {
     }
   }
 
-  /** The pad for the stage's size now (a new layout lets go of every touch). */
+  /** The pad, laid out for the stage's size now. */
   currentPad() {
     if (this.controls === null) return null;
     const width = this.stage.clientWidth;
     const height = this.stage.clientHeight;
     if (this.pad === null || this.pad.layout.width !== width || this.pad.layout.height !== height) {
-      this.pad = new TouchPad(layoutTouch(width, height, this.controls));
-      this.place(this.pad.layout);
+      const layout = layoutTouch(width, height, this.controls);
+      if (this.pad === null) this.pad = new TouchPad(layout);
+      else this.pad.layout = layout;
+      this.place(layout);
     }
     return this.pad;
   }

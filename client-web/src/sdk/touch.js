@@ -102,7 +102,10 @@ export function layoutTouch(width, height, controls) {
   return { width, height, radius, move, aim, buttons, reserved };
 }
 
-/** Touches on the controls, by identifier, and the sample they make. */
+/**
+ * Touches on the controls, by identifier, and the sample they make. `layout` may be
+ * replaced (the canvas was resized): touches go on with what they hold.
+ */
 export class TouchPad {
   /** @param {TouchLayout} layout */
   constructor(layout) {
