@@ -62,10 +62,12 @@ export class TouchControls {
   }
 
   /**
-   * The game's controls for a stay (null when it ends): rebuilds the sticks and buttons.
+   * The game's controls for a stay (null when it ends): rebuilds the sticks and buttons
+   * (the same ones again, as when a stay resumes, keep the thumbs on them).
    * @param {Controls | null} controls
    */
   setControls(controls) {
+    if (controls === this.controls) return;
     this.controls = controls;
     this.pad = null;
     this.layer.replaceChildren();
