@@ -1,9 +1,11 @@
-// Keyboard and gamepad mapping to the stick and buttons, and the fixed-step tick clock.
+// Keyboard and gamepad mapping to the stick and buttons, touch samples laid over them,
+// which device is in use, the hint in that device's words, and the fixed-step tick clock.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { axesToStick, keysToButtons, keysToStick } from '../src/sdk/device.js';
+import { controlsHint, playHint } from '../src/sdk/controls.js';
+import { axesToStick, combineSamples, keysToButtons, keysToStick, kindInUse } from '../src/sdk/device.js';
 import { FixedStep } from '../src/sdk/fixedstep.js';
 
 test('keys map to full deflection; opposite keys cancel; WASD and arrows agree', () => {
@@ -30,6 +32,42 @@ test('the gamepad stick has a radial deadzone and reaches full scale', () => {
   const diag = axesToStick(1, 1);
   assert.ok(Math.abs(diag.x - 90) <= 1 && diag.x === diag.y, `${diag.x}`);
   assert.deepEqual(axesToStick(-1.5, 0), { x: -127, y: 0 });
+});
+
+const still = { x: 0, y: 0 };
+const up = { action: false, alt: false };
+
+test('touch over keys and gamepad: its stick where deflected, its aim when it has one, either buttons', () => {
+  const keys = { stick: { x: 127, y: 0 }, aim: null, buttons: { action: true, alt: false } };
+  assert.deepEqual(combineSamples(keys, { stick: still, aim: null, buttons: up }), keys, 'an idle touch pad changes nothing');
+  assert.deepEqual(
+    combineSamples(keys, { stick: { x: 0, y: -90 }, aim: still, buttons: { action: false, alt: true } }),
+    { stick: { x: 0, y: -90 }, aim: still, buttons: { action: true, alt: true } },
+  );
+  const pad = { stick: still, aim: { x: -127, y: 0 }, buttons: up };
+  assert.deepEqual(combineSamples(pad, { stick: still, aim: still, buttons: up }).aim, { x: -127, y: 0 }, "a gamepad's right stick aims while the touch one rests");
+  assert.deepEqual(combineSamples(pad, { stick: still, aim: { x: 5, y: 127 }, buttons: up }).aim, { x: 5, y: 127 });
+});
+
+test('the device in use is the one used last; keys until another is used', () => {
+  const touch = (usedAtMs) => ({ kind: 'touch', usedAtMs, sample: () => ({ stick: still, aim: null, buttons: up }) });
+  assert.equal(kindInUse('keyboard', -Infinity, [touch(-Infinity)]), 'keyboard');
+  assert.equal(kindInUse('keyboard', -Infinity, [touch(0)]), 'touch', 'a touch screen is in use before any touch');
+  assert.equal(kindInUse('keyboard', 500, [touch(400)]), 'keyboard');
+  assert.equal(kindInUse('gamepad', 500, [touch(900)]), 'touch');
+});
+
+test('the hint says the game\'s actions in the words of the device in use', () => {
+  const tag = { buttons: [{ button: 'action', label: 'Dash' }] };
+  assert.equal(controlsHint(tag, 'touch'), 'Drag to move, tap Dash.');
+  assert.equal(controlsHint(tag, 'keyboard'), 'Move: WASD or arrow keys (or a gamepad). Dash: Space.');
+  assert.equal(controlsHint(tag, 'gamepad'), 'Move: left stick. Dash: A.');
+  assert.equal(controlsHint({}, 'touch'), 'Drag to move.');
+  const shooter = { move: 'run', aim: 'aim', buttons: [{ button: 'action', label: 'Fire' }, { button: 'alt', label: 'Reload' }] };
+  assert.equal(controlsHint(shooter, 'touch'), 'Drag on the left to run, on the right to aim, tap Fire and Reload.');
+  assert.equal(controlsHint(shooter, 'gamepad'), 'Run: left stick. Aim: right stick. Fire: A. Reload: B.');
+  assert.match(controlsHint(shooter, 'keyboard'), /Aim: a gamepad's right stick\./);
+  assert.equal(playHint({}, 'Grab the orbs.', 'touch'), 'Drag to move. Grab the orbs.');
 });
 
 test('fixed steps: one tick per step of elapsed time, whatever the frame rate', () => {

@@ -1,5 +1,6 @@
 // The game canvas: its backing store follows its CSS size and devicePixelRatio so drawing
-// stays sharp; each frame it hands the game a surface that draws in CSS pixels.
+// stays sharp; each frame it hands the game a surface that draws in CSS pixels, with the
+// bands that on-screen controls cover.
 
 export class Canvas {
   /** @param {HTMLCanvasElement} canvas */
@@ -13,9 +14,10 @@ export class Canvas {
 
   /**
    * Fits the backing store and returns the surface to draw this frame on.
+   * @param {import('../sdk/game_api.js').Insets} reserved the bands touch controls cover
    * @returns {import('../sdk/game_api.js').Surface}
    */
-  surface() {
+  surface(reserved) {
     const rect = this.canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     if (rect.width !== this.cssWidth || rect.height !== this.cssHeight || dpr !== this.dpr) {
@@ -26,6 +28,6 @@ export class Canvas {
       this.canvas.height = Math.max(1, Math.round(rect.height * dpr));
     }
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    return { ctx: this.ctx, width: this.cssWidth, height: this.cssHeight };
+    return { ctx: this.ctx, width: this.cssWidth, height: this.cssHeight, reserved };
   }
 }

@@ -1,9 +1,10 @@
 // The page: wires the connection, the lobby screen, the game session with the module of
-// the lobby's game (looked up by name), device sampling at the server's tick rate, drawing
-// each animation frame and the net graph, and exposes a read-only `window.tickwire` for
-// tests. It knows no game.
+// the lobby's game (looked up by name), device sampling (keyboard, gamepad, touch controls)
+// at the server's tick rate, drawing each animation frame, the hint for the device in use
+// and the net graph, and exposes a read-only `window.tickwire` for tests. It knows no game.
 
 import { GAMES } from '../games/index.js';
+import { playHint } from '../sdk/controls.js';
 import { FixedStep } from '../sdk/fixedstep.js';
 import { DeviceSampler } from '../sdk/device.js';
 import { Connection } from '../sdk/net.js';
@@ -12,6 +13,7 @@ import { REJOINED_AS_NEW, UNREACHABLE, cannotPlay, describeError, reconnectingIn
 import { continuesStay, requestAfterWelcome } from '../sdk/resume.js';
 import { GameSession, openSession } from '../sdk/session.js';
 import { Canvas } from './canvas.js';
+import { TouchControls } from './touch.js';
 import { Ui } from './ui.js';
 
 const LOBBY_LIST_INTERVAL_MS = 2000;
@@ -24,7 +26,10 @@ class App {
   constructor() {
     this.ui = new Ui();
     this.canvas = new Canvas(this.ui.canvas);
-    this.devices = new DeviceSampler();
+    this.touch = new TouchControls(/** @type {HTMLElement} */ (document.getElementById('stage')), /** @type {HTMLElement} */ (document.getElementById('touch-controls')));
+    this.devices = new DeviceSampler([this.touch]);
+    /** @type {import('../sdk/device.js').DeviceKind | null} the device the shown hint is for */
+    this.hintKind = null;
     this.conn = new Connection({
       url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`,
       onMessage: (msg) => this.onMessage(msg),
@@ -217,7 +222,9 @@ class App {
     this.screen = 'game';
     this.ui.busy(false);
     this.ui.lobbyMessage('');
-    this.ui.joined(joined, this.session.game.hint);
+    this.touch.setControls(this.session.game.controls);
+    this.hintKind = null;
+    this.ui.joined(joined);
     if (refused) this.ui.gameMessage(REJOINED_AS_NEW);
     this.ui.show('game');
     this.ticks = new FixedStep(1000 / this.tickRate);
@@ -229,6 +236,7 @@ class App {
   toLobby(message) {
     this.stopTicking();
     this.session = null;
+    this.touch.setControls(null);
     this.inLobby = false;
     this.rejoinCode = null;
     this.resumeRefused = false;
@@ -262,7 +270,14 @@ class App {
     if (this.tickTimer === undefined && this.inLobby) this.tick();
     const now = performance.now();
     const alpha = this.ticks?.alpha(now) ?? 1;
-    session.game.draw(this.canvas.surface(), session.view(now, alpha));
+    const kind = this.devices.kind();
+    this.touch.show(kind === 'touch');
+    this.touch.render();
+    if (kind !== this.hintKind) {
+      this.hintKind = kind;
+      this.ui.hint(playHint(session.game.controls, session.game.hint, kind));
+    }
+    session.game.draw(this.canvas.surface(this.touch.reserved()), session.view(now, alpha));
     if (nowMs - this.lastHudMs >= HUD_INTERVAL_MS) {
       this.lastHudMs = nowMs;
       this.updateHud(session, now);

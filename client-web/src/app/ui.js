@@ -194,18 +194,19 @@ export class Ui {
     say($('lobby-list-status'), lobbies.length === 0 ? 'No public lobbies yet: create one or quick join.' : '');
   }
 
-  /**
-   * @param {{lobby: LobbyInfo, code: string, private: boolean}} joined
-   * @param {string} hint how to play, from the game
-   */
-  joined(joined, hint) {
+  /** @param {{lobby: LobbyInfo, code: string, private: boolean}} joined */
+  joined(joined) {
     $('lobby-title').textContent = `${joined.lobby.name}${joined.private ? ' (private)' : ''}`;
     $('lobby-game-title').textContent = this.gameTitle(joined.lobby.game);
-    $('game-hint').textContent = hint;
     document.title = `${joined.lobby.name} · Tickwire`;
     $('lobby-code').textContent = joined.code;
     this.code = joined.code;
     this.gameMessage('');
+  }
+
+  /** @param {string} text how to play, in words for the device in use */
+  hint(text) {
+    $('game-hint').textContent = text;
   }
 
   copyInvite() {

@@ -1,14 +1,21 @@
 // The player's devices, sampled once per tick for the game to map onto its input fields:
-// a stick {x, y} with each axis in -127..127, +y down (WASD, the arrow keys or the first
-// gamepad's left stick) and a few buttons (action: Space or the gamepad's bottom face
-// button; alt: Shift or its right face button).
+// a stick {x, y} with each axis in -127..127, +y down (WASD, the arrow keys, the first
+// gamepad's left stick or a touch stick), a second stick for aiming (the gamepad's right
+// stick, or a touch stick when the game asks for one), and a few buttons (action: Space or
+// the gamepad's bottom face button; alt: Shift or its right face button; or their touch
+// buttons). Also which kind of device the player used last, and the words for its parts.
 
 import { STICK_MAX } from './movement.js';
 
 /**
  * @typedef {{x: number, y: number}} Stick
  * @typedef {{action: boolean, alt: boolean}} Buttons
- * @typedef {{stick: Stick, buttons: Buttons}} DeviceSample
+ * @typedef {{stick: Stick, aim: Stick | null, buttons: Buttons}} DeviceSample
+ * `aim` is null when no device in use has a second stick.
+ * @typedef {'keyboard' | 'gamepad' | 'touch'} DeviceKind
+ * @typedef {{kind: DeviceKind, usedAtMs: number, sample: () => DeviceSample}} DeviceSource
+ * another source of samples (touch controls); `usedAtMs` is when it was last used
+ * (performance.now(), -Infinity if never)
  */
 
 export const GAMEPAD_DEADZONE = 0.2;
@@ -25,6 +32,12 @@ const KEYS = {
 const BUTTON_KEYS = { Space: 'action', ShiftLeft: 'alt', ShiftRight: 'alt' };
 /** Standard-mapping gamepad button indices. */
 const PAD_BUTTONS = { action: 0, alt: 1 };
+
+/** What a player of each kind reads for the stick, the aim stick and each button. */
+export const DEVICE_WORDS = {
+  keyboard: { stick: 'WASD or arrow keys', aim: null, buttons: { action: 'Space', alt: 'Shift' } },
+  gamepad: { stick: 'left stick', aim: 'right stick', buttons: { action: 'A', alt: 'B' } },
+};
 
 /**
  * The stick from the set of held key codes; opposite keys cancel.
@@ -68,20 +81,66 @@ export function axesToStick(ax, ay, deadzone = GAMEPAD_DEADZONE) {
   return { x: axis(ax), y: axis(ay) };
 }
 
+/** @param {Stick} s */
+const isZero = (s) => s.x === 0 && s.y === 0;
+
+/**
+ * Two samples as one: `over`'s sticks where they are deflected (else `under`'s), either's
+ * buttons.
+ * @param {DeviceSample} under @param {DeviceSample} over
+ * @returns {DeviceSample}
+ */
+export function combineSamples(under, over) {
+  const aim = over.aim !== null && (under.aim === null || !isZero(over.aim)) ? over.aim : under.aim;
+  return {
+    stick: isZero(over.stick) ? under.stick : over.stick,
+    aim,
+    buttons: { action: under.buttons.action || over.buttons.action, alt: under.buttons.alt || over.buttons.alt },
+  };
+}
+
+/**
+ * Which kind of device the player used last: the keyboard or gamepad (`own`, used at
+ * `ownAtMs`) or one of the sources; ties go to the earlier.
+ * @param {DeviceKind} own @param {number} ownAtMs @param {DeviceSource[]} sources
+ * @returns {DeviceKind}
+ */
+export function kindInUse(own, ownAtMs, sources) {
+  let kind = own;
+  let at = ownAtMs;
+  for (const s of sources) {
+    if (s.usedAtMs > at) {
+      kind = s.kind;
+      at = s.usedAtMs;
+    }
+  }
+  return kind;
+}
+
 /** Whether a keyboard event is typing into a form field rather than steering. */
 const isTyping = (/** @type {KeyboardEvent} */ e) =>
   e.target instanceof HTMLElement && (e.target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName));
 
-/** Listens to the keyboard and reads gamepads; `sample()` gives the devices' state now. */
+/**
+ * Listens to the keyboard and reads gamepads, and takes samples from other sources (touch
+ * controls); `sample()` gives the devices' state now, `kind()` the kind used last.
+ */
 export class DeviceSampler {
-  constructor() {
+  /** @param {DeviceSource[]} sources */
+  constructor(sources = []) {
+    this.sources = sources;
     /** @type {Set<string>} */
     this.held = new Set();
+    /** The keyboard or the gamepad, whichever was used last, and when. */
+    /** @type {'keyboard' | 'gamepad'} */
+    this.ownKind = 'keyboard';
+    this.ownUsedAtMs = -Infinity;
     this.onKeyDown = (/** @type {KeyboardEvent} */ e) => {
       if (!(e.code in KEYS || e.code in BUTTON_KEYS) || isTyping(e)) return;
       // Space on a focused button presses it rather than the game's button.
       if (e.code in BUTTON_KEYS && e.target instanceof HTMLButtonElement) return;
       this.held.add(e.code);
+      this.used('keyboard');
       e.preventDefault();
     };
     this.onKeyUp = (/** @type {KeyboardEvent} */ e) => this.held.delete(e.code);
@@ -91,15 +150,29 @@ export class DeviceSampler {
     window.addEventListener('blur', this.onBlur);
   }
 
+  /** @param {'keyboard' | 'gamepad'} kind */
+  used(kind) {
+    this.ownKind = kind;
+    this.ownUsedAtMs = performance.now();
+  }
+
   /** @returns {DeviceSample} */
   sample() {
     const pad = navigator.getGamepads?.().find((p) => p?.connected && p.axes.length >= 2) ?? null;
     const keys = keysToButtons(this.held);
     const pressed = (/** @type {number} */ i) => pad?.buttons[i]?.pressed === true;
+    const padStick = pad === null ? { x: 0, y: 0 } : axesToStick(pad.axes[0], pad.axes[1]);
+    const aim = pad === null || pad.axes.length < 4 ? null : axesToStick(pad.axes[2], pad.axes[3]);
+    if (pressed(PAD_BUTTONS.action) || pressed(PAD_BUTTONS.alt) || !isZero(padStick) || (aim !== null && !isZero(aim))) this.used('gamepad');
     const buttons = { action: keys.action || pressed(PAD_BUTTONS.action), alt: keys.alt || pressed(PAD_BUTTONS.alt) };
     const steering = [...this.held].some((code) => code in KEYS);
-    const stick = steering || pad === null ? keysToStick(this.held) : axesToStick(pad.axes[0], pad.axes[1]);
-    return { stick, buttons };
+    const stick = steering || pad === null ? keysToStick(this.held) : padStick;
+    return this.sources.reduce((sample, source) => combineSamples(sample, source.sample()), { stick, aim, buttons });
+  }
+
+  /** @returns {DeviceKind} */
+  kind() {
+    return kindInUse(this.ownKind, this.ownUsedAtMs, this.sources);
   }
 
   dispose() {

@@ -29,9 +29,28 @@
  */
 
 /**
+ * Bands along a surface's edges, in CSS pixels.
+ * @typedef {{top: number, right: number, bottom: number, left: number}} Insets
+ */
+
+/**
  * A canvas fitted to the window: `ctx` draws in CSS pixels (high-DPI handled), `width` and
- * `height` are its CSS size.
- * @typedef {{ctx: CanvasRenderingContext2D, width: number, height: number}} Surface
+ * `height` are its CSS size. `reserved` are the bands on-screen touch controls cover (all 0
+ * without them): draw what matters outside them where there is room.
+ * @typedef {{ctx: CanvasRenderingContext2D, width: number, height: number, reserved: Insets}} Surface
+ */
+
+/**
+ * A button the game uses, and its word on screen and in the hint ("Dash").
+ * @typedef {{button: keyof import('./device.js').Buttons, label: string}} ButtonControl
+ */
+
+/**
+ * What the game's player works, for on-screen touch controls and the hint: `move` is what
+ * the stick does ("move" unless given); `aim`, given when the game reads
+ * `DeviceSample.aim`, what a second stick does ("aim"); `buttons` the buttons it reads,
+ * the main one first.
+ * @typedef {{move?: string, aim?: string, buttons?: ButtonControl[]}} Controls
  */
 
 /**
@@ -48,8 +67,11 @@
  *   interpolate: InterpolationSpec,
  *   draw: (surface: Surface, view: View) => void,
  *   hud: (view: View) => Hud,
+ *   controls: Controls,
  *   hint: string,
  * }} Game
+ * `hint` is how to play beyond the controls ("Grab the orbs."); the page puts the controls
+ * in words for the device in use before it.
  */
 
 /**

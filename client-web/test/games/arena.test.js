@@ -30,6 +30,10 @@ test('the stick is the input; buttons do nothing', () => {
   assert.deepEqual(game.input({ stick: { x: -127, y: 40 }, buttons: { action: true, alt: false } }), { x: -127, y: 40 });
 });
 
+test('the arena asks for the stick alone: no touch buttons, no aim stick', () => {
+  assert.deepEqual(game.controls, {});
+});
+
 test('the arena predicts the whole Body and interpolates its position', () => {
   assert.deepEqual(game.predict?.components, { Body: ['x', 'y', 'vx', 'vy'] });
   assert.deepEqual(game.interpolate.components, { Body: ['x', 'y'] });

@@ -47,6 +47,10 @@ test('the stick and the action button are the input', () => {
   assert.deepEqual(game.input({ stick: { x: 0, y: 0 }, buttons: { action: false, alt: true } }), { x: 0, y: 0, dash: 0 });
 });
 
+test('tag asks for one touch button, Dash, on the action button', () => {
+  assert.deepEqual(game.controls, { buttons: [{ button: 'action', label: 'Dash' }] });
+});
+
 test('tag predicts the Body and the dash, not who is it or the score', () => {
   assert.deepEqual(game.predict?.components, { Body: ['x', 'y', 'vx', 'vy'], Runner: ['dash', 'cooldown'] });
 });
@@ -65,5 +69,5 @@ test('the HUD: the round clock, who is it, the own dash, and a score with an "it
     scores: [{ entity: 1, score: 2, note: 'it' }, { entity: 2, score: 9, note: undefined }],
   });
   me.components.Runner.cooldown = 0;
-  assert.equal(dashStatus(view), 'Dash: ready (Space)');
+  assert.equal(dashStatus(view), 'Dash: ready');
 });

@@ -1,9 +1,10 @@
 // The orb arena's client module: players (Body + Score) run around a walled map grabbing
-// orbs (Body + Orb). It maps the stick onto the input {x, y}, predicts the own Body with the
-// engine's movement step, draws the map, orbs and players, and scores by Score.points.
+// orbs (Body + Orb). It maps the stick (turned with the map as drawn) onto the input
+// {x, y}, predicts the own Body with the engine's movement step, draws the map, orbs and
+// players, and scores by Score.points. Its only control is the stick.
 
 import { step } from '../../sdk/movement.js';
-import { drawMap, drawPlayer, ownLast } from '../topdown/view.js';
+import { drawMap, drawPlayer, ownLast, screenToMap } from '../topdown/view.js';
 
 /**
  * @typedef {import('../../sdk/game_api.js').GameModule} GameModule
@@ -31,25 +32,31 @@ export default {
   title: 'Orb arena',
   start({ config }) {
     const cfg = /** @type {ArenaConfig} */ (config);
+    /** @type {import('../topdown/view.js').MapTransform | null} the map as last drawn */
+    let shown = null;
     return {
-      input: (sample) => ({ x: sample.stick.x, y: sample.stick.y }),
+      input: (sample) => screenToMap(sample.stick, shown),
       predict: { components: { Body: ['x', 'y', 'vx', 'vy'] }, step: arenaStep(cfg) },
       interpolate: { components: { Body: ['x', 'y'] }, teleportPerTick: 2 * cfg.movement.max_speed },
-      hint: 'Move with WASD, the arrow keys or a gamepad; grab the orbs.',
+      controls: {},
+      hint: 'Grab the orbs.',
       draw(surface, view) {
         const { ctx } = surface;
-        const { scale, sx, sy } = drawMap(surface, cfg.map);
+        shown = drawMap(surface, cfg.map);
+        const { scale, at } = shown;
         const r = Math.max(2, cfg.orb_radius * scale);
         for (const e of view.entities) {
           const b = e.components.Body;
-          if (b !== undefined && 'Orb' in e.components) drawOrb(ctx, sx(b.x), sy(b.y), r);
+          if (b === undefined || !('Orb' in e.components)) continue;
+          const o = at(b.x, b.y);
+          drawOrb(ctx, o.x, o.y, r);
         }
         const half = cfg.movement.half_size * scale;
         for (const e of ownLast(view.entities.filter((e) => 'Score' in e.components && 'Body' in e.components))) {
-          const b = e.components.Body;
+          const b = at(e.components.Body.x, e.components.Body.y);
           const p = e.player;
           const label = `${p?.name ?? `#${e.id}`} · ${e.components.Score.points}`;
-          drawPlayer(ctx, sx(b.x), sy(b.y), half, p?.color ?? '#888', label, { own: e.own, away: p?.away ?? false });
+          drawPlayer(surface, b.x, b.y, half, p?.color ?? '#888', label, { own: e.own, away: p?.away ?? false });
         }
       },
       hud(view) {

@@ -1,10 +1,11 @@
 // The tag game's client module: runners (Body + Runner) on a walled map; the one who is
 // "it" (Runner.it) passes it on by touching another, everyone else scores a point a second,
-// and a round clock (Round) counts down. It maps the stick and the action button onto the
-// input {x, y, dash}, predicts the own Body and dash with `tagStep`, draws runners as
-// circles with "it" in red and labelled, and shows the clock, the own dash and the scores.
+// and a round clock (Round) counts down. It maps the stick (turned with the map as drawn)
+// and the action button, "Dash", onto the input {x, y, dash}, predicts the own Body and
+// dash with `tagStep`, draws runners as circles with "it" in red and labelled, and shows
+// the clock, the own dash and the scores.
 
-import { drawMap, drawPlayer, ownLast } from '../topdown/view.js';
+import { drawMap, drawPlayer, ownLast, screenToMap } from '../topdown/view.js';
 import { tagStep } from './step.js';
 
 /**
@@ -16,6 +17,8 @@ import { tagStep } from './step.js';
 /** Runner.it's value for the one who is it (its Enum variants are ["runner", "it"]). */
 export const IT = 1;
 const IT_COLOR = '#ff4d4d';
+/** Room above the map the round clock needs. */
+const CLOCK_ROOM_PX = 40;
 
 /**
  * The round clock's seconds left, from the one entity with a Round; null if none.
@@ -35,7 +38,7 @@ export function dashStatus(view) {
   if (runner === undefined) return '';
   if (runner.dash > 0) return 'Dash: dashing!';
   if (runner.cooldown > 0) return `Dash: ready in ${(runner.cooldown / view.tickRate).toFixed(1)} s`;
-  return 'Dash: ready (Space)';
+  return 'Dash: ready';
 }
 
 /** @type {GameModule} */
@@ -44,30 +47,35 @@ export default {
   title: 'Tag',
   start({ config }) {
     const cfg = /** @type {TagConfig} */ (config);
+    /** @type {import('../topdown/view.js').MapTransform | null} the map as last drawn */
+    let shown = null;
     return {
-      input: (sample) => ({ x: sample.stick.x, y: sample.stick.y, dash: sample.buttons.action ? 1 : 0 }),
+      input: (sample) => ({ ...screenToMap(sample.stick, shown), dash: sample.buttons.action ? 1 : 0 }),
       predict: {
         components: { Body: ['x', 'y', 'vx', 'vy'], Runner: ['dash', 'cooldown'] },
         step: (state, input) => tagStep(/** @type {any} */ (state), /** @type {any} */ (input), cfg),
       },
       interpolate: { components: { Body: ['x', 'y'] }, teleportPerTick: (2 * cfg.movement.max_speed * cfg.dash.speed_percent) / 100 },
-      hint: 'Move with WASD, the arrow keys or a gamepad; Space dashes. Red is it: touch someone to pass it on.',
+      controls: { buttons: [{ button: 'action', label: 'Dash' }] },
+      hint: 'Red is it: touch someone to pass it on.',
       draw(surface, view) {
         const { ctx } = surface;
-        const { scale, sx, sy } = drawMap(surface, cfg.map);
+        shown = drawMap(surface, cfg.map);
+        const { scale, at, rect } = shown;
         const half = cfg.movement.half_size * scale;
         for (const e of ownLast(view.entities.filter((e) => 'Runner' in e.components && 'Body' in e.components))) {
-          const b = e.components.Body;
+          const b = at(e.components.Body.x, e.components.Body.y);
           const it = e.components.Runner.it === IT;
           const p = e.player;
           const label = `${it ? 'IT · ' : ''}${p?.name ?? `#${e.id}`}`;
-          if (it) drawReach(ctx, sx(b.x), sy(b.y), cfg.tag_reach * scale);
-          drawPlayer(ctx, sx(b.x), sy(b.y), half, it ? IT_COLOR : (p?.color ?? '#888'), label, {
+          if (it) drawReach(ctx, b.x, b.y, cfg.tag_reach * scale);
+          drawPlayer(surface, b.x, b.y, half, it ? IT_COLOR : (p?.color ?? '#888'), label, {
             own: e.own, away: p?.away ?? false, shape: 'circle', ring: it ? '#ffd0d0' : undefined,
           });
         }
+        // Above the map where there is room (the HUD's lines show it too).
         const left = secondsLeft(view);
-        if (left !== null) drawClock(surface, left, Math.max(8, sy(0) - 34));
+        if (left !== null && rect.y >= CLOCK_ROOM_PX) drawClock(surface, left, rect.y - CLOCK_ROOM_PX + 6);
       },
       hud(view) {
         const left = secondsLeft(view);
