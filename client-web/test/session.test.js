@@ -51,6 +51,18 @@ test('the scripted run applies; a delta on a missing baseline asks for a full sn
   assert.equal(s.snapshotsApplied, 1);
 });
 
+test('ticks with no snapshot count as missed, and each RequestFull to send counts once', () => {
+  const s = session();
+  for (const m of snapshots.slice(0, 3)) s.onSnapshot(m, tickOf(m)); // 100, 101, 102
+  assert.deepEqual([s.gaps.missed, s.fullRequests], [0, 0], 'one snapshot per tick: none missed');
+  assert.equal(s.onSnapshot(snapshots[5], 200), true, '105 on 103, which is not held: ask for a full one');
+  assert.equal(s.gaps.missed, 2, 'from 102 to 105: 103 and 104 never came');
+  assert.equal(s.fullRequests, 1);
+  assert.equal(s.onSnapshot(snapshots[6], 210), false, 'the full 105 applies');
+  assert.equal(s.onSnapshot(snapshots[7], 240), false, '106 on 105');
+  assert.deepEqual([s.gaps.missed, s.fullRequests], [2, 1], 'the same tick again, then the next one: nothing more');
+});
+
 test('the own entity is predicted from the first snapshot it appears in, and drawn once', () => {
   const s = session();
   s.tick(stick(127, 0));
@@ -146,6 +158,17 @@ describe('resuming the same seat after a dropped connection', () => {
     assert.notEqual(s.predictor.state, null);
     assert.equal(s.onSnapshot(snapshots[7], 5033), false, 'deltas on the new full snapshot apply (106 on 105)');
     assert.equal(s.store.ack, 106);
+  });
+
+  test('the ticks missed while the connection was down are not counted; the counts carry over', () => {
+    const s = session();
+    s.onSnapshot(snapshots[0], 0); // 100
+    s.onSnapshot(snapshots[2], 66); // 102 on 101, which never came: missed, and a full one asked for
+    assert.deepEqual([s.gaps.missed, s.fullRequests], [1, 1]);
+    s.resume(joined);
+    s.onSnapshot(snapshots[6], 5000); // the full 105 the server sends on resume: 103 and 104 came while away
+    s.onSnapshot(snapshots[7], 5033); // 106 on 105
+    assert.deepEqual([s.gaps.missed, s.fullRequests], [1, 1]);
   });
 
   test('without the restart the stale inputs would have counted a correction (the test means something)', () => {

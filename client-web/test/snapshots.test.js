@@ -37,16 +37,16 @@ test('the scripted run applies in order, acking the newest tick and keeping the 
 test('a missing baseline asks for a full snapshot once per wait, and the full one recovers', () => {
   const store = new SnapshotStore(schema, 120);
   store.receive(byKey(100, null).bytes, 0);
-  assert.deepEqual(store.receive(byKey(104, 102).bytes, 10), { kind: 'missing', requestFull: true });
-  assert.deepEqual(store.receive(byKey(105, 103).bytes, 20), { kind: 'missing', requestFull: false });
+  assert.deepEqual(store.receive(byKey(104, 102).bytes, 10), { kind: 'missing', requestFull: true, tick: 104 });
+  assert.deepEqual(store.receive(byKey(105, 103).bytes, 20), { kind: 'missing', requestFull: false, tick: 105 });
   assert.equal(store.ack, 100, 'still acks what it holds');
-  assert.deepEqual(store.receive(byKey(105, 103).bytes, 10 + REQUEST_FULL_RETRY_MS), { kind: 'missing', requestFull: true });
+  assert.deepEqual(store.receive(byKey(105, 103).bytes, 10 + REQUEST_FULL_RETRY_MS), { kind: 'missing', requestFull: true, tick: 105 });
   const r = store.receive(byKey(105, null).bytes, 2000);
   assert.equal(r.kind, 'applied');
   assert.deepEqual(r.world, worldAt(105));
   assert.deepEqual([...store.worlds.keys()], [100, 105], 'a full snapshot prunes nothing');
   assert.equal(store.ack, 105);
-  assert.equal(store.receive(byKey(103, 101).bytes, 2001).kind, 'stale', 'older than held: no request');
+  assert.deepEqual(store.receive(byKey(103, 101).bytes, 2001), { kind: 'stale', tick: 103 }, 'older than held: no request');
 });
 
 test('a body that does not fit its baseline, or is malformed, is treated as missing', () => {
@@ -55,6 +55,7 @@ test('a body that does not fit its baseline, or is malformed, is treated as miss
   const despawnsAStranger = bodyBytes(schema, { ...fromVector(byKey(101, 100).value.body), despawns: [9] }, worldAt(100));
   assert.equal(store.receive(despawnsAStranger, 1).kind, 'missing');
   assert.equal(store.receive(byKey(101, 100).bytes.subarray(0, 5), 2).kind, 'missing');
+  assert.equal(store.receive(Uint8Array.of(255), 3).tick, null, 'no header: no tick');
   assert.equal(store.receive(Uint8Array.of(...byKey(101, 100).bytes, 0), 3).kind, 'missing', 'trailing bytes');
   assert.equal(store.ack, 100);
 });

@@ -8,11 +8,12 @@ import { playHint } from '../sdk/controls.js';
 import { FixedStep } from '../sdk/fixedstep.js';
 import { DeviceSampler } from '../sdk/device.js';
 import { Connection } from '../sdk/net.js';
-import { RateWindow } from '../sdk/netstats.js';
+import { NetStats } from '../sdk/netstats.js';
 import { REJOINED_AS_NEW, UNREACHABLE, cannotPlay, describeError, reconnectingIn } from '../sdk/refusals.js';
 import { continuesStay, requestAfterWelcome } from '../sdk/resume.js';
 import { GameSession, openSession } from '../sdk/session.js';
 import { Canvas } from './canvas.js';
+import { NetGraph } from './netgraph.js';
 import { TouchControls } from './touch.js';
 import { Ui } from './ui.js';
 
@@ -57,7 +58,9 @@ class App {
     this.ticks = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.tickTimer = undefined;
-    this.rates = new RateWindow();
+    /** The net graph's history, for the current stay (a resume keeps it). */
+    this.netStats = new NetStats();
+    this.netGraph = new NetGraph();
     this.lastHudMs = 0;
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.bannerTimer = undefined;
@@ -214,6 +217,7 @@ class App {
         return;
       }
       this.session = session;
+      this.netStats = new NetStats();
     }
     const refused = this.resumeRefused;
     this.resumeRefused = false;
@@ -280,32 +284,33 @@ class App {
     session.game.draw(this.canvas.surface(this.touch.reserved()), session.view(now, alpha));
     if (nowMs - this.lastHudMs >= HUD_INTERVAL_MS) {
       this.lastHudMs = nowMs;
-      this.updateHud(session, now);
+      this.updateHud(session);
     }
+    if (this.netStats.sample(now, () => this.netReadings(session))) this.netGraph.update(this.netStats);
   }
 
-  /** @param {GameSession} session @param {number} now */
-  updateHud(session, now) {
+  /** @param {GameSession} session */
+  updateHud(session) {
     const hud = session.hud();
     this.ui.hud(hud.lines, hud.scores);
-    this.rates.sample(now, { down: this.conn.bytesDown, up: this.conn.bytesUp, snapshots: session.snapshotsApplied });
-    const r = this.rates.rates();
-    const interp = session.interpolator;
-    const fmt = (/** @type {number | undefined} */ v, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
-    this.ui.netGraph(
-      [
-        `rtt          ${this.conn.rttMs === null ? '-' : `${this.conn.rttMs} ms`}`,
-        `jitter       ${fmt(interp.jitterMs, 1)} ms`,
-        `snapshots/s  ${fmt(r.snapshots, 1)}`,
-        `down         ${fmt(r.down / 1024, 2)} KiB/s`,
-        `up           ${fmt(r.up / 1024, 2)} KiB/s`,
-        `server tick  ${session.store.newest} (pong ${this.conn.serverTick})`,
-        `tick rate    ${this.tickRate} Hz`,
-        `corrections  ${session.predictor?.corrections ?? '-'}`,
-        `interp       ${interp.bufferDepth} buffered, ${fmt(interp.delayMs)} ms delay`,
-        `pending in   ${session.predictor?.pending.length ?? '-'}`,
-      ].join('\n'),
-    );
+  }
+
+  /**
+   * What the net graph samples: levels as they are now, counters as totals.
+   * @param {GameSession} session
+   * @returns {import('../sdk/netstats.js').NetReadings}
+   */
+  netReadings(session) {
+    return {
+      rttMs: this.conn.rttMs,
+      jitterMs: session.interpolator.jitterMs,
+      snapshotsMissed: session.gaps.missed,
+      fullRequests: session.fullRequests,
+      delayMs: session.interpolator.delayMs,
+      corrections: session.predictor?.corrections ?? null,
+      bytesDown: this.conn.bytesDown,
+      bytesUp: this.conn.bytesUp,
+    };
   }
 
   /** What the browser tests read. */
@@ -330,6 +335,7 @@ class App {
       hud: s?.hud() ?? { lines: [], scores: [] },
       resumed: this.conn.resumed,
       lobbyMessage: document.getElementById('lobby-message')?.textContent ?? '',
+      net: { shown: this.netGraph.shown, draws: this.netGraph.draws, ...this.netStats.figures() },
     };
   }
 }

@@ -1,6 +1,6 @@
 // The page's DOM: the lobby screen (name, lobby list, join by code, the create form with
 // the server's games and their maps, quick join into the chosen game), the game screen's
-// HUD (lobby name, join code, the game's lines, scoreboard, leave, net graph) and the
+// HUD (lobby name, join code, the game's lines, scoreboard, leave) and the
 // connection banner. Forms are checked here and refusals are shown in words; what the
 // requests do is up to the handlers given to `bind`. Nothing here knows any game.
 
@@ -32,7 +32,6 @@ function say(/** @type {HTMLElement} */ el, /** @type {string} */ text) {
 export class Ui {
   constructor() {
     this.canvas = /** @type {HTMLCanvasElement} */ ($('view'));
-    this.netgraph = $('netgraph');
     /** @type {string | undefined} join code of the lobby being played */
     this.code = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -89,13 +88,6 @@ export class Ui {
       this.copyInvite();
       // Give the keys back to the game (Space would press the button again).
       $('copy-invite').blur();
-    });
-    window.addEventListener('keydown', (e) => {
-      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
-      if (e.code === 'F3' || (e.code === 'KeyN' && !typing)) {
-        e.preventDefault();
-        this.netgraph.hidden = !this.netgraph.hidden;
-      }
     });
   }
 
@@ -246,10 +238,5 @@ export class Ui {
         return tr;
       }),
     );
-  }
-
-  /** @param {string} text */
-  netGraph(text) {
-    if (!this.netgraph.hidden) this.netgraph.textContent = text;
   }
 }

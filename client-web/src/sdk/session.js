@@ -6,6 +6,7 @@
 
 import { entityById } from './delta.js';
 import { Interpolator, blend } from './interpolation.js';
+import { TickGaps } from './netstats.js';
 import { playersByEntity } from './players.js';
 import { Predictor } from './prediction.js';
 import { noGameModule } from './refusals.js';
@@ -78,6 +79,10 @@ export class GameSession {
     this.seq = 0;
     this.clientTick = 0;
     this.snapshotsApplied = 0;
+    /** Ticks this stay got no snapshot for (the server replaced it for a slow reader, or it was lost). */
+    this.gaps = new TickGaps();
+    /** Full snapshots asked for (RequestFull sent) in this stay. */
+    this.fullRequests = 0;
     /** @type {Roster} */
     this.roster = { host: 0, players: [] };
     /** Own predicted state before the latest input, for smoothing between ticks. */
@@ -99,10 +104,12 @@ export class GameSession {
    * the worlds held and the inputs pending are dropped and prediction restarts from the
    * first snapshot with the own entity. Input seqs keep counting up (the server ignores any
    * not above the newest it received) and the correction count carries over. Interpolation
-   * goes on: its clock follows the server's ticks, which did not stop.
+   * goes on: its clock follows the server's ticks, which did not stop. The ticks missed
+   * while the connection was down are not counted as missed snapshots.
    * @param {Joined} joined
    */
   resume(joined) {
+    this.gaps.restart();
     this.heldOwn = this.view(0, 1, 'none').own ?? this.heldOwn;
     this.joined = joined;
     this.store = new SnapshotStore(this.schema, KEEP_WORLDS_SECONDS * this.tickRate);
@@ -112,12 +119,16 @@ export class GameSession {
   }
 
   /**
-   * Takes a Snapshot message; returns whether to send RequestFull.
+   * Takes a Snapshot message; returns whether to send RequestFull (counted as sent).
    * @param {{last_input_seq: number, body: Uint8Array}} msg @param {number} nowMs
    */
   onSnapshot(msg, nowMs) {
     const receipt = this.store.receive(msg.body, nowMs);
-    if (receipt.kind === 'missing') return receipt.requestFull;
+    if (receipt.tick !== null) this.gaps.see(receipt.tick);
+    if (receipt.kind === 'missing') {
+      if (receipt.requestFull) this.fullRequests++;
+      return receipt.requestFull;
+    }
     if (receipt.kind === 'applied') {
       this.snapshotsApplied++;
       this.world = receipt.world;

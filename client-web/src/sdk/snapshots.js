@@ -13,7 +13,8 @@ import { readSnapshotBody, readSnapshotHeader } from './snapshot_body.js';
 /**
  * @typedef {import('./delta.js').World} World
  * @typedef {import('./schema.js').CompiledSchema} CompiledSchema
- * @typedef {{kind: 'applied', world: World} | {kind: 'stale'} | {kind: 'missing', requestFull: boolean}} Receipt
+ * @typedef {{kind: 'applied', world: World, tick: number} | {kind: 'stale', tick: number} | {kind: 'missing', requestFull: boolean, tick: number | null}} Receipt
+ * `tick`: the snapshot's tick, null if its header could not be read.
  */
 
 /** How long to wait for the full snapshot asked for before asking again. */
@@ -56,14 +57,14 @@ export class SnapshotStore {
     } catch {
       header = null;
     }
-    if (header !== null && this.worlds.size > 0 && header.tick <= this.newest) return { kind: 'stale' };
+    if (header !== null && this.worlds.size > 0 && header.tick <= this.newest) return { kind: 'stale', tick: header.tick };
     const baseline = header === null || header.baseline === null ? null : this.worlds.get(header.baseline);
     const body = header === null || baseline === undefined ? null : this.read(bytes, baseline);
     const world = body === null ? null : body.world;
     if (world === null || baseline === undefined) {
       const requestFull = this.fullRequestedAt === null || nowMs - this.fullRequestedAt >= REQUEST_FULL_RETRY_MS;
       if (requestFull) this.fullRequestedAt = nowMs;
-      return { kind: 'missing', requestFull };
+      return { kind: 'missing', requestFull, tick: header?.tick ?? null };
     }
     const tick = world.tick;
     if (baseline === null) this.fullRequestedAt = null;
@@ -72,7 +73,7 @@ export class SnapshotStore {
     for (const t of this.worlds.keys()) if (t < keepFrom) this.worlds.delete(t);
     this.worlds.set(tick, world);
     this.newest = tick;
-    return { kind: 'applied', world };
+    return { kind: 'applied', world, tick };
   }
 
   /**
