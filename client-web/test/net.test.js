@@ -7,6 +7,7 @@ import { afterEach, beforeEach, mock, test } from 'node:test';
 import { FakeSocket } from './fake_socket.js';
 import { ARENA_CONFIG, ARENA_SCHEMA, joinedFor } from './helpers/wire.js';
 import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
+import { PROTOCOL_VERSION } from '../src/sdk/limits.js';
 
 /** A reconnect token, distinct per `n`. */
 const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);
@@ -35,7 +36,7 @@ test('says Hello on open, is ready after Welcome, pings each second and measures
   assert.equal(ws.binaryType, 'arraybuffer');
   assert.equal(conn.send({ type: 'ListLobbies' }), false, 'nothing before Welcome');
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: null }]);
   ws.receive(welcome(7, 1));
   assert.equal(conn.ready, true);
   assert.deepEqual(ws.sent[1], { type: 'Ping', client_time: 1000 });
@@ -79,7 +80,7 @@ test('reconnects with exponential backoff and says Hello again', () => {
   mock.timers.tick(BACKOFF_MAX_MS);
   const ws = FakeSocket.all.at(-1);
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }], 'no seat: nothing to resume');
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: null }], 'no seat: nothing to resume');
 });
 
 test('close() stops reconnecting; an undecodable frame closes the socket', () => {
@@ -124,7 +125,7 @@ test('a drop while seated: the next Hello resumes with the latest token; a resum
   assert.equal(conn.resumed, false, 'the first connection resumed nothing');
   assert.deepEqual(conn.token, token(1));
   const ws = dropAndReopen();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token(1) }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: token(1) }]);
   ws.receive(welcome(7, 2));
   assert.equal(conn.resumed, true);
   assert.equal(conn.ready, true);
@@ -192,6 +193,6 @@ test('Left, forgetSeat() and a new name each give up the seat', () => {
     const { conn } = seated();
     conn.open('Bo');
     FakeSocket.all.at(-1).open();
-    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: 2, name: 'Bo', resume: null }, 'after open()');
+    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Bo', resume: null }, 'after open()');
   }
 });
