@@ -1,12 +1,12 @@
-// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff,
-// and asking for the held seat back after a drop.
+// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff
+// that gives up (and trying again), and asking for the held seat back after a drop.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 
 import { FakeSocket } from './fake_socket.js';
 import { ARENA_CONFIG, ARENA_SCHEMA, joinedFor } from './helpers/wire.js';
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
+import { BACKOFF_FIRST_MS, BACKOFF_GIVE_UP_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
 import { PROTOCOL_VERSION } from '../src/sdk/limits.js';
 
 /** A reconnect token, distinct per `n`. */
@@ -195,4 +195,32 @@ test('Left, forgetSeat() and a new name each give up the seat', () => {
     FakeSocket.all.at(-1).open();
     assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Bo', resume: null }, 'after open()');
   }
+});
+
+test('reconnecting gives up once it has failed for BACKOFF_GIVE_UP_MS; retry() tries again at once and still asks for the seat', () => {
+  const { conn } = seated();
+  FakeSocket.all[0].drop();
+  const lostAt = clock;
+  // The server stays away: every try fails, each after the backoff.
+  while (statuses.at(-1).state === 'lost') {
+    const wait = statuses.at(-1).retryAt - clock;
+    clock += wait;
+    mock.timers.tick(wait);
+    FakeSocket.all.at(-1).drop();
+  }
+  assert.deepEqual(statuses.at(-1), { state: 'stopped', wasOpen: false });
+  assert.ok(clock - lostAt >= BACKOFF_GIVE_UP_MS && clock - lostAt < BACKOFF_GIVE_UP_MS + 2 * BACKOFF_MAX_MS, `gave up ${clock - lostAt} ms after the drop`);
+  assert.equal(conn.wanted, false);
+  const tries = FakeSocket.all.length;
+  mock.timers.tick(10 * 60000);
+  assert.equal(FakeSocket.all.length, tries, 'no more tries once stopped');
+
+  conn.retry();
+  assert.equal(FakeSocket.all.length, tries + 1, 'a new socket at once');
+  const ws = FakeSocket.all.at(-1);
+  ws.open();
+  assert.deepEqual(ws.sent[0].resume, token(1), 'the held seat is asked for');
+  // A failed retry backs off from the start again.
+  ws.drop();
+  assert.deepEqual(statuses.at(-1), { state: 'lost', wasOpen: true, retryAt: clock + BACKOFF_FIRST_MS });
 });
