@@ -18,8 +18,8 @@ const { browserTest, cleanups } = suite;
 /** The row of the lobby named `name` (and showing `text`, if given) on `page`. */
 const row = (/** @type {Page} */ page, /** @type {string} */ name, text = '') => page.locator('#lobby-rows tr', { hasText: name }).filter({ hasText: text });
 
-/** Stops `page`'s clock where it is: no timer fires (the lobby list is not fetched again). */
-const pauseClock = async (/** @type {Page} */ page) => page.clock.pauseAt(await page.evaluate(() => Date.now()));
+/** Stops `page`'s clock a moment ahead (its time flows on meanwhile): no timer fires after. */
+const pauseClock = async (/** @type {Page} */ page) => page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
 
 /**
  * Jumps `page`'s clock ahead in steps until `selector` shows (the page's retries, each

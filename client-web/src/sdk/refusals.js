@@ -52,7 +52,7 @@ export const UNREACHABLE = 'The server is unreachable: check that it is running 
 export const reconnectingIn = (seconds) => `Connection lost. Reconnecting in ${seconds} s…`;
 
 /** The banner once reconnecting has given up (a Try again button follows it). */
-export const RECONNECT_STOPPED = 'Connection lost. Could not reconnect.';
+export const RECONNECT_STOPPED = 'Could not reconnect.';
 
 /**
  * The lobby list when it could not be fetched: the server did not answer (`status` 0) or
