@@ -1,12 +1,12 @@
-// The message codec: hand-made frames from PROTOCOL.md (version 2), every golden vector
-// once Rust writes version 2, and malformed input.
+// The message codec: hand-made frames from PROTOCOL.md (version 3), every golden vector,
+// the golden vectors' limits against this client's constants, and malformed input.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { ERROR_CODES, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, decodeClientMsg, decodeServerMsg, encodeClientMsg, encodeServerMsg } from '../src/sdk/codec.js';
-import { PROTOCOL_VERSION } from '../src/sdk/limits.js';
-import { ARENA_SCHEMA, fromHex, fromVector, joinedFor, loadVectors, toHex, vectorsAreCurrent } from './helpers/wire.js';
+import { MAX_LOBBY_NAME_CHARS, MAX_NAME_CHARS, MAX_PLAYERS, MIN_PLAYERS, PROTOCOL_VERSION } from '../src/sdk/limits.js';
+import { ARENA_SCHEMA, fromHex, fromVector, joinedFor, loadVectors, toHex } from './helpers/wire.js';
 
 const hex = (s) => s.replace(/\s+/g, '');
 /** Checks a message against its frame, both ways. */
@@ -16,7 +16,7 @@ function both(msg, frame, decode = decodeClientMsg, encode = encodeClientMsg) {
 }
 
 describe('client messages, by hand from PROTOCOL.md', () => {
-  test('Hello carries version 2', () => both({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }, '00 02 03416461 00'));
+  test('Hello carries version 3', () => both({ type: 'Hello', protocol_version: 3, name: 'Ada', resume: null }, '00 03 03416461 00'));
   test('CreateLobby names the game first', () =>
     both({ type: 'CreateLobby', game: 'arena', name: 'L', map: 'arena', max_players: 8, private: false }, '02 05617265 6e61 01 4c 05617265 6e61 08 00'));
   test('JoinLobby and QuickJoin carry an optional u64 schema hash', () => {
@@ -32,8 +32,8 @@ describe('client messages, by hand from PROTOCOL.md', () => {
 });
 
 describe('server messages, by hand from PROTOCOL.md', () => {
-  test('LobbyInfo names its game after its id', () =>
-    both({ type: 'LobbyList', lobbies: [{ id: 1, game: 'tag', name: 'L', map: 'm', players: 2, max_players: 8 }] }, '01 01 01 03746167 014c 016d 02 08', decodeServerMsg, encodeServerMsg));
+  test('LobbyInfo names its game after its id and its host last', () =>
+    both({ type: 'LobbyList', lobbies: [{ id: 1, game: 'tag', name: 'L', map: 'm', players: 2, max_players: 8, host: 'Bo' }] }, '01 01 01 03746167 014c 016d 02 08 02426f', decodeServerMsg, encodeServerMsg));
   test('Joined carries the schema, its u64 hash and the config text', () => {
     const joined = joinedFor(ARENA_SCHEMA, { a: 1 });
     const bytes = encodeServerMsg(joined);
@@ -57,16 +57,16 @@ describe('server messages, by hand from PROTOCOL.md', () => {
 describe('reconnection fields', () => {
   const token = Array.from({ length: 16 }, (_, i) => 240 + i);
   test('Hello with resume: 1 then 16 raw bytes; a Uint8Array token encodes the same', () => {
-    const resumed = encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token });
-    assert.equal(toHex(resumed), '000203416461' + '01' + toHex(token));
-    assert.deepEqual(decodeClientMsg(resumed), { type: 'Hello', protocol_version: 2, name: 'Ada', resume: token });
-    assert.deepEqual(encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: Uint8Array.from(token) }), resumed);
-    assert.equal(toHex(encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada' })), '00020341646100', 'absent is None');
+    const resumed = encodeClientMsg({ type: 'Hello', protocol_version: 3, name: 'Ada', resume: token });
+    assert.equal(toHex(resumed), '000303416461' + '01' + toHex(token));
+    assert.deepEqual(decodeClientMsg(resumed), { type: 'Hello', protocol_version: 3, name: 'Ada', resume: token });
+    assert.deepEqual(encodeClientMsg({ type: 'Hello', protocol_version: 3, name: 'Ada', resume: Uint8Array.from(token) }), resumed);
+    assert.equal(toHex(encodeClientMsg({ type: 'Hello', protocol_version: 3, name: 'Ada' })), '00030341646100', 'absent is None');
   });
   test('Option tags other than 0 and 1, and short tokens, are refused', () => {
-    assert.throws(() => decodeClientMsg(fromHex('00020341646102')), /Option tag 2/);
-    assert.throws(() => decodeClientMsg(fromHex('000203416461' + '01' + toHex(token.slice(0, 15)))), /unexpected end/);
-    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token.slice(1) }), /16 bytes/);
+    assert.throws(() => decodeClientMsg(fromHex('00030341646102')), /Option tag 2/);
+    assert.throws(() => decodeClientMsg(fromHex('000303416461' + '01' + toHex(token.slice(0, 15)))), /unexpected end/);
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 3, name: 'Ada', resume: token.slice(1) }), /16 bytes/);
   });
   test('Welcome: the token is the last 16 bytes; PlayerInfo.connected is a strict bool', () => {
     const welcome = { type: 'Welcome', client_id: 7, server_version: '0.2.0', tick_rate: 30, reconnect_token: token };
@@ -101,7 +101,7 @@ describe('malformed frames are refused', () => {
     for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeServerMsg(bytes.subarray(0, n)));
   });
   test('oversized or out-of-range client messages are neither sent nor accepted', () => {
-    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 2, name: 'x'.repeat(600) }), /over 512/);
+    assert.throws(() => encodeClientMsg({ type: 'Hello', protocol_version: 3, name: 'x'.repeat(600) }), /over 512/);
     assert.throws(() => decodeClientMsg(new Uint8Array(513)), /exceeds/);
     assert.throws(() => encodeClientMsg({ type: 'Ping', client_time: 2 ** 32 }), RangeError);
     assert.throws(() => encodeClientMsg({ type: 'Input', seq: 1, client_tick: 0, ack: 0, values: [2 ** 31] }), RangeError);
@@ -110,12 +110,19 @@ describe('malformed frames are refused', () => {
   });
 });
 
-describe('golden vectors (messages.json)', { skip: vectorsAreCurrent() ? false : 'the golden vectors are still protocol version 1' }, () => {
-  const messages = vectorsAreCurrent() ? loadVectors('messages.json') : { client: [], server: [] };
-  test('the protocol version, frame limits and error codes are the server\'s', () => {
-    assert.equal(messages.protocol_version, PROTOCOL_VERSION);
-    assert.equal(messages.max_client_frame, MAX_CLIENT_FRAME);
-    assert.equal(messages.max_server_frame, MAX_SERVER_FRAME);
+describe('golden vectors (messages.json)', () => {
+  const messages = loadVectors('messages.json');
+  // Never skipped: a client whose version or limits drift from the server's fails here.
+  test('the protocol version and frame limits are the server\'s', () => {
+    assert.equal(PROTOCOL_VERSION, messages.limits.protocol_version, 'PROTOCOL_VERSION in src/sdk/limits.js');
+    assert.equal(MAX_CLIENT_FRAME, messages.limits.max_client_frame, 'MAX_CLIENT_FRAME in src/sdk/codec.js');
+    assert.equal(MAX_SERVER_FRAME, messages.limits.max_server_frame, 'MAX_SERVER_FRAME in src/sdk/codec.js');
+  });
+  test('the name and lobby size limits are the server\'s', () => {
+    const { max_name_chars, max_lobby_name_chars, min_players, max_players } = messages.limits;
+    assert.deepEqual([MAX_NAME_CHARS, MAX_LOBBY_NAME_CHARS, MIN_PLAYERS, MAX_PLAYERS], [max_name_chars, max_lobby_name_chars, min_players, max_players]);
+  });
+  test('the error codes are the server\'s', () => {
     assert.deepEqual(messages.error_codes.map((/** @type {any} */ c) => [c.index, c.code]), ERROR_CODES.map((c, i) => [i, c]));
   });
   for (const v of messages.client) {

@@ -1,12 +1,13 @@
-// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff,
-// and asking for the held seat back after a drop.
+// The connection with a fake WebSocket: Hello first, pings and RTT, byte counts, backoff
+// that gives up (and trying again), and asking for the held seat back after a drop.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 
 import { FakeSocket } from './fake_socket.js';
 import { ARENA_CONFIG, ARENA_SCHEMA, joinedFor } from './helpers/wire.js';
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
+import { BACKOFF_FIRST_MS, BACKOFF_GIVE_UP_MS, BACKOFF_MAX_MS, Connection } from '../src/sdk/net.js';
+import { PROTOCOL_VERSION } from '../src/sdk/limits.js';
 
 /** A reconnect token, distinct per `n`. */
 const token = (n) => Array.from({ length: 16 }, (_, i) => (n * 16 + i) & 0xff);
@@ -35,7 +36,7 @@ test('says Hello on open, is ready after Welcome, pings each second and measures
   assert.equal(ws.binaryType, 'arraybuffer');
   assert.equal(conn.send({ type: 'ListLobbies' }), false, 'nothing before Welcome');
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: null }]);
   ws.receive(welcome(7, 1));
   assert.equal(conn.ready, true);
   assert.deepEqual(ws.sent[1], { type: 'Ping', client_time: 1000 });
@@ -79,7 +80,7 @@ test('reconnects with exponential backoff and says Hello again', () => {
   mock.timers.tick(BACKOFF_MAX_MS);
   const ws = FakeSocket.all.at(-1);
   ws.open();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: null }], 'no seat: nothing to resume');
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: null }], 'no seat: nothing to resume');
 });
 
 test('close() stops reconnecting; an undecodable frame closes the socket', () => {
@@ -124,7 +125,7 @@ test('a drop while seated: the next Hello resumes with the latest token; a resum
   assert.equal(conn.resumed, false, 'the first connection resumed nothing');
   assert.deepEqual(conn.token, token(1));
   const ws = dropAndReopen();
-  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: 2, name: 'Ada', resume: token(1) }]);
+  assert.deepEqual(ws.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: token(1) }]);
   ws.receive(welcome(7, 2));
   assert.equal(conn.resumed, true);
   assert.equal(conn.ready, true);
@@ -192,6 +193,34 @@ test('Left, forgetSeat() and a new name each give up the seat', () => {
     const { conn } = seated();
     conn.open('Bo');
     FakeSocket.all.at(-1).open();
-    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: 2, name: 'Bo', resume: null }, 'after open()');
+    assert.deepEqual(FakeSocket.all.at(-1).sent[0], { type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Bo', resume: null }, 'after open()');
   }
+});
+
+test('reconnecting gives up once it has failed for BACKOFF_GIVE_UP_MS; retry() tries again at once and still asks for the seat', () => {
+  const { conn } = seated();
+  FakeSocket.all[0].drop();
+  const lostAt = clock;
+  // The server stays away: every try fails, each after the backoff.
+  while (statuses.at(-1).state === 'lost') {
+    const wait = statuses.at(-1).retryAt - clock;
+    clock += wait;
+    mock.timers.tick(wait);
+    FakeSocket.all.at(-1).drop();
+  }
+  assert.deepEqual(statuses.at(-1), { state: 'stopped', wasOpen: false });
+  assert.ok(clock - lostAt >= BACKOFF_GIVE_UP_MS && clock - lostAt < BACKOFF_GIVE_UP_MS + 2 * BACKOFF_MAX_MS, `gave up ${clock - lostAt} ms after the drop`);
+  assert.equal(conn.wanted, false);
+  const tries = FakeSocket.all.length;
+  mock.timers.tick(10 * 60000);
+  assert.equal(FakeSocket.all.length, tries, 'no more tries once stopped');
+
+  conn.retry();
+  assert.equal(FakeSocket.all.length, tries + 1, 'a new socket at once');
+  const ws = FakeSocket.all.at(-1);
+  ws.open();
+  assert.deepEqual(ws.sent[0].resume, token(1), 'the held seat is asked for');
+  // A failed retry backs off from the start again.
+  ws.drop();
+  assert.deepEqual(statuses.at(-1), { state: 'lost', wasOpen: true, retryAt: clock + BACKOFF_FIRST_MS });
 });

@@ -122,6 +122,9 @@ pub struct LobbyInfo {
     pub map: String,
     pub players: u8,
     pub max_players: u8,
+    /// The host's player name (the first member, marked host in the roster); empty while
+    /// the lobby has no players.
+    pub host: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]

@@ -156,6 +156,7 @@ fn lobby_info() -> LobbyInfo {
         map: "arena".into(),
         players: 3,
         max_players: 16,
+        host: "Ada ✨".into(),
     }
 }
 
@@ -259,7 +260,16 @@ fn messages() {
         (
             "lobby_list",
             ServerMsg::LobbyList {
-                lobbies: vec![lobby_info()],
+                lobbies: vec![
+                    lobby_info(),
+                    // An empty lobby in its grace period: no host.
+                    LobbyInfo {
+                        id: 301,
+                        players: 0,
+                        host: String::new(),
+                        ..lobby_info()
+                    },
+                ],
             },
         ),
         (
@@ -322,9 +332,17 @@ fn messages() {
     check(
         "messages.json",
         json!({
-            "protocol_version": PROTOCOL_VERSION,
-            "max_client_frame": MAX_CLIENT_FRAME,
-            "max_server_frame": MAX_SERVER_FRAME,
+            // What a client must agree on before it sends anything: the JavaScript's
+            // constants are checked against these.
+            "limits": {
+                "protocol_version": PROTOCOL_VERSION,
+                "max_client_frame": MAX_CLIENT_FRAME,
+                "max_server_frame": MAX_SERVER_FRAME,
+                "max_name_chars": MAX_NAME_CHARS,
+                "max_lobby_name_chars": MAX_LOBBY_NAME_CHARS,
+                "min_players": MIN_PLAYERS,
+                "max_players": MAX_PLAYERS,
+            },
             "client": client.iter().map(|(n, m)| vector(n, m)).collect::<Vec<_>>(),
             "server": server.iter().map(|(n, m)| vector(n, m)).collect::<Vec<_>>(),
             "error_codes": codes,

@@ -81,6 +81,7 @@ impl LobbyHandle {
             map: self.map.clone(),
             players: self.shared.players.load(Ordering::Relaxed),
             max_players: self.max_players,
+            host: self.shared.host(),
         }
     }
 
@@ -98,13 +99,15 @@ struct Directory {
 }
 
 impl Directory {
-    /// Changes when a lobby opens or closes or a public lobby's player count changes.
+    /// Changes when a lobby opens or closes or a public lobby's player count or host changes.
     fn fingerprint(&self) -> u64 {
         self.by_id.values().filter(|h| !h.private).fold(
             self.generation.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             |acc, h| {
                 let players = u64::from(h.shared.players.load(Ordering::Relaxed));
-                acc ^ (u64::from(h.id) << 8 | players).wrapping_mul(0xff51_afd7_ed55_8ccd)
+                let hosts = u64::from(h.shared.host_changes.load(Ordering::Relaxed));
+                acc ^ (u64::from(h.id) << 8 | players | hosts << 40)
+                    .wrapping_mul(0xff51_afd7_ed55_8ccd)
             },
         )
     }

@@ -25,6 +25,7 @@ async fn health_lobbies_and_the_client_page() -> Result<()> {
         (l["players"].as_u64(), l["max_players"].as_u64()),
         (Some(1), Some(8))
     );
+    assert_eq!(l["host"].as_str(), Some("lister"), "the host is named");
     let (status, page) = server.get("/").await?;
     assert_eq!(status, 200);
     assert!(

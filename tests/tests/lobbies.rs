@@ -1,7 +1,7 @@
 //! Hosting and joining lobbies against a real server over real WebSockets.
 
 use anyhow::Result;
-use tickwire_protocol::messages::{ErrorCode, LobbyTarget};
+use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, ServerMsg};
 use tickwire_tests::{Client, TestServer};
 
 /// Plays with the stick at (x, y) until `done` holds for the client's world, or gives up.
@@ -175,5 +175,78 @@ async fn a_dropped_connection_frees_the_seat_after_the_reconnect_grace() -> Resu
     assert!(play_until(&mut a, 0, 0, 60, |c| c.entity(b_joined.entity).is_none()).await?);
     let mut c = server.client("c").await?;
     c.join(LobbyTarget::Id(lobby.lobby.id)).await?;
+    Ok(())
+}
+
+/// The listed lobby `id`'s host and player count, as `GET /api/lobbies` says.
+async fn listed_host(server: &TestServer, id: u32) -> Result<Option<(String, u64)>> {
+    Ok(server
+        .public_lobbies()
+        .await?
+        .iter()
+        .find(|l| l["id"] == id)
+        .map(|l| {
+            let host = l["host"].as_str().unwrap_or("?").to_owned();
+            (host, l["players"].as_u64().unwrap_or(0))
+        }))
+}
+
+/// Leaves the lobby and waits for `Left`.
+async fn leave(c: &mut Client) -> Result<()> {
+    c.send(&ClientMsg::LeaveLobby).await?;
+    c.recv_until(|m| matches!(m, ServerMsg::Left).then_some(()))
+        .await
+}
+
+#[tokio::test]
+async fn the_listing_names_each_lobbys_host_and_the_next_host_once_the_host_leaves() -> Result<()> {
+    let server = TestServer::start(&[]).await?;
+    let mut ada = server.client("Ada").await?;
+    let mut bo = server.client("Bo").await?;
+    let first = ada.create("Friday night", 4, false).await?;
+    assert_eq!(first.lobby.host, "Ada", "Joined names the host");
+    let second = bo.create("Friday night", 4, false).await?;
+    // Two lobbies of one name are told apart by their hosts.
+    assert_eq!(
+        listed_host(&server, first.lobby.id).await?,
+        Some(("Ada".into(), 1))
+    );
+    assert_eq!(
+        listed_host(&server, second.lobby.id).await?,
+        Some(("Bo".into(), 1))
+    );
+
+    let mut cy = server.client("Cy").await?;
+    assert_eq!(
+        cy.join(LobbyTarget::Id(first.lobby.id)).await?.lobby.host,
+        "Ada"
+    );
+    leave(&mut ada).await?;
+    // Cy was there longest: Cy hosts now. Bo's lobby ticks on meanwhile, pacing the wait
+    // (under the listing's rate limit).
+    let mut listed = None;
+    for _ in 0..60 {
+        listed = listed_host(&server, first.lobby.id).await?;
+        if listed == Some(("Cy".into(), 1)) {
+            break;
+        }
+        bo.hold(0, 0, 4).await?;
+    }
+    assert_eq!(listed, Some(("Cy".into(), 1)), "the new host is listed");
+
+    // Once the last player leaves, the lobby is listed empty, with no host, for its grace.
+    leave(&mut cy).await?;
+    for _ in 0..60 {
+        listed = listed_host(&server, first.lobby.id).await?;
+        if listed == Some((String::new(), 0)) {
+            break;
+        }
+        bo.hold(0, 0, 4).await?;
+    }
+    assert_eq!(
+        listed,
+        Some((String::new(), 0)),
+        "an empty lobby has no host"
+    );
     Ok(())
 }

@@ -4,20 +4,25 @@
 // and the net graph, and exposes a read-only `window.tickwire` for tests. It knows no game.
 
 import { GAMES } from '../games/index.js';
+import { Backoff } from '../sdk/backoff.js';
 import { playHint } from '../sdk/controls.js';
 import { FixedStep } from '../sdk/fixedstep.js';
 import { DeviceSampler } from '../sdk/device.js';
 import { Connection } from '../sdk/net.js';
 import { NetStats } from '../sdk/netstats.js';
-import { REJOINED_AS_NEW, UNREACHABLE, cannotPlay, describeError, reconnectingIn } from '../sdk/refusals.js';
+import { RECONNECT_STOPPED, REJOINED_AS_NEW, UNREACHABLE, cannotPlay, describeError, listUnavailable, reconnectingIn } from '../sdk/refusals.js';
 import { continuesStay, requestAfterWelcome } from '../sdk/resume.js';
 import { GameSession, openSession } from '../sdk/session.js';
 import { Canvas } from './canvas.js';
+import { refusalCause, refusalMark } from './lobby_rules.js';
 import { NetGraph } from './netgraph.js';
 import { TouchControls } from './touch.js';
 import { Ui } from './ui.js';
 
 const LOBBY_LIST_INTERVAL_MS = 2000;
+/** While the server does not answer, the lobby list is asked for again after 2, 4, 8, 16,
+ * 16... s, and no more once it has failed for a minute (the player may try again). */
+const LOBBY_LIST_BACKOFF = { firstMs: 2000, maxMs: 16000, giveUpAfterMs: 60000 };
 const HUD_INTERVAL_MS = 250;
 
 /** A decoded server message or a request; see sdk/codec.js for the shapes. */
@@ -41,6 +46,9 @@ class App {
     /** The request to send once welcomed. */
     /** @type {Msg | null} */
     this.pending = null;
+    /** The latest lobby request, which a refusal answers. */
+    /** @type {Msg | null} */
+    this.asked = null;
     /** Name the current connection said Hello with. */
     this.helloName = '';
     this.clientId = 0;
@@ -64,24 +72,61 @@ class App {
     this.lastHudMs = 0;
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.bannerTimer = undefined;
-    this.ui.bind({ request: (req) => this.request(req), leave: () => this.leave() });
+    /** The next lobby list fetch, while the lobby screen shows. */
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.listTimer = undefined;
+    /** Counts lobby list fetches, so only the latest one's answer is shown. */
+    this.listFetches = 0;
+    this.listBackoff = new Backoff(LOBBY_LIST_BACKOFF);
+    this.ui.bind({
+      request: (req) => this.request(req),
+      leave: () => this.leave(),
+      retryList: () => {
+        this.listBackoff.reset();
+        this.pollLobbies();
+      },
+      retryConnection: () => this.conn.retry(),
+    });
     // Closing or reloading the page leaves the lobby, rather than have the server hold the
     // seat for a reconnect that will not come (the others would see it reconnecting).
     window.addEventListener('pagehide', () => this.inLobby && this.conn.send({ type: 'LeaveLobby' }));
     this.pollLobbies();
-    setInterval(() => this.screen === 'lobby' && this.pollLobbies(), LOBBY_LIST_INTERVAL_MS);
     requestAnimationFrame((t) => this.frame(t));
   }
 
+  /**
+   * Fetches the lobby list now and, while the lobby screen shows, again every
+   * LOBBY_LIST_INTERVAL_MS; while the server does not answer, after a backoff that gives up.
+   */
   async pollLobbies() {
+    clearTimeout(this.listTimer);
+    const mine = ++this.listFetches;
+    const fetchedAt = performance.now();
     if (this.ui.games.length === 0) await this.fetchGames();
+    let status = 0;
     try {
       const res = await fetch('/api/lobbies', { cache: 'no-store' });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      this.ui.lobbyList(await res.json());
+      if (!res.ok) {
+        status = res.status;
+        throw new Error(`HTTP ${res.status}`);
+      }
+      const lobbies = await res.json();
+      if (mine !== this.listFetches) return;
+      this.listBackoff.reset();
+      this.ui.lobbyList(lobbies, fetchedAt);
+      this.nextList(LOBBY_LIST_INTERVAL_MS);
     } catch {
-      this.ui.lobbyList(null, UNREACHABLE);
+      if (mine !== this.listFetches) return;
+      const delay = this.listBackoff.failed(performance.now());
+      this.ui.listDown((seconds) => listUnavailable(status, seconds), delay === null ? null : performance.now() + delay);
+      if (delay !== null) this.nextList(delay);
     }
+  }
+
+  /** @param {number} delayMs */
+  nextList(delayMs) {
+    clearTimeout(this.listTimer);
+    if (this.screen === 'lobby') this.listTimer = setTimeout(() => this.pollLobbies(), delayMs);
   }
 
   /** The server's games for the create form and quick join. */
@@ -100,7 +145,8 @@ class App {
    * @param {Msg} req
    */
   request(req) {
-    this.ui.lobbyMessage('');
+    this.asked = req;
+    this.ui.changed({ type: 'request' });
     this.ui.busy(true);
     const name = this.ui.playerName();
     if (this.conn.ready && name === this.helloName) {
@@ -126,19 +172,26 @@ class App {
   /** @param {import('../sdk/net.js').Status} status */
   onStatus(status) {
     clearInterval(this.bannerTimer);
-    if (status.state !== 'lost') {
+    if (status.state === 'open') this.ui.changed({ type: 'server-up' });
+    if (status.state !== 'lost' && status.state !== 'stopped') {
       this.ui.banner('');
       return;
     }
     this.stopTicking();
     this.inLobby = false;
     if (this.session !== null) this.session.offline = true;
-    if (!status.wasOpen && this.screen === 'lobby') {
-      // Nothing to keep alive: say why the request failed and stop retrying.
+    if (this.screen === 'lobby') {
+      // No seat to keep: stop, and say why if a request was on its way (the lobby list
+      // shows whether the server is up; the next request connects again).
+      const asking = this.ui.isBusy;
       this.conn.close();
       this.pending = null;
       this.ui.busy(false);
-      this.ui.lobbyMessage(UNREACHABLE);
+      if (asking) this.ui.lobbyMessage(UNREACHABLE, { about: 'server' });
+      return;
+    }
+    if (status.state === 'stopped') {
+      this.ui.banner(RECONNECT_STOPPED, true);
       return;
     }
     const show = () => this.ui.banner(reconnectingIn(Math.max(0, Math.ceil((status.retryAt - performance.now()) / 1000))));
@@ -184,6 +237,7 @@ class App {
       return;
     }
     const words = describeError(error);
+    const askedAs = this.helloName;
     if (!this.conn.ready) {
       // Refused before Welcome: the handshake failed, so this connection is of no use.
       this.conn.close();
@@ -197,8 +251,11 @@ class App {
     } else if (inGame) {
       this.ui.gameMessage(words);
     } else {
+      const now = performance.now();
+      const marked = refusalMark(this.asked, error.code, now);
+      if (marked !== null) this.ui.markLobby(marked.id, marked.mark);
       this.ui.busy(false);
-      this.ui.lobbyMessage(words);
+      this.ui.lobbyMessage(words, refusalCause(this.asked, error.code, askedAs, now));
     }
   }
 
@@ -249,6 +306,7 @@ class App {
     this.ui.show('lobby');
     this.ui.busy(false);
     this.ui.lobbyMessage(message);
+    this.listBackoff.reset();
     this.pollLobbies();
   }
 

@@ -163,6 +163,7 @@ const lobbyInfo = struct([
   ['map', prim.string],
   ['players', prim.u8],
   ['max_players', prim.u8],
+  ['host', prim.string],
 ]);
 
 const playerInfo = struct([['client_id', prim.u32], ['entity', prim.u32], ['name', prim.string], ['connected', prim.bool]]);

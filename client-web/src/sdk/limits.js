@@ -1,7 +1,8 @@
 // Protocol constants a client must respect before sending (PROTOCOL.md; protocol/src/
-// messages.rs): the protocol version, name lengths, lobby sizes and the name rule.
+// messages.rs): the protocol version, name lengths, lobby sizes and the name rule. The
+// golden vectors' `limits` hold Rust's values; test/codec.test.js checks these against them.
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MAX_NAME_CHARS = 24;
 export const MAX_LOBBY_NAME_CHARS = 32;
 export const MIN_PLAYERS = 2;

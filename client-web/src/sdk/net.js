@@ -1,23 +1,32 @@
 // The WebSocket to the server: binary frames only, Hello on every (re)connect, a Ping each
 // second for the round-trip time, byte counters both ways, and reconnection with exponential
-// backoff while the connection is wanted. It keeps the reconnect token of the latest
-// Welcome; when the socket drops while this client holds a seat in a lobby, the next Hello
-// presents that token to take the seat back (a resume). `resumed` says, once welcomed,
-// whether that worked: then the server follows with Joined for the same seat; otherwise
-// (ResumeRefused, or no seat to resume) the connection is in no lobby.
+// backoff while the connection is wanted, giving up after a while (`retry` starts again).
+// It keeps the reconnect token of the latest Welcome; when the socket drops while this
+// client holds a seat in a lobby, the next Hello presents that token to take the seat back
+// (a resume). `resumed` says, once welcomed, whether that worked: then the server follows
+// with Joined for the same seat; otherwise (ResumeRefused, or no seat to resume) the
+// connection is in no lobby.
 
+import { Backoff } from './backoff.js';
 import { decodeServerMsg, encodeClientMsg } from './codec.js';
 import { PROTOCOL_VERSION } from './limits.js';
 
 export const PING_INTERVAL_MS = 1000;
 export const BACKOFF_FIRST_MS = 500;
 export const BACKOFF_MAX_MS = 10000;
+/** Reconnecting stops once it has failed for this long (the status is then `stopped`). */
+export const BACKOFF_GIVE_UP_MS = 60000;
 /** Close code (application range) for a server frame this client cannot decode. */
 const CLOSE_UNDECODABLE = 4000;
 
 /**
  * @typedef {{type: string} & Record<string, any>} Msg
- * @typedef {{state: 'connecting'} | {state: 'open'} | {state: 'lost', wasOpen: boolean, retryAt: number} | {state: 'closed'}} Status
+ *
+ * `lost`: the socket dropped and the next try is at `retryAt`; `stopped`: reconnecting gave
+ * up (BACKOFF_GIVE_UP_MS) until `retry` or `open`; `wasOpen`: whether the socket that
+ * dropped had opened.
+ * @typedef {{state: 'connecting'} | {state: 'open'} | {state: 'lost', wasOpen: boolean, retryAt: number}
+ *   | {state: 'stopped', wasOpen: boolean} | {state: 'closed'}} Status
  * @typedef {{
  *   url: string,
  *   onMessage: (msg: Msg) => void,
@@ -45,7 +54,7 @@ export class Connection {
     this.wanted = false;
     /** Whether the server has welcomed this connection. */
     this.ready = false;
-    this.failures = 0;
+    this.backoff = new Backoff({ firstMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS, giveUpAfterMs: BACKOFF_GIVE_UP_MS });
     this.bytesUp = 0;
     this.bytesDown = 0;
     /** Latest round-trip time, ms; null before the first Pong. */
@@ -75,8 +84,19 @@ export class Connection {
   open(name) {
     this.name = name;
     this.wanted = true;
-    this.failures = 0;
+    this.backoff.reset();
     this.seated = false;
+    this.drop();
+    this.connect();
+  }
+
+  /**
+   * Connects again now, with a fresh backoff, after reconnecting gave up (the player asked
+   * to try again). The seat held for a reconnect is asked for as before.
+   */
+  retry() {
+    this.wanted = true;
+    this.backoff.reset();
     this.drop();
     this.connect();
   }
@@ -143,8 +163,12 @@ export class Connection {
       if (this.ws !== ws) return;
       this.drop();
       if (!this.wanted) return;
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures);
-      this.failures++;
+      const delay = this.backoff.failed(this.now());
+      if (delay === null) {
+        this.wanted = false;
+        this.onStatus({ state: 'stopped', wasOpen });
+        return;
+      }
       this.retryTimer = setTimeout(() => this.connect(), delay);
       this.onStatus({ state: 'lost', wasOpen, retryAt: this.now() + delay });
     };
@@ -158,7 +182,7 @@ export class Connection {
       this.resuming = false;
       if (!this.resumed) this.seated = false;
       this.ready = true;
-      this.failures = 0;
+      this.backoff.reset();
       this.ping();
       this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
       this.onStatus({ state: 'open' });

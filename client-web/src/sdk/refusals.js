@@ -50,3 +50,17 @@ export const UNREACHABLE = 'The server is unreachable: check that it is running 
 
 /** @param {number} seconds */
 export const reconnectingIn = (seconds) => `Connection lost. Reconnecting in ${seconds} s…`;
+
+/** The banner once reconnecting has given up (a Try again button follows it). */
+export const RECONNECT_STOPPED = 'Could not reconnect.';
+
+/**
+ * The lobby list when it could not be fetched: the server did not answer (`status` 0) or
+ * answered an HTTP error. `seconds` until the next try; null once it stopped trying (a Try
+ * again button follows the words).
+ * @param {number} status @param {number | null} seconds
+ */
+export function listUnavailable(status, seconds) {
+  const what = status === 0 ? 'The server is not answering.' : `The server could not list its lobbies (HTTP ${status}).`;
+  return seconds === null ? what : `${what} Trying again in ${seconds} s…`;
+}

@@ -15,7 +15,7 @@ import { SnapshotStore } from './snapshots.js';
 
 /**
  * @typedef {import('./schema.js').Schema} Schema
- * @typedef {{id: number, game: string, name: string, map: string, players: number, max_players: number}} LobbyInfo
+ * @typedef {{id: number, game: string, name: string, map: string, players: number, max_players: number, host: string}} LobbyInfo
  * @typedef {{type: 'Joined', lobby: LobbyInfo, code: string, private: boolean, entity: number, tick: number,
  *   schema: Schema, schema_hash: bigint, config: string}} Joined
  * @typedef {import('./players.js').Roster} Roster

@@ -1,11 +1,10 @@
-// Test helpers for the wire: hex, golden vector files (and whether they are the current
-// protocol version yet), the built-in games' schemas as the server sends them, Joined
-// messages with their true hash, and snapshot frames built from bodies.
+// Test helpers for the wire: hex, golden vector files, the built-in games' schemas as the
+// server sends them, Joined messages with their true hash, and snapshot frames built from
+// bodies.
 
 import { readFileSync } from 'node:fs';
 
 import { Writer } from '../../src/sdk/bincode.js';
-import { PROTOCOL_VERSION } from '../../src/sdk/limits.js';
 import { CompiledSchema, schemaHash } from '../../src/sdk/schema.js';
 import { writeSnapshotBody } from '../../src/sdk/snapshot_body.js';
 
@@ -16,15 +15,6 @@ export const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart
 export function loadVectors(name) {
   const text = readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8');
   return JSON.parse(text.replace(/("schema"\s*:\s*)(\d{16,})/g, '$1"$2"'));
-}
-
-/** Whether the golden vectors are of this client's protocol version yet. */
-export function vectorsAreCurrent() {
-  try {
-    return loadVectors('messages.json').client.some((m) => m.value.protocol_version === PROTOCOL_VERSION);
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -84,7 +74,7 @@ export const TAG_CONFIG = { map: ARENA_MAP, movement: { max_speed: 160, accel: 5
 export function joinedFor(schema, config, { entity = 1, code = 'KQ7XZM', lobbyId = 3 } = {}) {
   return {
     type: 'Joined',
-    lobby: { id: lobbyId, game: schema.game, name: 'L', map: 'arena', players: 1, max_players: 8 },
+    lobby: { id: lobbyId, game: schema.game, name: 'L', map: 'arena', players: 1, max_players: 8, host: 'Ada' },
     code, private: false, entity, tick: 10,
     schema, schema_hash: schemaHash(schema), config: JSON.stringify(config),
   };

@@ -217,6 +217,11 @@ impl Lobby {
         self.members.first().map(|m| m.client)
     }
 
+    /// The host's player name; empty while nobody is in the lobby.
+    pub fn host_name(&self) -> &str {
+        self.members.first().map_or("", |m| m.name.as_str())
+    }
+
     /// The tick's schedule, for games that extend the simulation with their own systems.
     pub fn schedule_mut(&mut self) -> &mut Schedule {
         &mut self.schedule
@@ -240,6 +245,7 @@ impl Lobby {
             map: s.map.name.clone(),
             players: self.members.len() as u8,
             max_players: s.max_players,
+            host: self.host_name().to_owned(),
         }
     }
 

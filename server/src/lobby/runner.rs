@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tickwire_protocol::codec::encode;
@@ -89,6 +89,25 @@ pub struct LobbyShared {
     pub players: AtomicU8,
     pub tick: AtomicU32,
     pub closed: AtomicBool,
+    /// The host's player name (empty while nobody is in the lobby), for the listing.
+    host: Mutex<String>,
+    /// Bumped whenever `host` changes, so a cached listing knows it is stale.
+    pub host_changes: AtomicU32,
+}
+
+impl LobbyShared {
+    /// The host's player name; empty while nobody is in the lobby.
+    pub fn host(&self) -> String {
+        self.host.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_host(&self, name: &str) {
+        let mut host = self.host.lock().unwrap_or_else(|e| e.into_inner());
+        if *host != name {
+            name.clone_into(&mut host);
+            self.host_changes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -398,6 +417,7 @@ impl Runner {
         self.shared
             .players
             .store(self.lobby.player_count() as u8, Ordering::Relaxed);
+        self.shared.set_host(self.lobby.host_name());
     }
 }
 
