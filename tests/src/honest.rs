@@ -108,12 +108,19 @@ async fn play_one(c: &mut Client, until: Instant) -> Played {
     played
 }
 
-/// Fails unless `ticks` (the snapshot ticks a client received, in arrival order) ascend and
-/// miss almost none: the server sends every tick to a client that reads, and only replaces a
-/// snapshot its writer could not hand to the socket in time, which needs the server's
-/// threads starved for a whole tick. So at most one tick in ten may be missing, never more
-/// than three in a row, and at least `min_span` ticks must be covered.
-pub fn assert_kept_up(ticks: &[u32], min_span: u32) {
+/// The server's count of tick deadlines its lobbies missed so far (process-wide).
+pub async fn missed_ticks(server: &TestServer) -> Result<u32> {
+    Ok(server.metric("tickwire_missed_ticks_total").await? as u32)
+}
+
+/// Fails unless `ticks` (the snapshot ticks a client received, in arrival order) ascend,
+/// cover at least `min_span` ticks, and miss none but those the server itself ran late:
+/// a lobby that misses its deadlines runs the missed ticks back to back and snapshots the
+/// last (`missed`, the server's count over the same window, may include other lobbies').
+/// Otherwise the server sends every tick to a client that reads, so at most one tick a
+/// second more may lack a snapshot (a window edge, or a writer that could not hand a
+/// snapshot to the socket in time).
+pub fn assert_kept_up(ticks: &[u32], min_span: u32, missed: u32) {
     let (Some(&first), Some(&last)) = (ticks.first(), ticks.last()) else {
         panic!("no snapshots at all");
     };
@@ -126,15 +133,10 @@ pub fn assert_kept_up(ticks: &[u32], min_span: u32) {
         span >= min_span,
         "snapshots covered {span} of {min_span} ticks: {ticks:?}"
     );
-    let missing = span as usize - ticks.len();
+    let missing = span - ticks.len() as u32;
     assert!(
-        missing * 10 <= span as usize,
-        "{missing} of {span} ticks had no snapshot: {ticks:?}"
-    );
-    let longest_run = ticks.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0);
-    assert!(
-        longest_run <= 3,
-        "{longest_run} ticks in a row had no snapshot: {ticks:?}"
+        missing <= missed + span / 30,
+        "{missing} of {span} ticks had no snapshot, and the server ran only {missed} late: {ticks:?}"
     );
 }
 
@@ -143,22 +145,24 @@ mod tests {
     use super::assert_kept_up;
 
     #[test]
-    fn every_tick_or_nearly_is_kept_up() {
-        assert_kept_up(&(100..130).collect::<Vec<_>>(), 30);
+    fn every_tick_or_those_run_late_is_kept_up() {
+        assert_kept_up(&(100..130).collect::<Vec<_>>(), 30, 0);
         let one_missing: Vec<u32> = (100..131).filter(|&t| t != 115).collect();
-        assert_kept_up(&one_missing, 30);
+        assert_kept_up(&one_missing, 30, 0);
+        let caught_up: Vec<u32> = (100..160).filter(|t| !(120..124).contains(t)).collect();
+        assert_kept_up(&caught_up, 30, 4);
     }
 
     #[test]
     #[should_panic(expected = "ticks had no snapshot")]
     fn half_the_ticks_is_not_kept_up() {
-        assert_kept_up(&(100..160).step_by(2).collect::<Vec<_>>(), 30);
+        assert_kept_up(&(100..160).step_by(2).collect::<Vec<_>>(), 30, 0);
     }
 
     #[test]
-    #[should_panic(expected = "in a row")]
-    fn a_stall_of_four_ticks_is_not_kept_up() {
+    #[should_panic(expected = "ticks had no snapshot")]
+    fn a_stall_the_server_did_not_run_late_is_not_kept_up() {
         let stalled: Vec<u32> = (100..160).filter(|t| !(120..124).contains(t)).collect();
-        assert_kept_up(&stalled, 30);
+        assert_kept_up(&stalled, 30, 0);
     }
 }
