@@ -37,31 +37,7 @@ impl Server {
         games: Vec<Arc<dyn Game>>,
     ) -> anyhow::Result<Self> {
         listener::fit_to_descriptors(&mut config);
-        let maps = match &config.maps_dir {
-            Some(dir) => MapCatalog::from_dir(dir),
-            None => MapCatalog::embedded(),
-        }
-        .context("loading maps")?;
-        let names: Vec<String> = maps
-            .iter()
-            .map(|m| format!("{}/{}", m.game, m.name))
-            .collect();
-        let maps = GameCatalog::new(games, &maps).context("checking maps against their games")?;
-        let seed = config.seed.unwrap_or_else(rand::random);
-        tracing::info!(seed, tick_rate = config.tick_rate, maps = ?names, "starting");
-        let defaults = LobbyDefaults {
-            tick_rate: config.tick_rate,
-            max_lobbies: config.max_lobbies,
-            seed,
-            reconnect_grace: config.reconnect_grace,
-            limits: RunnerLimits {
-                empty_grace: config.empty_lobby_grace,
-                stuck_after: config.stuck_client_timeout,
-            },
-        };
-        let threads =
-            LobbyThreads::start(config.lobby_threads).context("starting lobby threads")?;
-        let lobbies = Lobbies::new(maps, defaults, threads);
+        let lobbies = lobbies(&config, games)?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -119,4 +95,33 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The lobby directory for `config`'s maps and `games` (the first is the default), with its
+/// lobby threads started.
+pub fn lobbies(config: &Config, games: Vec<Arc<dyn Game>>) -> anyhow::Result<Arc<Lobbies>> {
+    let maps = match &config.maps_dir {
+        Some(dir) => MapCatalog::from_dir(dir),
+        None => MapCatalog::embedded(),
+    }
+    .context("loading maps")?;
+    let names: Vec<String> = maps
+        .iter()
+        .map(|m| format!("{}/{}", m.game, m.name))
+        .collect();
+    let maps = GameCatalog::new(games, &maps).context("checking maps against their games")?;
+    let seed = config.seed.unwrap_or_else(rand::random);
+    tracing::info!(seed, tick_rate = config.tick_rate, maps = ?names, "starting");
+    let defaults = LobbyDefaults {
+        tick_rate: config.tick_rate,
+        max_lobbies: config.max_lobbies,
+        seed,
+        reconnect_grace: config.reconnect_grace,
+        limits: RunnerLimits {
+            empty_grace: config.empty_lobby_grace,
+            stuck_after: config.stuck_client_timeout,
+        },
+    };
+    let threads = LobbyThreads::start(config.lobby_threads).context("starting lobby threads")?;
+    Ok(Lobbies::new(maps, defaults, threads))
 }

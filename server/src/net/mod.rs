@@ -1,5 +1,7 @@
-//! The network edge: HTTP routes, WebSocket sessions, outboxes, connection limits and
-//! shutdown. Only moves bytes between sockets and lobbies; game logic lives in `lobby`.
+//! The network edge: HTTP routes, WebSocket connections (their protocol logic as a sans-IO
+//! state machine in `connection`, their socket loop in `session`), outboxes, connection
+//! limits and shutdown. Only moves bytes between sockets and lobbies; game logic lives in
+//! `lobby`.
 
 pub mod budgets;
 pub mod connection;

@@ -120,7 +120,7 @@ impl Outbox {
         self.queue().writer_gone
     }
 
-    fn take(&self) -> Option<Outgoing> {
+    pub(crate) fn take(&self) -> Option<Outgoing> {
         let mut q = self.queue();
         if let Some(frame) = q.control.pop_front() {
             q.control_bytes -= frame.len();

@@ -11,6 +11,8 @@ use tickwire_protocol::messages::{ErrorCode, Joined, ServerMsg};
 use tickwire_protocol::schema::{GameInput, Replicate};
 use tickwire_protocol::{Input, InputValues, Layout, NetId, WorldState, decode_server};
 
+pub mod peer;
+
 use crate::lobby::{ClientId, Game, Lobby, LobbySettings};
 use crate::maps::GameMap;
 
