@@ -95,7 +95,7 @@ describe('the net graph', () => {
     assert.equal((await state(bo)).net.shown, true);
     await checkOpen(bo);
     await bo.waitForFunction(() => /** @type {any} */ (window).tickwire.state().net.samples >= 12, null, WAIT);
-    await bo.locator('#netgraph').scrollIntoViewIfNeeded();
+    await bo.locator('#netgraph-panel').scrollIntoViewIfNeeded();
     mkdirSync(RESULTS, { recursive: true });
     await bo.screenshot({ path: `${RESULTS}netgraph-phone.png` });
     await bo.tap('#netgraph-toggle');
