@@ -31,6 +31,7 @@ use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
 use crate::lobby::input::INPUT_QUEUE_CAP;
 use crate::lobby::runner::{Command, Play};
+use crate::lobby::stats::LobbyStats;
 use crate::metrics::METRICS;
 
 /// WebSocket close codes used by the server.
@@ -231,6 +232,9 @@ impl Session {
             };
             METRICS.messages_in.inc();
             METRICS.bytes_in.inc_by(bytes.len() as u64);
+            if let Some(lobby) = &self.lobby {
+                LobbyStats::add(&lobby.shared.stats.bytes_in, bytes.len() as u64);
+            }
             match limiter.check(std::time::Instant::now()) {
                 Verdict::Accept => {
                     if let Err(fatal) = self.on_frame(&bytes).await {
@@ -304,6 +308,13 @@ impl Session {
         let Some(name) = self.name.clone() else {
             return self.hello(msg).await;
         };
+        if let Some(id) = self.outbox.take_removal() {
+            // The lobby closed or the operator removed this player (the lobby said so).
+            if self.lobby.as_ref().is_some_and(|l| l.id == id) {
+                self.lobby = None;
+                self.app.forget_seat(&self.token);
+            }
+        }
         let moves_lobby = matches!(
             msg,
             ClientMsg::CreateLobby { .. }
