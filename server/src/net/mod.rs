@@ -2,6 +2,7 @@
 //! shutdown. Only moves bytes between sockets and lobbies; game logic lives in `lobby`.
 
 pub mod budgets;
+pub mod dashboard;
 pub mod frames;
 pub mod http;
 pub mod limits;
