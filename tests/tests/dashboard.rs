@@ -265,7 +265,7 @@ async fn the_admin_kicks_a_player_and_closes_a_lobby() -> Result<()> {
 }
 
 #[tokio::test]
-async fn with_a_metrics_token_the_data_needs_a_token() -> Result<()> {
+async fn with_a_metrics_token_the_data_needs_a_token_and_streams_end_at_shutdown() -> Result<()> {
     let server = TestServer::start(&["--metrics-token", "s3cret", "--admin-token", ADMIN]).await?;
     let http = reqwest::Client::new();
     for wrong in [None, Some("guess")] {
@@ -277,6 +277,11 @@ async fn with_a_metrics_token_the_data_needs_a_token() -> Result<()> {
     assert_eq!(viewer.next().await?["access"], "viewer");
     let mut admin = stream(&server, Some(ADMIN)).await?;
     assert_eq!(admin.next().await?["access"], "admin");
+
+    // Open streams never hold up a shutdown: they end with it.
+    drop(server);
+    let ended = admin.next().await.expect_err("no snapshot after shutdown");
+    assert!(ended.to_string().contains("ended"), "{ended:#}");
     Ok(())
 }
 

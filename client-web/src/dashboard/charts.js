@@ -38,7 +38,8 @@ export function drawBars(canvas, { values, labels, color, group = 1, highlight =
   const left = 34;
   const bottom = height - 18;
   const top = 8;
-  const max = Math.max(1, ...values);
+  // Even steps, so the middle grid line is a whole count too.
+  const max = niceCeil(Math.max(2, ...values), [2, 4, 10]);
   ctx.strokeStyle = GRID;
   ctx.fillStyle = AXIS;
   ctx.textAlign = 'right';
@@ -71,14 +72,15 @@ export function drawBars(canvas, { values, labels, color, group = 1, highlight =
 /**
  * Lines of the same length (oldest first), scaled together from zero.
  * @param {HTMLCanvasElement} canvas
- * @param {{series: {values: number[], color: string}[], capacity: number, format: (v: number) => string}} chart
+ * `least` is the smallest top of the scale.
+ * @param {{series: {values: number[], color: string}[], capacity: number, least: number, format: (v: number) => string}} chart
  */
-export function drawLines(canvas, { series, capacity, format }) {
+export function drawLines(canvas, { series, capacity, least, format }) {
   const { ctx, width, height } = fit(canvas);
   const left = 62;
   const bottom = height - 6;
   const top = 8;
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const max = niceCeil(Math.max(least, ...series.flatMap((s) => s.values)), [1, 2, 5]);
   ctx.strokeStyle = GRID;
   ctx.fillStyle = AXIS;
   ctx.textAlign = 'right';
@@ -107,6 +109,19 @@ export function drawLines(canvas, { series, capacity, format }) {
     ctx.stroke();
   }
   ctx.lineWidth = 1;
+}
+
+/**
+ * The smallest `step × 10^k` (for a step of `steps`) at least `v`: a round top for a scale.
+ * @param {number} v @param {number[]} steps ascending, within one decade
+ */
+function niceCeil(v, steps) {
+  const decade = 10 ** Math.floor(Math.log10(v));
+  for (const scale of [decade / 10, decade, decade * 10]) {
+    const step = steps.find((s) => s * scale >= v);
+    if (step !== undefined) return step * scale;
+  }
+  return v;
 }
 
 /** An axis count, short: 950, 1.2k, 34k, 1.5M. @param {number} n */

@@ -131,8 +131,9 @@ class Dashboard {
     const h = n.histograms;
     const ticks = h.tick.reduce((a, b) => a + b, 0);
     this.figure('tick_p99', ms(h.tick_p99_ms), h.tick_p99_ms ?? 0, `p50 ${ms(h.tick_p50_ms)}`);
-    $('tick-summary').textContent = `${count(ticks)} ticks in ${Math.round(h.window_s)} s · p50 ≤ ${ms(h.tick_p50_ms)} · p99 ≤ ${ms(h.tick_p99_ms)}`;
-    $('encode-summary').textContent = `p99 ≤ ${ms(h.encode_p99_ms)}`;
+    const span = `${Math.round(h.window_s)} s`;
+    $('tick-summary').textContent = ticks === 0 ? `no ticks in the last ${span}` : `${count(ticks)} ticks in ${span} · p50 ≤ ${ms(h.tick_p50_ms)} · p99 ≤ ${ms(h.tick_p99_ms)}`;
+    $('encode-summary').textContent = h.encode_p99_ms === null ? '' : `p99 ≤ ${ms(h.encode_p99_ms)}`;
     for (const [key, v] of /** @type {const} */ ([['in', n.rates.bytes_in], ['out', n.rates.bytes_out]])) {
       const series = this.traffic[key];
       series.push(v);
@@ -172,6 +173,7 @@ class Dashboard {
         { values: this.traffic.out, color: OUT_COLOR },
       ],
       capacity: TRAFFIC_SECONDS,
+      least: 1000,
       format: (v) => bytes(v, '/s'),
     });
   }
