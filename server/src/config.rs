@@ -17,6 +17,18 @@ fn seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v))
 }
 
+/// Shortest admin token accepted: 16 characters (`openssl rand -hex 16` gives 32).
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+
+fn admin_token(s: &str) -> Result<String, String> {
+    if s.chars().count() < MIN_ADMIN_TOKEN_CHARS || s.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "an admin token is at least {MIN_ADMIN_TOKEN_CHARS} characters with no spaces (e.g. `openssl rand -hex 16`)"
+        ));
+    }
+    Ok(s.to_owned())
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "tickwire",
@@ -78,6 +90,12 @@ pub struct Config {
     /// Require `Authorization: Bearer TOKEN` on `/metrics` (by default it is public).
     #[arg(long, env = "TICKWIRE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Enables the dashboard's admin actions (close a lobby, remove a player) for requests
+    /// bearing `Authorization: Bearer TOKEN` (at least 16 characters). Without it the
+    /// dashboard at `/dashboard` is read-only.
+    #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true, value_parser = admin_token)]
+    pub admin_token: Option<String>,
 
     /// Seconds a client may take to send a whole HTTP request head; slower ones are closed.
     #[arg(long, env = "TICKWIRE_HEADER_READ_TIMEOUT", default_value = "5", value_parser = seconds)]
@@ -147,5 +165,9 @@ mod tests {
         .expect("parses");
         assert_eq!(c.ping_timeout, Duration::from_millis(500));
         assert_eq!(c.allowed_origins.len(), 2);
+        assert!(Config::try_parse_from(["tickwire", "--admin-token", "short"]).is_err());
+        let token = "0123456789abcdef";
+        let c = Config::try_parse_from(["tickwire", "--admin-token", token]).expect("parses");
+        assert_eq!(c.admin_token.as_deref(), Some(token));
     }
 }

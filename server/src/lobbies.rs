@@ -1,6 +1,7 @@
 //! The directory of live lobbies: creating them (each on its own task), finding them by id
 //! or join code, listing the public ones (a capped listing, encoded once and shared until it
-//! changes), and choosing one for quick join.
+//! changes), choosing one for quick join, and handing every lobby to the operator's
+//! dashboard.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -365,5 +366,15 @@ impl Lobbies {
             )
         });
         c
+    }
+
+    /// Every lobby, private ones included, for the operator's dashboard (in no order).
+    pub fn all(&self) -> Vec<LobbyHandle> {
+        self.dir().by_id.values().cloned().collect()
+    }
+
+    /// Any lobby by id, private ones included, for the operator's actions.
+    pub fn any_by_id(&self, id: u32) -> Option<LobbyHandle> {
+        self.dir().by_id.get(&id).cloned()
     }
 }

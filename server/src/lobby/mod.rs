@@ -9,6 +9,7 @@ pub mod input;
 pub mod replication;
 pub mod runner;
 pub mod snapshot;
+pub mod stats;
 pub mod threads;
 
 use std::sync::Arc;
@@ -141,6 +142,8 @@ pub struct Lobby {
     bodies: BodyCache,
     /// In join order: the first is the host.
     members: Vec<Member>,
+    /// Bumped whenever the roster changes (a join, leave, drop or resume).
+    roster_changes: u64,
     joins: usize,
     outbox: Vec<Envelope>,
 }
@@ -176,6 +179,7 @@ impl Lobby {
             spare: WorldState::default(),
             bodies: BodyCache::default(),
             members: Vec::new(),
+            roster_changes: 0,
             joins: 0,
             outbox: Vec::new(),
         };
@@ -220,6 +224,19 @@ impl Lobby {
     /// The host's player name; empty while nobody is in the lobby.
     pub fn host_name(&self) -> &str {
         self.members.first().map_or("", |m| m.name.as_str())
+    }
+
+    /// Changes whenever the roster does.
+    pub fn roster_changes(&self) -> u64 {
+        self.roster_changes
+    }
+
+    /// The players in seat order (the first is the host): client, name, and whether it is
+    /// connected (not held for a reconnect).
+    pub fn seats(&self) -> impl Iterator<Item = (ClientId, &str, bool)> {
+        self.members
+            .iter()
+            .map(|m| (m.client, m.name.as_str(), m.away_until.is_none()))
     }
 
     /// The tick's schedule, for games that extend the simulation with their own systems.
@@ -395,6 +412,7 @@ impl Lobby {
     }
 
     fn broadcast_roster(&mut self) {
+        self.roster_changes += 1;
         if self.members.is_empty() {
             return;
         }

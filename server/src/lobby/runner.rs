@@ -6,6 +6,9 @@
 //! messages (inputs, full-snapshot requests) arrive at every player's send rate and only
 //! matter at the next step, so they wait in their own queue, taken just before the step (or
 //! before a command, to keep each connection's order) without waking the lobby for each.
+//!
+//! It also keeps the lobby's [`LobbyStats`] for the dashboard: a few relaxed atomics per
+//! tick, and the roster republished when it changes.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,6 +24,7 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::clock::TickClock;
+use super::stats::{LobbyStats, Seat as RosterSeat};
 use super::{ClientId, Delivery, Envelope, Lobby, Resume};
 use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
@@ -51,6 +55,18 @@ pub enum Command {
         outbox: Arc<Outbox>,
         welcome: bytes::Bytes,
         reply: oneshot::Sender<Resume>,
+    },
+    /// The operator closes the lobby: every player is told `LobbyClosed` (with `reason`).
+    Close {
+        reason: Option<String>,
+        reply: oneshot::Sender<()>,
+    },
+    /// The operator removes a player (connected or held for a reconnect), who is told
+    /// `LobbyClosed` (with `reason`); replies whether the lobby had it.
+    Kick {
+        client: ClientId,
+        reason: Option<String>,
+        reply: oneshot::Sender<bool>,
     },
 }
 
@@ -93,6 +109,8 @@ pub struct LobbyShared {
     host: Mutex<String>,
     /// Bumped whenever `host` changes, so a cached listing knows it is stale.
     pub host_changes: AtomicU32,
+    /// Figures for the dashboard.
+    pub stats: LobbyStats,
 }
 
 impl LobbyShared {
@@ -134,6 +152,14 @@ struct PendingResume {
     until: u32,
 }
 
+/// `what`, then the operator's reason if there is one.
+fn with_reason(what: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => format!("{what}: {r}"),
+        None => what.to_owned(),
+    }
+}
+
 /// How long a seat's connection must have sent nothing before a resume takes it over.
 const TAKEOVER_QUIET: Duration = Duration::from_secs(1);
 
@@ -148,6 +174,10 @@ pub struct Runner {
     pending_resumes: Vec<PendingResume>,
     /// Play messages being handed over (kept for its allocation).
     plays: Vec<Play>,
+    /// The operator closed the lobby: stop after this command.
+    closing: bool,
+    /// The lobby's roster changes as last published in its stats.
+    roster_published: u64,
 }
 
 impl Runner {
@@ -166,6 +196,8 @@ impl Runner {
             pending: Vec::new(),
             pending_resumes: Vec::new(),
             plays: Vec::new(),
+            closing: false,
+            roster_published: 0,
         }
     }
 
@@ -191,6 +223,9 @@ impl Runner {
                     for cmd in queued {
                         self.command(cmd, &mut plays);
                     }
+                    if self.closing {
+                        break;
+                    }
                     self.take_plays(&mut plays);
                     // Seats handed over before the step, so this tick's snapshot is the new
                     // connection's first (full) one.
@@ -200,6 +235,7 @@ impl Runner {
                     let plan = clock.due(start.elapsed());
                     if plan.missed > 0 {
                         METRICS.missed_ticks.inc_by(u64::from(plan.missed));
+                        LobbyStats::add(&self.shared.stats.missed_ticks, u64::from(plan.missed));
                     }
                     self.lobby.skip_ticks(plan.skipped());
                     if !self.run_steps(plan.steps) {
@@ -220,7 +256,11 @@ impl Runner {
                     None => break,
                 },
             }
+            if self.closing {
+                break;
+            }
             self.deliver();
+            self.publish_roster();
         }
         self.shared.closed.store(true, Ordering::Relaxed);
         on_close();
@@ -247,6 +287,7 @@ impl Runner {
         }
         let lobby = &mut self.lobby;
         let seats = &self.seats;
+        let stats = &self.shared.stats;
         let ok = catch_unwind(AssertUnwindSafe(|| {
             let start = std::time::Instant::now();
             for _ in 0..steps {
@@ -258,10 +299,12 @@ impl Runner {
                     .get(&client)
                     .is_some_and(|s| s.outbox.snapshot_taken())
             });
-            METRICS
-                .encode_duration
-                .observe(encode_start.elapsed().as_secs_f64());
-            METRICS.tick_duration.observe(start.elapsed().as_secs_f64());
+            let encode = encode_start.elapsed();
+            let tick = start.elapsed();
+            METRICS.encode_duration.observe(encode.as_secs_f64());
+            METRICS.tick_duration.observe(tick.as_secs_f64());
+            stats.encode.record(encode.as_nanos() as u64);
+            stats.tick.record(tick.as_nanos() as u64);
         }));
         self.shared.tick.store(self.lobby.tick(), Ordering::Relaxed);
         if ok.is_err() {
@@ -269,17 +312,63 @@ impl Runner {
                 lobby = self.lobby.settings().id,
                 "lobby simulation panicked; closing the lobby"
             );
-            let msg = encode(&ServerMsg::Error {
-                code: ErrorCode::LobbyClosed,
-                message: "the lobby closed after an internal error".into(),
-            });
-            for seat in self.seats.values() {
-                seat.outbox.send(msg.clone().into());
-            }
-            self.seats.clear();
+            self.close_for_everyone("the lobby closed after an internal error");
             return false;
         }
         true
+    }
+
+    /// Tells every player the lobby closed (`LobbyClosed` with `message`) and lets go of
+    /// their seats.
+    fn close_for_everyone(&mut self, message: &str) {
+        let msg = bytes::Bytes::from(encode(&ServerMsg::Error {
+            code: ErrorCode::LobbyClosed,
+            message: message.into(),
+        }));
+        let id = self.lobby.settings().id;
+        for seat in self.seats.values() {
+            seat.outbox.removed_from_lobby(id);
+            seat.outbox.send(msg.clone());
+        }
+        self.seats.clear();
+    }
+
+    /// Removes a player on the operator's word; false if the lobby has no such player.
+    fn kick(&mut self, client: ClientId, reason: Option<&str>) -> bool {
+        if !self.lobby.leave(client, false) {
+            return false;
+        }
+        let id = self.lobby.settings().id;
+        info!(lobby = id, client, reason, "player removed by the operator");
+        if let Some(seat) = self.seats.remove(&client) {
+            seat.outbox.removed_from_lobby(id);
+            seat.outbox
+                .send(bytes::Bytes::from(encode(&ServerMsg::Error {
+                    code: ErrorCode::LobbyClosed,
+                    message: with_reason("the server operator removed you from the lobby", reason),
+                })));
+        }
+        true
+    }
+
+    /// Republishes the roster in the lobby's stats if it changed (never on a tick without
+    /// a roster change).
+    fn publish_roster(&mut self) {
+        let changes = self.lobby.roster_changes();
+        if changes == self.roster_published {
+            return;
+        }
+        self.roster_published = changes;
+        let roster: Arc<[RosterSeat]> = self
+            .lobby
+            .seats()
+            .map(|(client, name, connected)| RosterSeat {
+                client,
+                name: name.to_owned(),
+                connected,
+            })
+            .collect();
+        self.shared.stats.set_roster(roster);
     }
 
     fn handle(&mut self, cmd: Command) {
@@ -327,6 +416,29 @@ impl Runner {
                 };
                 self.try_resume(pending);
             }
+            Command::Close { reason, reply } => {
+                let reason = reason.as_deref();
+                info!(
+                    lobby = self.lobby.settings().id,
+                    reason, "lobby closed by the operator"
+                );
+                self.close_for_everyone(&with_reason(
+                    "the server operator closed the lobby",
+                    reason,
+                ));
+                self.closing = true;
+                let _ = reply.send(());
+            }
+            Command::Kick {
+                client,
+                reason,
+                reply,
+            } => {
+                let kicked = self.kick(client, reason.as_deref());
+                // The others' new roster goes out now.
+                self.deliver();
+                let _ = reply.send(kicked);
+            }
         }
     }
 
@@ -341,6 +453,11 @@ impl Runner {
     fn take_plays(&mut self, plays: &mut mpsc::Receiver<Play>) {
         let mut queued = std::mem::take(&mut self.plays);
         waiting(plays, &mut queued);
+        let inputs = queued
+            .iter()
+            .filter(|p| matches!(p, Play::Input { .. }))
+            .count();
+        LobbyStats::add(&self.shared.stats.inputs, inputs as u64);
         for play in queued.drain(..) {
             match play {
                 Play::Input { client, input } => {
@@ -377,6 +494,7 @@ impl Runner {
     /// Hands queued frames to outboxes; disconnects clients that are gone or stuck (whose
     /// removal queues roster updates, delivered in the next round).
     fn deliver(&mut self) {
+        let (mut bytes, mut dropped) = (0, 0);
         loop {
             self.pending.extend(self.lobby.drain_outbox());
             if self.pending.is_empty() {
@@ -387,6 +505,7 @@ impl Runner {
                 let Some(seat) = self.seats.get_mut(&env.client) else {
                     continue;
                 };
+                bytes += env.frame.len() as u64;
                 let ok = match env.delivery {
                     Delivery::Control => seat.outbox.send(env.frame),
                     Delivery::Roster => seat.outbox.send_roster(env.frame),
@@ -394,6 +513,7 @@ impl Runner {
                         seat.stale = if seat.outbox.send_snapshot(env.frame) {
                             0
                         } else {
+                            dropped += 1;
                             seat.stale + 1
                         };
                         seat.stale < self.stuck_ticks && !seat.outbox.is_closed()
@@ -418,6 +538,8 @@ impl Runner {
             .players
             .store(self.lobby.player_count() as u8, Ordering::Relaxed);
         self.shared.set_host(self.lobby.host_name());
+        LobbyStats::add(&self.shared.stats.bytes_out, bytes);
+        LobbyStats::add(&self.shared.stats.snapshots_dropped, dropped);
     }
 }
 
@@ -520,5 +642,84 @@ mod tests {
             "the other lobby kept ticking"
         );
         assert!(!healthy_shared.closed.load(Ordering::Relaxed));
+    }
+
+    /// The operator's two actions, and the figures the dashboard reads meanwhile.
+    #[tokio::test(start_paused = true)]
+    async fn the_operator_kicks_a_player_then_closes_the_lobby() {
+        let (tx, shared) = start(lobby(), Duration::from_secs(5));
+        let (a_out, mut a_reader) = join(&tx, 1).await;
+        let (b_out, mut b_reader) = join(&tx, 2).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let stats = &shared.stats;
+        let seats: Vec<u32> = stats.roster().iter().map(|s| s.client).collect();
+        assert_eq!(seats, [1, 2], "the roster is published in seat order");
+        assert!(stats.tick.take().count >= 29, "every tick is timed");
+        assert!(LobbyStats::read(&stats.bytes_out) > 0);
+
+        let (reply, kicked) = oneshot::channel();
+        let reason = Some("spamming".to_owned());
+        tx.send(Command::Kick {
+            client: 2,
+            reason,
+            reply,
+        })
+        .await
+        .expect("running");
+        assert!(kicked.await.expect("answer"));
+        let told = loop {
+            if let ServerMsg::Error { code, message } = next_msg(&b_out, &mut b_reader).await {
+                break (code, message);
+            }
+        };
+        assert_eq!(told.0, ErrorCode::LobbyClosed);
+        assert!(
+            told.1.ends_with("removed you from the lobby: spamming"),
+            "{}",
+            told.1
+        );
+        assert_eq!(
+            b_out.take_removal(),
+            Some(1),
+            "its connection learns it left"
+        );
+        loop {
+            if let ServerMsg::Roster { players, .. } = next_msg(&a_out, &mut a_reader).await
+                && players.len() == 1
+            {
+                break;
+            }
+        }
+        let (reply, again) = oneshot::channel();
+        tx.send(Command::Kick {
+            client: 2,
+            reason: None,
+            reply,
+        })
+        .await
+        .expect("running");
+        assert!(!again.await.expect("answer"), "no such player any more");
+
+        let (reply, closed) = oneshot::channel();
+        tx.send(Command::Close {
+            reason: None,
+            reply,
+        })
+        .await
+        .expect("running");
+        closed.await.expect("answer");
+        let told = loop {
+            if let ServerMsg::Error { code, message } = next_msg(&a_out, &mut a_reader).await {
+                break (code, message);
+            }
+        };
+        assert_eq!(
+            told,
+            (
+                ErrorCode::LobbyClosed,
+                "the server operator closed the lobby".into()
+            )
+        );
+        assert!(shared.closed.load(Ordering::Relaxed));
     }
 }

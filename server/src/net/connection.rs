@@ -30,6 +30,7 @@ use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::Resume;
 use crate::lobby::input::INPUT_QUEUE_CAP;
 use crate::lobby::runner::{Command, Play};
+use crate::lobby::stats::LobbyStats;
 use crate::metrics::METRICS;
 use tickwire_protocol::NetId;
 
@@ -242,6 +243,9 @@ impl Connection {
         };
         METRICS.messages_in.inc();
         METRICS.bytes_in.inc_by(bytes.len() as u64);
+        if let Some(lobby) = &self.lobby {
+            LobbyStats::add(&lobby.shared.stats.bytes_in, bytes.len() as u64);
+        }
         match self.limiter.check(now) {
             Verdict::Accept => {
                 let step = self.message(now, bytes);
@@ -359,6 +363,13 @@ impl Connection {
         let Some(name) = self.name.clone() else {
             return self.hello(msg);
         };
+        if let Some(id) = self.outbox.take_removal() {
+            // The lobby closed or the operator removed this player (the lobby said so).
+            if self.lobby.as_ref().is_some_and(|l| l.id == id) {
+                self.lobby = None;
+                self.app.forget_seat(&self.token);
+            }
+        }
         let moves_lobby = matches!(
             msg,
             ClientMsg::CreateLobby { .. }

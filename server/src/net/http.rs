@@ -1,5 +1,6 @@
 //! HTTP routes on the one port: the browser client, the WebSocket upgrade, the public lobby
-//! list as JSON (rate-limited per address), metrics, and a health check.
+//! list as JSON (rate-limited per address), metrics, a health check, and the operator's
+//! dashboard (`dashboard/`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,10 +11,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::dashboard::{self, auth};
 use super::{AppState, static_files, upgrade};
 use crate::metrics::METRICS;
 
 pub fn router(app: Arc<AppState>) -> Router {
+    let dashboard = dashboard::routes(app.clone());
     Router::new()
         .route("/", get(|| async { static_files::serve("") }))
         .route("/ws", get(upgrade::upgrade))
@@ -26,23 +29,18 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(|Path(path): Path<String>| async move { static_files::serve(&path) }),
         )
         .with_state(app)
+        .merge(dashboard)
 }
 
 /// Prometheus metrics; with `--metrics-token`, only for requests bearing it.
 async fn metrics(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = &app.config.metrics_token {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if presented != Some(token.as_str()) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                "metrics need the token given with --metrics-token\n",
-            )
-                .into_response();
-        }
+    if !auth::metrics_allowed(&app.config, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the token given with --metrics-token\n",
+        )
+            .into_response();
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], METRICS.render()).into_response()

@@ -5,6 +5,7 @@
 
 pub mod budgets;
 pub mod connection;
+pub mod dashboard;
 pub mod frames;
 pub mod http;
 pub mod limits;

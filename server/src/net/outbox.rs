@@ -4,6 +4,7 @@
 //! snapshots dropped and never holds up its lobby.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -37,6 +38,9 @@ struct Queue {
 pub struct Outbox {
     queue: Mutex<Queue>,
     ready: Notify,
+    /// The id of a lobby that let this client go on its own (it closed, or the operator
+    /// removed the player) and has not been noticed yet; 0: none.
+    removed_from: AtomicU32,
 }
 
 /// The socket writer's end of an [`Outbox`]; the outbox counts as closed once it is dropped.
@@ -114,6 +118,16 @@ impl Outbox {
     /// it goes out before anything offered later.
     pub fn snapshot_taken(&self) -> bool {
         self.queue().snapshot.is_none()
+    }
+
+    /// The lobby `id` no longer seats this client (it tells the client why itself).
+    pub fn removed_from_lobby(&self, id: u32) {
+        self.removed_from.store(id, Ordering::Relaxed);
+    }
+
+    /// The lobby that let this client go since the last call, if any.
+    pub fn take_removal(&self) -> Option<u32> {
+        Some(self.removed_from.swap(0, Ordering::Relaxed)).filter(|&id| id != 0)
     }
 
     pub fn is_closed(&self) -> bool {
