@@ -22,3 +22,12 @@ test('every error code has its own words', () => {
   assert.equal(new Set(words).size, ERROR_CODES.length);
   assert.match(describeError({ code: 'LobbyFull', message: 'x' }), /full/);
 });
+
+test('a closed lobby is explained in the server\'s words: an operator\'s removal with its reason, or a failure', () => {
+  assert.equal(
+    describeError({ code: 'LobbyClosed', message: 'the server operator removed you from the lobby: spamming' }),
+    'The server operator removed you from the lobby: spamming.',
+  );
+  assert.equal(describeError({ code: 'LobbyClosed', message: 'the lobby closed after an internal error' }), 'The lobby closed after an internal error.');
+  assert.equal(describeError({ code: 'LobbyClosed', message: '' }), 'The lobby was closed.');
+});

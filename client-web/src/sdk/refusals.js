@@ -30,8 +30,17 @@ const BY_CODE = {
  * @param {{code: string, message: string}} error
  */
 export function describeError(error) {
+  // A closed lobby says why (an operator's close or removal, with any reason given, or a
+  // failure), in the server's words.
+  if (error.code === 'LobbyClosed' && error.message.trim() !== '') return sentence(error.message);
   return BY_CODE[error.code] ?? `The server refused: ${error.message}`;
 }
+
+/** `text` as a sentence: a capital first letter and a full stop. @param {string} text */
+const sentence = (text) => {
+  const t = text.trim();
+  return `${t[0].toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+};
 
 /** Shown in the game after a reconnect whose seat was gone, once the lobby is joined anew. */
 export const REJOINED_AS_NEW = 'Your place was not held any more: you rejoined the lobby as a new player.';
