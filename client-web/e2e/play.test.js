@@ -179,8 +179,15 @@ async function flakyPlayer(name, url = suite.server.url) {
   return { page, link };
 }
 
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until the page has seen a newer server tick than now: the steering loops step by
+ * the game's ticks rather than by sleeping.
+ * @param {import('playwright-core').Page} page
+ */
+const nextTick = async (page) => {
+  const tick = (await state(page)).tick;
+  await page.waitForFunction((t) => /** @type {any} */ (window).tickwire.state().tick > t, tick, WAIT);
+};
 
 /**
  * Steers the page's player to the nearest orb with the keyboard until it has scored, then
@@ -206,7 +213,7 @@ async function scoreAnOrb(page) {
       const own = s.entities.find((/** @type {any} */ e) => e.id === s.entity);
       const at = ownPos(s);
       if (own === undefined || at === null) {
-        await sleep(30);
+        await nextTick(page);
         continue;
       }
       if (own.components.Score.points > 0) break;
@@ -220,7 +227,7 @@ async function scoreAnOrb(page) {
       else if (Date.now() - target.since > 1500) givenUp.add(orb.id);
       const [dx, dy] = [orb.components.Body.x - at[0], orb.components.Body.y - at[1]];
       await hold([...(dx > 128 ? ['KeyD'] : dx < -128 ? ['KeyA'] : []), ...(dy > 128 ? ['KeyS'] : dy < -128 ? ['KeyW'] : [])]);
-      await sleep(30);
+      await nextTick(page);
     }
   } finally {
     await hold([]);
@@ -357,13 +364,15 @@ describe('losing the connection', () => {
 
 describe('losing the server', () => {
   browserTest('a banner says the connection is lost, the client reconnects and says why it cannot rejoin', async () => {
-    const ada = await newPlayer('Ada');
+    // A server of this test's own, so the file's shared server is never restarted.
+    let doomed = await startServer();
+    cleanups.push(() => stopServer(doomed.proc));
+    const ada = await newPlayer('Ada', doomed.url);
     await createLobby(ada, 'E2E doomed');
-    const addr = new URL(suite.server.url).host;
-    await stopServer(suite.server.proc);
+    await stopServer(doomed.proc);
     await ada.waitForSelector('#banner:has-text("Connection lost")', WAIT);
     assert.equal((await state(ada)).connected, false);
-    suite.server = await startServer(addr);
+    doomed = await startServer(new URL(doomed.url).host);
     // The new server has no such lobby: the client reconnects, tries to rejoin by code and says so.
     await waitForScreen(ada, 'lobby');
     await ada.waitForSelector('#lobby-message:has-text("Could not get back into the lobby")', WAIT);
@@ -434,7 +443,7 @@ describe('tag', () => {
           await steer(ada, heldA, pa, pb, detour);
           await steer(bo, heldB, pb, pa, detour);
         }
-        await sleep(30);
+        await nextTick(ada);
       }
     } finally {
       for (const k of heldA) await ada.keyboard.up(k);
