@@ -40,18 +40,7 @@ export function drawBars(canvas, { values, labels, color, group = 1, highlight =
   const top = 8;
   // Even steps, so the middle grid line is a whole count too.
   const max = niceCeil(Math.max(2, ...values), [2, 4, 10]);
-  ctx.strokeStyle = GRID;
-  ctx.fillStyle = AXIS;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
-  for (const frac of [0, 0.5, 1]) {
-    const y = bottom - frac * (bottom - top);
-    ctx.beginPath();
-    ctx.moveTo(left, Math.round(y) + 0.5);
-    ctx.lineTo(width, Math.round(y) + 0.5);
-    ctx.stroke();
-    ctx.fillText(short(max * frac), left - 5, y);
-  }
+  grid(ctx, { left, top, bottom, width, max, label: short, gap: 5 });
   const slot = (width - left) / values.length;
   const gap = Math.min(4, slot * 0.2);
   const labelEvery = slot >= 40 ? 1 : group * Math.ceil(40 / (slot * group));
@@ -81,18 +70,7 @@ export function drawLines(canvas, { series, capacity, least, format }) {
   const bottom = height - 6;
   const top = 8;
   const max = niceCeil(Math.max(least, ...series.flatMap((s) => s.values)), [1, 2, 5]);
-  ctx.strokeStyle = GRID;
-  ctx.fillStyle = AXIS;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
-  for (const frac of [0, 0.5, 1]) {
-    const y = bottom - frac * (bottom - top);
-    ctx.beginPath();
-    ctx.moveTo(left, Math.round(y) + 0.5);
-    ctx.lineTo(width, Math.round(y) + 0.5);
-    ctx.stroke();
-    ctx.fillText(format(max * frac), left - 6, y);
-  }
+  grid(ctx, { left, top, bottom, width, max, label: format, gap: 6 });
   const step = (width - left) / Math.max(1, capacity - 1);
   ctx.lineWidth = 2;
   ctx.lineJoin = 'round';
@@ -129,4 +107,24 @@ function short(n) {
   if (n >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
   if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
   return `${Math.round(n)}`;
+}
+
+/**
+ * The scale's three grid lines (zero, half, top), each labelled left of the plot.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {{left: number, top: number, bottom: number, width: number, max: number, label: (v: number) => string, gap: number}} plot
+ */
+function grid(ctx, { left, top, bottom, width, max, label, gap }) {
+  ctx.strokeStyle = GRID;
+  ctx.fillStyle = AXIS;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (const frac of [0, 0.5, 1]) {
+    const y = bottom - frac * (bottom - top);
+    ctx.beginPath();
+    ctx.moveTo(left, Math.round(y) + 0.5);
+    ctx.lineTo(width, Math.round(y) + 0.5);
+    ctx.stroke();
+    ctx.fillText(label(max * frac), left - gap, y);
+  }
 }
