@@ -25,7 +25,6 @@ pub use input::PlayerInput;
 pub use replication::Replicated;
 
 use crate::maps::GameMap;
-use crate::metrics::METRICS;
 use game::{JoinHook, LeaveHook, ResumeHook};
 use replication::Registry;
 use snapshot::{Baseline, BodyCache, SnapshotHistory};
@@ -40,6 +39,16 @@ pub enum Resume {
     InUse,
     /// No such seat (never held, given up, or left).
     Refused,
+}
+
+/// What became of an input handed to [`Lobby::input`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Yes,
+    /// The player had too many waiting: dropped (it costs that client a correction).
+    Dropped,
+    /// A stale seq, or not from a seated player.
+    Ignored,
 }
 
 /// Seconds of history kept for delta baselines.
@@ -431,25 +440,22 @@ impl Lobby {
     }
 
     /// Queues a client's input and takes its ack. Inputs with a stale seq, or beyond the
-    /// queue's capacity, are dropped (returns false).
-    pub fn input(&mut self, client: ClientId, input: Input) -> bool {
+    /// queue's capacity, are not queued; the caller counts the dropped ones.
+    pub fn input(&mut self, client: ClientId, input: Input) -> Queued {
         let tick = self.tick;
         let Some(member) = self.member(client) else {
-            return false;
+            return Queued::Ignored;
         };
         member.baseline.ack(input.ack);
         member.last_heard = tick;
         let entity = member.entity;
         let Some(mut q) = self.world.get_mut::<PlayerInput>(entity) else {
-            return false;
+            return Queued::Ignored;
         };
         match q.push(input) {
-            Ok(()) => true,
-            Err(input::Refused::Full) => {
-                METRICS.inputs_dropped.inc();
-                false
-            }
-            Err(input::Refused::Stale) => false,
+            Ok(()) => Queued::Yes,
+            Err(input::Refused::Full) => Queued::Dropped,
+            Err(input::Refused::Stale) => Queued::Ignored,
         }
     }
 

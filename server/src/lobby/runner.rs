@@ -25,7 +25,7 @@ use tracing::{info, warn};
 
 use super::clock::TickClock;
 use super::stats::{LobbyStats, Seat as RosterSeat};
-use super::{ClientId, Delivery, Envelope, Lobby, Resume};
+use super::{ClientId, Delivery, Envelope, Lobby, Queued, Resume};
 use crate::metrics::METRICS;
 use crate::net::outbox::Outbox;
 
@@ -461,7 +461,9 @@ impl Runner {
         for play in queued.drain(..) {
             match play {
                 Play::Input { client, input } => {
-                    self.lobby.input(client, input);
+                    if self.lobby.input(client, input) == Queued::Dropped {
+                        METRICS.inputs_dropped.inc();
+                    }
                 }
                 Play::RequestFull { client } => self.lobby.request_full(client),
             }

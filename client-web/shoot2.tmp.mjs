@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const url = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'] });
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const p = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+await p.goto(url); await p.fill('#player-name', 'Ann'); await p.selectOption('#lobby-game', 'tag'); await p.fill('#lobby-name', 'Evening tag'); await p.click('#create-form button[type=submit]');
+await p.waitForFunction(() => window.tickwire.state().screen === 'game');
+await p.keyboard.down('KeyD');
+const d = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+await d.goto(url + '/dashboard'); await wait(6000);
+await d.screenshot({ path: '/tmp/shots/dash-desktop.png' });
+const m = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, deviceScaleFactor: 2 })).newPage();
+await m.goto(url + '/dashboard'); await wait(4000);
+await m.screenshot({ path: '/tmp/shots/dash-phone.png', fullPage: true });
+await browser.close();
