@@ -1,11 +1,11 @@
 //! `tickwire-benches`: what the criterion benches, the bandwidth report and the load test
 //! share: scenario maps and lobbies driven through the sans-IO lobby core, wandering bot
 //! input, a client-side store of snapshot worlds, percentile summaries, and readers for the
-//! server's Prometheus text and for `/proc`.
+//! server's Prometheus text and for process and machine usage in `/proc`.
 
-pub mod procfs;
 pub mod prom;
 pub mod scenario;
 pub mod stats;
+pub mod usage;
 pub mod view;
 pub mod wander;

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use tickwire_benches::procfs;
 use tickwire_benches::prom::Scrape;
+use tickwire_benches::usage;
 use tokio::sync::{Semaphore, watch};
 
 use bot::{BotReport, Role, Shared};
@@ -249,9 +249,9 @@ fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> O
 async fn wait_quiet(limit: Duration, quiet: bool) {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        let before = procfs::machine_busy();
+        let before = usage::machine_busy();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let Some(busy) = cores(before, procfs::machine_busy(), Duration::from_secs(2)) else {
+        let Some(busy) = cores(before, usage::machine_busy(), Duration::from_secs(2)) else {
             return;
         };
         if busy < 0.25 {
@@ -268,7 +268,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         bail!("--lobbies must be at least 1");
     }
     wait_quiet(args.wait_quiet, args.quiet).await;
-    let load_before = procfs::load_average();
+    let load_before = usage::load_average();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -387,21 +387,21 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     tokio::time::sleep_until(start.into()).await;
     let (scrape0, cpu0, me0) = (
         server::scrape(target.http).await,
-        pid.and_then(procfs::cpu_time),
-        procfs::cpu_time(std::process::id()),
+        pid.and_then(usage::cpu_time),
+        usage::cpu_time(std::process::id()),
     );
-    let all0 = procfs::machine_busy();
+    let all0 = usage::machine_busy();
     let t0 = Instant::now();
     tokio::time::sleep_until(end.into()).await;
     let (scrape1, cpu1, me1) = (
         server::scrape(target.http).await,
-        pid.and_then(procfs::cpu_time),
-        procfs::cpu_time(std::process::id()),
+        pid.and_then(usage::cpu_time),
+        usage::cpu_time(std::process::id()),
     );
-    let all1 = procfs::machine_busy();
+    let all1 = usage::machine_busy();
     let wall = t0.elapsed();
-    let memory = pid.and_then(procfs::memory);
-    let threads = pid.and_then(procfs::threads);
+    let memory = pid.and_then(usage::memory);
+    let threads = pid.and_then(usage::threads);
     let _ = progress.await;
     pb.finish();
 
@@ -472,7 +472,7 @@ struct Window {
     loadgen_cpu: Option<f64>,
     machine_cpu: Option<f64>,
     load_before: Option<f64>,
-    memory: Option<procfs::Memory>,
+    memory: Option<usage::Memory>,
     threads: Option<u32>,
 }
 
