@@ -30,26 +30,6 @@ use bot::{BotReport, Role, Shared};
 use report::{Clients, Latency, Machine, Percentiles, Report, Server, Setup, Target, Traffic};
 use server::LocalServer;
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .map_or((s, "s"), |i| s.split_at(i));
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 5s, 500ms or 2m"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" | "min" => n * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} (ms, s, m)")),
-    };
-    if !(0.0..=3600.0).contains(&secs) {
-        return Err("durations are 0 to 1 hour".into());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 #[derive(Debug, Parser)]
 #[command(about = "Bots over real WebSockets against a Tickwire server on this machine")]
 struct Args {
@@ -80,13 +60,13 @@ struct Args {
     #[arg(long, default_value = "arena")]
     map: String,
     /// Time after everyone is seated before measuring.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     warmup: Duration,
     /// The measured window.
-    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     duration: Duration,
     /// Longest time allowed for seating every bot.
-    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
     connect_timeout: Duration,
     /// Bots connecting at once.
     #[arg(long, default_value_t = 32)]
@@ -98,7 +78,7 @@ struct Args {
     /// Send each input this long before the server's next tick boundary (estimated from
     /// snapshot arrivals), as a client that times its inputs to the server's clock would.
     /// Without it every bot sends at its own random phase, as independent browsers do.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = humantime::parse_duration)]
     input_lead: Option<Duration>,
     /// Threads running the bots (1 leaves the other cores to the server).
     #[arg(long, default_value_t = 1)]
@@ -114,7 +94,7 @@ struct Args {
     out: Option<PathBuf>,
     /// Before starting, wait up to this long for the machine to be quiet (under a quarter of
     /// a core busy over 2 s), so other work does not distort the figures.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
     wait_quiet: Duration,
     /// No progress bars (for logs and scripts).
     #[arg(long)]
@@ -684,12 +664,27 @@ fn build_report(
 mod tests {
     use super::*;
 
+    fn parse(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("loadtest").chain(args.split_whitespace()))
+    }
+
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("5h").is_err());
+        let a = parse("--warmup 2s --duration 1m30s --input-lead 6ms").expect("valid");
+        assert_eq!(a.warmup, Duration::from_secs(2));
+        assert_eq!(a.duration, Duration::from_secs(90));
+        assert_eq!(a.input_lead, Some(Duration::from_millis(6)));
+        assert_eq!(
+            parse("--duration 0.5s").expect("valid").duration,
+            Duration::from_millis(500)
+        );
+        let d = parse("").expect("defaults");
+        assert_eq!(
+            (d.warmup, d.duration),
+            (Duration::from_secs(5), Duration::from_secs(20))
+        );
+        // A number needs its unit.
+        assert!(parse("--duration 20").is_err());
+        assert!(parse("--warmup soon").is_err());
     }
 }
