@@ -273,7 +273,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     };
     let target = server::target(&url)?;
     let pid = local.as_ref().map(|(s, _)| s.pid);
-    if server::scrape(target.http).await.is_none() {
+    let metrics = server::Metrics::new(target.http)?;
+    if metrics.scrape().await.is_none() {
         eprintln!(
             "note: no /metrics at http://{}/metrics; server tick time and missed ticks will be n/a",
             target.http
@@ -366,7 +367,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     };
     tokio::time::sleep_until(start.into()).await;
     let (scrape0, cpu0, me0) = (
-        server::scrape(target.http).await,
+        metrics.scrape().await,
         pid.and_then(usage::cpu_time),
         usage::cpu_time(std::process::id()),
     );
@@ -374,7 +375,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let t0 = Instant::now();
     tokio::time::sleep_until(end.into()).await;
     let (scrape1, cpu1, me1) = (
-        server::scrape(target.http).await,
+        metrics.scrape().await,
         pid.and_then(usage::cpu_time),
         usage::cpu_time(std::process::id()),
     );
