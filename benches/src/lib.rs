@@ -3,6 +3,7 @@
 //! input, a client-side store of snapshot worlds, percentile summaries, and readers for the
 //! server's Prometheus text and for process and machine usage in `/proc`.
 
+pub mod loadreport;
 pub mod prom;
 pub mod scenario;
 pub mod stats;

@@ -9,8 +9,9 @@
 //! `cargo run --release -p tickwire-benches --bin loadtest -- --spawn-server --lobbies 100 --players 20`
 
 mod bot;
-mod report;
+mod sampler;
 mod server;
+mod timeline;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,12 +23,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use tickwire_benches::prom::Scrape;
+use tickwire_benches::loadreport::{
+    Clients, Distribution, Latency, Machine, Percentiles, Report, Server, Setup, Target, Timeline,
+    Traffic,
+};
 use tickwire_benches::usage;
 use tokio::sync::{Semaphore, watch};
 
 use bot::{BotReport, Role, Shared};
-use report::{Clients, Latency, Machine, Percentiles, Report, Server, Setup, Target, Traffic};
+use sampler::{Reading, cores, counter_delta, histogram_ms};
 use server::LocalServer;
 
 #[derive(Debug, Parser)]
@@ -220,11 +224,6 @@ async fn run_lobby(
     out
 }
 
-/// CPU seconds per second between two readings.
-fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> Option<f64> {
-    Some((after?.as_secs_f64() - before?.as_secs_f64()) / wall.as_secs_f64())
-}
-
 /// Waits (at most `limit`) until the machine spends under a quarter of a core busy over 2 s.
 async fn wait_quiet(limit: Duration, quiet: bool) {
     let deadline = Instant::now() + limit;
@@ -293,6 +292,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         connected: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         dropped: AtomicUsize::new(0),
+        timeline: timeline::Timeline::default(),
     });
     let permits = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let tick_rate = Arc::new(OnceLock::new());
@@ -365,22 +365,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             }
         })
     };
-    tokio::time::sleep_until(start.into()).await;
-    let (scrape0, cpu0, me0) = (
-        metrics.scrape().await,
-        pid.and_then(usage::cpu_time),
-        usage::cpu_time(std::process::id()),
-    );
-    let all0 = usage::machine_busy();
-    let t0 = Instant::now();
-    tokio::time::sleep_until(end.into()).await;
-    let (scrape1, cpu1, me1) = (
-        metrics.scrape().await,
-        pid.and_then(usage::cpu_time),
-        usage::cpu_time(std::process::id()),
-    );
-    let all1 = usage::machine_busy();
-    let wall = t0.elapsed();
+    let readings = sampler::sample(start, end, pid, &metrics).await;
     let memory = pid.and_then(usage::memory);
     let threads = pid.and_then(usage::threads);
     let _ = progress.await;
@@ -412,12 +397,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         total,
         &shared,
         Window {
-            wall,
-            scrape0,
-            scrape1,
-            server_cpu: cores(cpu0, cpu1, wall),
-            loadgen_cpu: cores(me0, me1, wall),
-            machine_cpu: cores(all0, all1, wall),
+            start,
+            readings,
             load_before,
             memory,
             threads,
@@ -444,45 +425,14 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// What the driver read around the measured window.
+/// What the driver read through the measured window.
 struct Window {
-    wall: Duration,
-    scrape0: Option<Scrape>,
-    scrape1: Option<Scrape>,
-    server_cpu: Option<f64>,
-    loadgen_cpu: Option<f64>,
-    machine_cpu: Option<f64>,
+    start: Instant,
+    /// At least one; the first at the window's start, the last at its end.
+    readings: Vec<Reading>,
     load_before: Option<f64>,
     memory: Option<usage::Memory>,
     threads: Option<u32>,
-}
-
-fn seconds_to_ms(p: Option<Percentiles>) -> Option<Percentiles> {
-    p.map(|p| Percentiles {
-        mean: p.mean * 1e3,
-        p50: p.p50 * 1e3,
-        p90: p.p90 * 1e3,
-        p99: p.p99 * 1e3,
-        max: p.max * 1e3,
-        ..p
-    })
-}
-
-fn histogram_ms(before: &Scrape, after: &Scrape, name: &str) -> Option<Percentiles> {
-    let h = after
-        .histogram(name)?
-        .since(&before.histogram(name).unwrap_or_default());
-    if h.count <= 0.0 {
-        return None;
-    }
-    seconds_to_ms(Some(Percentiles {
-        count: h.count as u64,
-        mean: h.mean().unwrap_or(f64::NAN),
-        p50: h.quantile(0.5)?,
-        p90: h.quantile(0.9)?,
-        p99: h.quantile(0.99)?,
-        max: h.max_bound()?,
-    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -496,6 +446,12 @@ fn build_report(
     shared: &Shared,
     w: Window,
 ) -> Report {
+    let (first, last) = (&w.readings[0], &w.readings[w.readings.len() - 1]);
+    let wall = last.at.saturating_duration_since(first.at);
+    let wall = if wall.is_zero() { args.duration } else { wall };
+    let server_cpu = cores(first.server_cpu, last.server_cpu, wall);
+    let loadgen_cpu = cores(first.loadgen_cpu, last.loadgen_cpu, wall);
+    let machine_cpu = cores(first.machine_busy, last.machine_busy, wall);
     let mut latency = bot::histogram();
     let mut added = bot::histogram();
     let mut rtt = bot::histogram();
@@ -527,7 +483,7 @@ fn build_report(
         }
     }
     let connected = reports.iter().filter(|r| r.connected).count();
-    let per_client_s = |v: u64| v as f64 / connected.max(1) as f64 / w.wall.as_secs_f64();
+    let per_client_s = |v: u64| v as f64 / connected.max(1) as f64 / wall.as_secs_f64();
     traffic.snapshot_bytes_down_per_client_s = per_client_s(snap_bytes);
     traffic.other_bytes_down_per_client_s = per_client_s(other);
     traffic.input_bytes_up_per_client_s = per_client_s(up);
@@ -536,18 +492,18 @@ fn build_report(
     traffic.mean_snapshot_bytes = snap_bytes as f64 / snaps.max(1) as f64;
 
     let mut server = Server {
-        cpu_cores: w.server_cpu,
+        cpu_cores: server_cpu,
         rss_mib: w.memory.map(|m| m.rss as f64 / (1 << 20) as f64),
         peak_rss_mib: w.memory.map(|m| m.peak_rss as f64 / (1 << 20) as f64),
         threads: w.threads,
         ..Server::default()
     };
-    if let (Some(a), Some(b)) = (&w.scrape0, &w.scrape1) {
-        server.metrics_available = b.has("tickwire_tick_duration_seconds");
-        server.tick_ms = histogram_ms(a, b, "tickwire_tick_duration_seconds");
+    if let (Some(a), Some(b)) = (&first.scrape, &last.scrape) {
+        server.metrics_available = b.has(sampler::TICK_HISTOGRAM);
+        server.tick_ms = histogram_ms(a, b, sampler::TICK_HISTOGRAM);
         server.encode_ms = histogram_ms(a, b, "tickwire_encode_duration_seconds");
-        let delta = |name: &str| Some(b.sum(name)? - a.sum(name).unwrap_or(0.0));
-        let rate = |name: &str| delta(name).map(|d| d / w.wall.as_secs_f64());
+        let delta = |name: &str| counter_delta(a, b, name);
+        let rate = |name: &str| delta(name).map(|d| d / wall.as_secs_f64());
         server.missed_ticks = delta("tickwire_missed_ticks_total").map(|v| v.max(0.0) as u64);
         server.snapshots_dropped =
             delta("tickwire_snapshots_dropped_total").map(|v| v.max(0.0) as u64);
@@ -647,17 +603,22 @@ fn build_report(
             rtt: Percentiles::from_us(&rtt),
             snapshot_jitter: Percentiles::from_us(&jitter),
             held_inputs: (!added.is_empty()).then(|| held as f64 / added.len() as f64),
+            input_to_snapshot_distribution: Distribution::from_us(&latency),
+            server_added_distribution: Distribution::from_us(&added),
         },
         traffic,
         server,
-        loadgen_cpu_cores: w.loadgen_cpu,
-        machine_cpu_cores: w.machine_cpu,
-        other_cpu_cores: w
-            .machine_cpu
-            .map(|m| (m - w.loadgen_cpu.unwrap_or(0.0) - w.server_cpu.unwrap_or(0.0)).max(0.0)),
+        loadgen_cpu_cores: loadgen_cpu,
+        machine_cpu_cores: machine_cpu,
+        other_cpu_cores: machine_cpu
+            .map(|m| (m - loadgen_cpu.unwrap_or(0.0) - server_cpu.unwrap_or(0.0)).max(0.0)),
         load_average_before: w.load_before,
         targets,
         failures,
+        timeline: Timeline {
+            clients: shared.timeline.seconds(args.duration, connected),
+            server: sampler::intervals(&w.readings, w.start),
+        },
     }
 }
 
