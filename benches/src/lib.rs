@@ -1,8 +1,11 @@
 //! `tickwire-benches`: what the criterion benches, the bandwidth report and the load test
 //! share: scenario maps and lobbies driven through the sans-IO lobby core, wandering bot
-//! input, a client-side store of snapshot worlds, percentile summaries, and readers for the
-//! server's Prometheus text and for process and machine usage in `/proc`.
+//! input, a client-side store of snapshot worlds, percentile summaries, readers for the
+//! server's Prometheus text and for process and machine usage in `/proc`, and the load
+//! test's report (JSON, Markdown, HTML with SVG charts).
 
+pub mod charts;
+pub mod html;
 pub mod loadreport;
 pub mod prom;
 pub mod scenario;

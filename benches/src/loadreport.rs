@@ -59,7 +59,8 @@ pub struct Distribution {
     pub counts: Vec<u64>,
     /// Samples past the last bin (the bins cover the 99.9th percentile).
     pub above: u64,
-    /// From the 0th percentile to 99.99 (as far as the samples reach), then the maximum.
+    /// From the 0th percentile to 99.99 (as far as the samples reach), then the maximum at
+    /// the percentile of the top sample, `100 * (1 - 1 / samples)`.
     pub percentiles: Vec<PercentilePoint>,
 }
 
@@ -102,8 +103,9 @@ impl Distribution {
                 }
             })
             .collect();
+        // The maximum is the top one of all samples.
         percentiles.push(PercentilePoint {
-            percentile: 100.0,
+            percentile: 100.0 * (1.0 - 1.0 / h.len() as f64),
             ms: ms(h.max()),
         });
         Some(Self {
@@ -524,7 +526,7 @@ mod tests {
             d.percentiles[20]
         );
         let last = d.percentiles[61];
-        assert_eq!(last.percentile, 100.0);
+        assert!((last.percentile - 99.9).abs() < 1e-9, "{last:?}");
         assert!((last.ms - 2000.0).abs() < 2.0, "{last:?}");
         assert!(d.percentiles.windows(2).all(|w| w[0].ms <= w[1].ms));
         assert!(Distribution::from_us(&Histogram::<u64>::new(3).expect("new")).is_none());

@@ -1,10 +1,10 @@
 //! Load test: L lobbies of P bots over real WebSockets against a Tickwire server on this
 //! machine, either one already running (`--url`) or the real `tickwire` binary started as a
 //! child process (`--spawn-server`), whose CPU time and memory are then read from `/proc`.
-//! After everyone is seated it warms up, measures a window, and reports latency, bandwidth
-//! and the server's tick time and missed ticks (from `/metrics`) as a terminal table, JSON
-//! and Markdown. Exits non-zero when clients fail to connect or the server misses more
-//! ticks than allowed.
+//! After everyone is seated it warms up, measures a window (reading the server's `/proc` and
+//! `/metrics` about once a second), and reports latency, bandwidth and the server's CPU, tick
+//! time and missed ticks as a terminal table, JSON, Markdown and an HTML page of charts.
+//! Exits non-zero when clients fail to connect or the server misses more ticks than allowed.
 //!
 //! `cargo run --release -p tickwire-benches --bin loadtest -- --spawn-server --lobbies 100 --players 20`
 
@@ -93,7 +93,7 @@ struct Args {
     /// Seed for the bots' movement.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Directory for report.json, report.md (and server.log with --spawn-server).
+    /// Directory for report.json, report.md, report.html (and server.log with --spawn-server).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Before starting, wait up to this long for the machine to be quiet (under a quarter of
@@ -416,10 +416,13 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             serde_json::to_string_pretty(&report)? + "\n",
         )
         .context("writing report.json")?;
+        let html = tickwire_benches::html::loadtest_page(&report)?;
+        std::fs::write(dir.join("report.html"), html).context("writing report.html")?;
         println!(
-            "\nwrote {} and {}",
+            "\nwrote {}, {} and {}",
             dir.join("report.md").display(),
-            dir.join("report.json").display()
+            dir.join("report.json").display(),
+            dir.join("report.html").display()
         );
     }
     Ok(report)
