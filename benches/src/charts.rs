@@ -135,7 +135,7 @@ pub fn lines(labels: Labels<'_>, x: Range<f64>, lines: &[Line]) -> Result<String
             .caption(labels.title, (FONT, TITLE_SIZE))
             .margin(14)
             .x_label_area_size(44)
-            .y_label_area_size(64)
+            .y_label_area_size(80)
             .build_cartesian_2d(x, upto(max_y(lines), lines.len()))
             .map_err(|e| e.to_string())?;
         chart
@@ -190,7 +190,7 @@ pub fn histogram(
             .caption(labels.title, (FONT, TITLE_SIZE))
             .margin(14)
             .x_label_area_size(44)
-            .y_label_area_size(64)
+            .y_label_area_size(80)
             .build_cartesian_2d(0.0..width, y.clone())
             .map_err(|e| e.to_string())?;
         chart
@@ -270,7 +270,7 @@ pub fn percentile_curves(labels: Labels<'_>, curves: &[Line]) -> Result<String> 
             .margin(14)
             .margin_right(40)
             .x_label_area_size(44)
-            .y_label_area_size(64)
+            .y_label_area_size(80)
             .build_cartesian_2d(0.0..reach, upto(max_y(&curves), curves.len()))
             .map_err(|e| e.to_string())?;
         chart
@@ -323,8 +323,8 @@ pub fn two_axes(
             .caption(title, (FONT, TITLE_SIZE))
             .margin(14)
             .x_label_area_size(44)
-            .y_label_area_size(64)
-            .right_y_label_area_size(64)
+            .y_label_area_size(80)
+            .right_y_label_area_size(80)
             .build_cartesian_2d(x.clone(), upto(max_y([left]), 2))
             .map_err(|e| e.to_string())?
             .set_secondary_coord(x, upto(max_y([right]), 2));

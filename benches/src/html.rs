@@ -26,7 +26,8 @@ body {{ font-family: sans-serif; margin: 1.5em auto; max-width: 1000px; padding:
 h1 {{ font-size: 1.5em; }}
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }}
-td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.n {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.wide {{ overflow-x: auto; }}
 figure {{ margin: 1.5em 0; }}
 figure svg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 0.9em; margin-top: 0.3em; }}
