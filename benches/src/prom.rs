@@ -1,19 +1,13 @@
-//! A reader for the Prometheus text exposition format, enough to take counters, gauges and
-//! histograms from the server's `/metrics` before and after a measured window.
+//! The server's `/metrics`, parsed by the prometheus-parse crate, and what a measured window
+//! takes from two scrapes: counters and gauges summed over their label sets, histograms
+//! summed the same way, their difference, and quantiles interpolated inside buckets.
 
-use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    pub name: String,
-    pub labels: Vec<(String, String)>,
-    pub value: f64,
-}
+use prometheus_parse::Value;
 
 /// Every sample of one scrape.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Scrape {
-    pub samples: Vec<Sample>,
+    samples: Vec<prometheus_parse::Sample>,
 }
 
 /// A histogram summed over all its label sets: cumulative counts by upper bound.
@@ -25,87 +19,21 @@ pub struct Histogram {
     pub sum: f64,
 }
 
-fn parse_value(s: &str) -> Option<f64> {
-    match s {
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        "NaN" => Some(f64::NAN),
-        _ => s.parse().ok(),
-    }
-}
-
-/// Parses `{a="x",b="y"}` (without the braces); `None` if malformed.
-fn parse_labels(s: &str) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    loop {
-        while chars.next_if(|c| *c == ',' || c.is_whitespace()).is_some() {}
-        if chars.peek().is_none() {
-            return Some(out);
-        }
-        let key: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=')).collect();
-        chars.next()?; // '='
-        if chars.next()? != '"' {
-            return None;
-        }
-        let mut value = String::new();
-        loop {
-            match chars.next()? {
-                '"' => break,
-                '\\' => match chars.next()? {
-                    'n' => value.push('\n'),
-                    c => value.push(c),
-                },
-                c => value.push(c),
-            }
-        }
-        out.push((key.trim().to_owned(), value));
-    }
-}
-
 impl Scrape {
     /// Parses exposition text; lines that do not parse are skipped.
     pub fn parse(text: &str) -> Self {
-        let mut samples = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (name, labels, rest) = match line.find('{') {
-                Some(open) => {
-                    let Some(close) = line.rfind('}') else {
-                        continue;
-                    };
-                    let Some(labels) = parse_labels(&line[open + 1..close]) else {
-                        continue;
-                    };
-                    (&line[..open], labels, &line[close + 1..])
-                }
-                None => {
-                    let Some(space) = line.find(char::is_whitespace) else {
-                        continue;
-                    };
-                    (&line[..space], Vec::new(), &line[space..])
-                }
-            };
-            let Some(value) = rest.split_whitespace().next().and_then(parse_value) else {
-                continue;
-            };
-            samples.push(Sample {
-                name: name.trim().to_owned(),
-                labels,
-                value,
-            });
-        }
+        let lines = text.lines().map(|l| Ok(l.to_owned()));
+        // Reading from a `str` has no I/O error to report.
+        let samples =
+            prometheus_parse::Scrape::parse(lines).map_or_else(|_| Vec::new(), |s| s.samples);
         Self { samples }
     }
 
     /// Whether any sample of this metric (or of its histogram series) is present.
     pub fn has(&self, name: &str) -> bool {
         self.samples.iter().any(|s| {
-            s.name == name
-                || s.name
+            s.metric == name
+                || s.metric
                     .strip_prefix(name)
                     .is_some_and(|r| ["_bucket", "_count", "_sum", "_total"].contains(&r))
         })
@@ -118,40 +46,40 @@ impl Scrape {
             .strip_suffix("_total")
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{name}_total"));
-        for n in [name, alt.as_str()] {
-            let mut found = false;
-            let mut total = 0.0;
-            for s in self.samples.iter().filter(|s| s.name == n) {
-                found = true;
-                total += s.value;
-            }
-            if found {
-                return Some(total);
-            }
-        }
-        None
+        [name, alt.as_str()].into_iter().find_map(|n| {
+            let values: Vec<f64> = self
+                .samples
+                .iter()
+                .filter(|s| s.metric == n)
+                .filter_map(|s| match s.value {
+                    Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => Some(v),
+                    Value::Histogram(_) | Value::Summary(_) => None,
+                })
+                .collect();
+            (!values.is_empty()).then(|| values.iter().sum())
+        })
     }
 
+    /// A histogram (declared `# TYPE name histogram`), its buckets summed over label sets.
     pub fn histogram(&self, name: &str) -> Option<Histogram> {
-        let bucket = format!("{name}_bucket");
-        let mut by_le: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-        for s in self.samples.iter().filter(|s| s.name == bucket) {
-            let Some(le) = s
-                .labels
-                .iter()
-                .find(|(k, _)| k == "le")
-                .and_then(|(_, v)| parse_value(v))
-            else {
+        let mut buckets: Vec<(f64, f64)> = Vec::new();
+        for s in self.samples.iter().filter(|s| s.metric == name) {
+            let Value::Histogram(counts) = &s.value else {
                 continue;
             };
-            // Order bounds by their bit pattern: fine for non-negative floats and +Inf.
-            let e = by_le.entry(le.to_bits()).or_insert((le, 0.0));
-            e.1 += s.value;
+            for c in counts {
+                match buckets
+                    .iter_mut()
+                    .find(|(le, _)| le.total_cmp(&c.less_than).is_eq())
+                {
+                    Some(b) => b.1 += c.count,
+                    None => buckets.push((c.less_than, c.count)),
+                }
+            }
         }
-        if by_le.is_empty() {
+        if buckets.is_empty() {
             return None;
         }
-        let mut buckets: Vec<(f64, f64)> = by_le.into_values().collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
         let count = self
             .sum(&format!("{name}_count"))
@@ -232,6 +160,11 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prometheus_client::metrics::counter::Counter;
+    use prometheus_client::metrics::family::Family;
+    use prometheus_client::metrics::gauge::Gauge;
+    use prometheus_client::metrics::histogram::Histogram as ClientHistogram;
+    use prometheus_client::registry::Registry;
 
     const TEXT: &str = r#"# HELP tickwire_tick_duration_seconds Lobby tick time.
 # TYPE tickwire_tick_duration_seconds histogram
@@ -264,5 +197,64 @@ tickwire_bytes_out_total{kind="control"} 24
         let empty = h.since(&h);
         assert_eq!(empty.quantile(0.5), None);
         assert!(s.has("tickwire_tick_duration_seconds"));
+        assert!(!s.has("tickwire_tick"));
+        assert!(Scrape::parse("not metrics at all {\n").sum("not").is_none());
+    }
+
+    /// What the server's metrics library writes (OpenMetrics text: `# EOF`, `_total`
+    /// counters, label sets) reads back as it was recorded.
+    #[test]
+    fn reads_what_the_server_writes() {
+        let mut registry = Registry::default();
+        let ticks = Family::<Vec<(String, String)>, ClientHistogram>::new_with_constructor(|| {
+            ClientHistogram::new([0.001, 0.002, 0.005])
+        });
+        let missed = Counter::<u64>::default();
+        let bytes = Family::<Vec<(String, String)>, Counter>::default();
+        let clients = Gauge::<i64>::default();
+        registry.register("tickwire_tick_duration_seconds", "Tick time", ticks.clone());
+        registry.register("tickwire_missed_ticks", "Missed ticks", missed.clone());
+        registry.register("tickwire_bytes_out", "Bytes out", bytes.clone());
+        registry.register("tickwire_clients", "Clients", clients.clone());
+        let lobby = |n: &str| vec![("lobby".to_owned(), n.to_owned())];
+        for v in [0.0005, 0.0015, 0.0015, 0.003] {
+            ticks.get_or_create(&lobby("a")).observe(v);
+        }
+        for v in [0.0005, 0.01] {
+            ticks.get_or_create(&lobby("b")).observe(v);
+        }
+        missed.inc_by(7);
+        bytes
+            .get_or_create(&vec![("kind".into(), "snapshot".into())])
+            .inc_by(1000);
+        bytes
+            .get_or_create(&vec![("kind".into(), "control".into())])
+            .inc_by(24);
+        clients.set(200);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+
+        let s = Scrape::parse(&text);
+        assert_eq!(s.sum("tickwire_missed_ticks"), Some(7.0), "{text}");
+        assert_eq!(s.sum("tickwire_bytes_out_total"), Some(1024.0));
+        assert_eq!(s.sum("tickwire_clients"), Some(200.0));
+        let h = s
+            .histogram("tickwire_tick_duration_seconds")
+            .expect("histogram");
+        assert_eq!(
+            h.buckets,
+            vec![
+                (0.001, 2.0),
+                (0.002, 4.0),
+                (0.005, 5.0),
+                (f64::INFINITY, 6.0)
+            ]
+        );
+        assert_eq!(h.count, 6.0);
+        assert!((h.sum - 0.017).abs() < 1e-12, "{}", h.sum);
+        // Rank 3 of 6 lies halfway through the (1 ms, 2 ms] bucket; the top one is +Inf.
+        assert_eq!(h.quantile(0.5), Some(0.0015));
+        assert_eq!(h.quantile(1.0), Some(0.005));
+        assert_eq!(h.max_bound(), Some(f64::INFINITY));
     }
 }

@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tickwire_benches::procfs::thread_cpu_time;
+use tickwire_benches::usage::thread_cpu_time;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};

@@ -14,6 +14,8 @@ use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::net::{IpAddr, SocketAddr};
 use tickwire_benches::view::{Applied, WorldStore};
+
+use crate::timeline::Timeline;
 use tickwire_benches::wander::Wander;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
@@ -51,6 +53,8 @@ pub struct Shared {
     pub failed: AtomicUsize,
     /// Connections that ended before the bot was told to stop.
     pub dropped: AtomicUsize,
+    /// The window second by second, all bots together.
+    pub timeline: Timeline,
 }
 
 impl Shared {
@@ -65,9 +69,13 @@ impl Shared {
     }
 
     fn in_window(&self, t: Instant) -> bool {
-        self.window
-            .get()
-            .is_some_and(|(start, end)| t >= *start && t < *end)
+        self.second_of(t).is_some()
+    }
+
+    /// The second of the measured window `t` falls in (0 for its first second).
+    fn second_of(&self, t: Instant) -> Option<usize> {
+        let (start, end) = self.window.get()?;
+        (t >= *start && t < *end).then(|| (t - *start).as_secs() as usize)
     }
 }
 
@@ -369,9 +377,10 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                     let input = Input { seq, client_tick: seq, ack: store.ack(), values: wander.next_input() };
                     let msg = encode(&ClientMsg::Input(input));
                     let sent = Instant::now();
-                    if shared.in_window(sent) {
+                    if let Some(second) = shared.second_of(sent) {
                         report.inputs += 1;
                         report.input_bytes_up += msg.len() as u64;
+                        shared.timeline.bytes_up(second, msg.len());
                     }
                     if pending.len() == MAX_PENDING_INPUTS {
                         pending.pop_front();
@@ -390,7 +399,8 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                 }
                 msg = stream.next() => {
                     let now = Instant::now();
-                    let in_window = shared.in_window(now);
+                    let second = shared.second_of(now);
+                    let in_window = second.is_some();
                     let bytes = match msg {
                         Some(Ok(Message::Binary(b))) => b,
                         Some(Ok(Message::Close(c))) => bail!("the server closed the connection: {c:?}"),
@@ -398,6 +408,9 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                         Some(Err(e)) => bail!("connection error: {e}"),
                         None => bail!("the connection ended"),
                     };
+                    if let Some(second) = second {
+                        shared.timeline.bytes_down(second, bytes.len());
+                    }
                     match decode_server(&bytes).context("decoding a server frame")? {
                         ServerMsg::Snapshot(snap) => {
                             let tick = snap.body.tick;
@@ -418,17 +431,22 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                             last_arrival = Some((now, tick));
                             while pending.front().is_some_and(|(s, _)| *s <= snap.last_input_seq) {
                                 let Some((_, sent)) = pending.pop_front() else { break };
-                                if !shared.in_window(sent) {
+                                let Some(sent_second) = shared.second_of(sent) else {
                                     continue;
-                                }
+                                };
                                 let latency = now - sent;
-                                report.latency_us.saturating_record(latency.as_micros() as u64);
-                                if let Some(boundary) = phase.next_boundary(ns(sent)) {
+                                let latency_us = latency.as_micros() as u64;
+                                report.latency_us.saturating_record(latency_us);
+                                let added_us = phase.next_boundary(ns(sent)).map(|boundary| {
                                     let wait = (boundary - ns(sent)).max(0);
                                     let added = (latency.as_nanos() as i128 - wait).max(0);
-                                    report.server_added_us.saturating_record((added / 1000) as u64);
                                     report.held_inputs += u64::from(added > phase.period_ns / 2);
+                                    (added / 1000) as u64
+                                });
+                                if let Some(added_us) = added_us {
+                                    report.server_added_us.saturating_record(added_us);
                                 }
+                                shared.timeline.latency(sent_second, latency_us, added_us);
                             }
                             match store.apply(&snap).context("applying a snapshot")? {
                                 Applied::Tick(_) => {

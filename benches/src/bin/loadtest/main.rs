@@ -1,16 +1,17 @@
 //! Load test: L lobbies of P bots over real WebSockets against a Tickwire server on this
 //! machine, either one already running (`--url`) or the real `tickwire` binary started as a
 //! child process (`--spawn-server`), whose CPU time and memory are then read from `/proc`.
-//! After everyone is seated it warms up, measures a window, and reports latency, bandwidth
-//! and the server's tick time and missed ticks (from `/metrics`) as a terminal table, JSON
-//! and Markdown. Exits non-zero when clients fail to connect or the server misses more
-//! ticks than allowed.
+//! After everyone is seated it warms up, measures a window (reading the server's `/proc` and
+//! `/metrics` about once a second), and reports latency, bandwidth and the server's CPU, tick
+//! time and missed ticks as a terminal table, JSON, Markdown and an HTML page of charts.
+//! Exits non-zero when clients fail to connect or the server misses more ticks than allowed.
 //!
 //! `cargo run --release -p tickwire-benches --bin loadtest -- --spawn-server --lobbies 100 --players 20`
 
 mod bot;
-mod report;
+mod sampler;
 mod server;
+mod timeline;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,33 +23,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use tickwire_benches::procfs;
-use tickwire_benches::prom::Scrape;
+use tickwire_benches::loadreport::{
+    Clients, Distribution, Latency, Machine, Percentiles, Report, Server, Setup, Target, Timeline,
+    Traffic,
+};
+use tickwire_benches::usage;
 use tokio::sync::{Semaphore, watch};
 
 use bot::{BotReport, Role, Shared};
-use report::{Clients, Latency, Machine, Percentiles, Report, Server, Setup, Target, Traffic};
+use sampler::{Reading, cores, counter_delta, histogram_ms};
 use server::LocalServer;
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .map_or((s, "s"), |i| s.split_at(i));
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 5s, 500ms or 2m"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" | "min" => n * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} (ms, s, m)")),
-    };
-    if !(0.0..=3600.0).contains(&secs) {
-        return Err("durations are 0 to 1 hour".into());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Bots over real WebSockets against a Tickwire server on this machine")]
@@ -80,13 +64,13 @@ struct Args {
     #[arg(long, default_value = "arena")]
     map: String,
     /// Time after everyone is seated before measuring.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     warmup: Duration,
     /// The measured window.
-    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     duration: Duration,
     /// Longest time allowed for seating every bot.
-    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
     connect_timeout: Duration,
     /// Bots connecting at once.
     #[arg(long, default_value_t = 32)]
@@ -98,7 +82,7 @@ struct Args {
     /// Send each input this long before the server's next tick boundary (estimated from
     /// snapshot arrivals), as a client that times its inputs to the server's clock would.
     /// Without it every bot sends at its own random phase, as independent browsers do.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = humantime::parse_duration)]
     input_lead: Option<Duration>,
     /// Threads running the bots (1 leaves the other cores to the server).
     #[arg(long, default_value_t = 1)]
@@ -109,12 +93,12 @@ struct Args {
     /// Seed for the bots' movement.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Directory for report.json, report.md (and server.log with --spawn-server).
+    /// Directory for report.json, report.md, report.html (and server.log with --spawn-server).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Before starting, wait up to this long for the machine to be quiet (under a quarter of
     /// a core busy over 2 s), so other work does not distort the figures.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
     wait_quiet: Duration,
     /// No progress bars (for logs and scripts).
     #[arg(long)]
@@ -240,18 +224,13 @@ async fn run_lobby(
     out
 }
 
-/// CPU seconds per second between two readings.
-fn cores(before: Option<Duration>, after: Option<Duration>, wall: Duration) -> Option<f64> {
-    Some((after?.as_secs_f64() - before?.as_secs_f64()) / wall.as_secs_f64())
-}
-
 /// Waits (at most `limit`) until the machine spends under a quarter of a core busy over 2 s.
 async fn wait_quiet(limit: Duration, quiet: bool) {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        let before = procfs::machine_busy();
+        let before = usage::machine_busy();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let Some(busy) = cores(before, procfs::machine_busy(), Duration::from_secs(2)) else {
+        let Some(busy) = cores(before, usage::machine_busy(), Duration::from_secs(2)) else {
             return;
         };
         if busy < 0.25 {
@@ -268,7 +247,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         bail!("--lobbies must be at least 1");
     }
     wait_quiet(args.wait_quiet, args.quiet).await;
-    let load_before = procfs::load_average();
+    let load_before = usage::load_average();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -293,7 +272,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     };
     let target = server::target(&url)?;
     let pid = local.as_ref().map(|(s, _)| s.pid);
-    if server::scrape(target.http).await.is_none() {
+    let metrics = server::Metrics::new(target.http)?;
+    if metrics.scrape().await.is_none() {
         eprintln!(
             "note: no /metrics at http://{}/metrics; server tick time and missed ticks will be n/a",
             target.http
@@ -312,6 +292,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         connected: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         dropped: AtomicUsize::new(0),
+        timeline: timeline::Timeline::default(),
     });
     let permits = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let tick_rate = Arc::new(OnceLock::new());
@@ -384,24 +365,9 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             }
         })
     };
-    tokio::time::sleep_until(start.into()).await;
-    let (scrape0, cpu0, me0) = (
-        server::scrape(target.http).await,
-        pid.and_then(procfs::cpu_time),
-        procfs::cpu_time(std::process::id()),
-    );
-    let all0 = procfs::machine_busy();
-    let t0 = Instant::now();
-    tokio::time::sleep_until(end.into()).await;
-    let (scrape1, cpu1, me1) = (
-        server::scrape(target.http).await,
-        pid.and_then(procfs::cpu_time),
-        procfs::cpu_time(std::process::id()),
-    );
-    let all1 = procfs::machine_busy();
-    let wall = t0.elapsed();
-    let memory = pid.and_then(procfs::memory);
-    let threads = pid.and_then(procfs::threads);
+    let readings = sampler::sample(start, end, pid, &metrics).await;
+    let memory = pid.and_then(usage::memory);
+    let threads = pid.and_then(usage::threads);
     let _ = progress.await;
     pb.finish();
 
@@ -431,12 +397,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         total,
         &shared,
         Window {
-            wall,
-            scrape0,
-            scrape1,
-            server_cpu: cores(cpu0, cpu1, wall),
-            loadgen_cpu: cores(me0, me1, wall),
-            machine_cpu: cores(all0, all1, wall),
+            start,
+            readings,
             load_before,
             memory,
             threads,
@@ -454,54 +416,26 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             serde_json::to_string_pretty(&report)? + "\n",
         )
         .context("writing report.json")?;
+        let html = tickwire_benches::html::loadtest_page(&report)?;
+        std::fs::write(dir.join("report.html"), html).context("writing report.html")?;
         println!(
-            "\nwrote {} and {}",
+            "\nwrote {}, {} and {}",
             dir.join("report.md").display(),
-            dir.join("report.json").display()
+            dir.join("report.json").display(),
+            dir.join("report.html").display()
         );
     }
     Ok(report)
 }
 
-/// What the driver read around the measured window.
+/// What the driver read through the measured window.
 struct Window {
-    wall: Duration,
-    scrape0: Option<Scrape>,
-    scrape1: Option<Scrape>,
-    server_cpu: Option<f64>,
-    loadgen_cpu: Option<f64>,
-    machine_cpu: Option<f64>,
+    start: Instant,
+    /// At least one; the first at the window's start, the last at its end.
+    readings: Vec<Reading>,
     load_before: Option<f64>,
-    memory: Option<procfs::Memory>,
+    memory: Option<usage::Memory>,
     threads: Option<u32>,
-}
-
-fn seconds_to_ms(p: Option<Percentiles>) -> Option<Percentiles> {
-    p.map(|p| Percentiles {
-        mean: p.mean * 1e3,
-        p50: p.p50 * 1e3,
-        p90: p.p90 * 1e3,
-        p99: p.p99 * 1e3,
-        max: p.max * 1e3,
-        ..p
-    })
-}
-
-fn histogram_ms(before: &Scrape, after: &Scrape, name: &str) -> Option<Percentiles> {
-    let h = after
-        .histogram(name)?
-        .since(&before.histogram(name).unwrap_or_default());
-    if h.count <= 0.0 {
-        return None;
-    }
-    seconds_to_ms(Some(Percentiles {
-        count: h.count as u64,
-        mean: h.mean().unwrap_or(f64::NAN),
-        p50: h.quantile(0.5)?,
-        p90: h.quantile(0.9)?,
-        p99: h.quantile(0.99)?,
-        max: h.max_bound()?,
-    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -515,6 +449,12 @@ fn build_report(
     shared: &Shared,
     w: Window,
 ) -> Report {
+    let (first, last) = (&w.readings[0], &w.readings[w.readings.len() - 1]);
+    let wall = last.at.saturating_duration_since(first.at);
+    let wall = if wall.is_zero() { args.duration } else { wall };
+    let server_cpu = cores(first.server_cpu, last.server_cpu, wall);
+    let loadgen_cpu = cores(first.loadgen_cpu, last.loadgen_cpu, wall);
+    let machine_cpu = cores(first.machine_busy, last.machine_busy, wall);
     let mut latency = bot::histogram();
     let mut added = bot::histogram();
     let mut rtt = bot::histogram();
@@ -546,7 +486,7 @@ fn build_report(
         }
     }
     let connected = reports.iter().filter(|r| r.connected).count();
-    let per_client_s = |v: u64| v as f64 / connected.max(1) as f64 / w.wall.as_secs_f64();
+    let per_client_s = |v: u64| v as f64 / connected.max(1) as f64 / wall.as_secs_f64();
     traffic.snapshot_bytes_down_per_client_s = per_client_s(snap_bytes);
     traffic.other_bytes_down_per_client_s = per_client_s(other);
     traffic.input_bytes_up_per_client_s = per_client_s(up);
@@ -555,18 +495,18 @@ fn build_report(
     traffic.mean_snapshot_bytes = snap_bytes as f64 / snaps.max(1) as f64;
 
     let mut server = Server {
-        cpu_cores: w.server_cpu,
+        cpu_cores: server_cpu,
         rss_mib: w.memory.map(|m| m.rss as f64 / (1 << 20) as f64),
         peak_rss_mib: w.memory.map(|m| m.peak_rss as f64 / (1 << 20) as f64),
         threads: w.threads,
         ..Server::default()
     };
-    if let (Some(a), Some(b)) = (&w.scrape0, &w.scrape1) {
-        server.metrics_available = b.has("tickwire_tick_duration_seconds");
-        server.tick_ms = histogram_ms(a, b, "tickwire_tick_duration_seconds");
+    if let (Some(a), Some(b)) = (&first.scrape, &last.scrape) {
+        server.metrics_available = b.has(sampler::TICK_HISTOGRAM);
+        server.tick_ms = histogram_ms(a, b, sampler::TICK_HISTOGRAM);
         server.encode_ms = histogram_ms(a, b, "tickwire_encode_duration_seconds");
-        let delta = |name: &str| Some(b.sum(name)? - a.sum(name).unwrap_or(0.0));
-        let rate = |name: &str| delta(name).map(|d| d / w.wall.as_secs_f64());
+        let delta = |name: &str| counter_delta(a, b, name);
+        let rate = |name: &str| delta(name).map(|d| d / wall.as_secs_f64());
         server.missed_ticks = delta("tickwire_missed_ticks_total").map(|v| v.max(0.0) as u64);
         server.snapshots_dropped =
             delta("tickwire_snapshots_dropped_total").map(|v| v.max(0.0) as u64);
@@ -666,17 +606,22 @@ fn build_report(
             rtt: Percentiles::from_us(&rtt),
             snapshot_jitter: Percentiles::from_us(&jitter),
             held_inputs: (!added.is_empty()).then(|| held as f64 / added.len() as f64),
+            input_to_snapshot_distribution: Distribution::from_us(&latency),
+            server_added_distribution: Distribution::from_us(&added),
         },
         traffic,
         server,
-        loadgen_cpu_cores: w.loadgen_cpu,
-        machine_cpu_cores: w.machine_cpu,
-        other_cpu_cores: w
-            .machine_cpu
-            .map(|m| (m - w.loadgen_cpu.unwrap_or(0.0) - w.server_cpu.unwrap_or(0.0)).max(0.0)),
+        loadgen_cpu_cores: loadgen_cpu,
+        machine_cpu_cores: machine_cpu,
+        other_cpu_cores: machine_cpu
+            .map(|m| (m - loadgen_cpu.unwrap_or(0.0) - server_cpu.unwrap_or(0.0)).max(0.0)),
         load_average_before: w.load_before,
         targets,
         failures,
+        timeline: Timeline {
+            clients: shared.timeline.seconds(args.duration, connected),
+            server: sampler::intervals(&w.readings, w.start),
+        },
     }
 }
 
@@ -684,12 +629,27 @@ fn build_report(
 mod tests {
     use super::*;
 
+    fn parse(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("loadtest").chain(args.split_whitespace()))
+    }
+
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("5h").is_err());
+        let a = parse("--warmup 2s --duration 1m30s --input-lead 6ms").expect("valid");
+        assert_eq!(a.warmup, Duration::from_secs(2));
+        assert_eq!(a.duration, Duration::from_secs(90));
+        assert_eq!(a.input_lead, Some(Duration::from_millis(6)));
+        assert_eq!(
+            parse("--duration 0.5s").expect("valid").duration,
+            Duration::from_millis(500)
+        );
+        let d = parse("").expect("defaults");
+        assert_eq!(
+            (d.warmup, d.duration),
+            (Duration::from_secs(5), Duration::from_secs(20))
+        );
+        // A number needs its unit.
+        assert!(parse("--duration 20").is_err());
+        assert!(parse("--warmup soon").is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The server under test: either one already running (by URL) or the real `tickwire` binary
 //! started as a child process on a free loopback port, so its CPU time and memory can be
-//! read from `/proc/<pid>` apart from the bots'. Also a minimal HTTP GET for `/metrics`.
+//! read from `/proc/<pid>` apart from the bots'. Also its `/metrics`, fetched over HTTP.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tickwire_benches::prom::Scrape;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A `ws://` URL split into what the load test needs.
@@ -129,59 +128,40 @@ impl LocalServer {
     }
 }
 
-/// `GET path` over HTTP/1.1 on a fresh connection: (status, body).
-pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, String)> {
-    let fetch = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        let req = format!(
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: text/plain\r\n\r\n"
-        );
-        stream.write_all(req.as_bytes()).await?;
-        let mut raw = Vec::new();
-        stream.take(16 << 20).read_to_end(&mut raw).await?;
-        anyhow::Ok(raw)
-    };
-    let raw = tokio::time::timeout(Duration::from_secs(5), fetch)
-        .await
-        .context("HTTP GET timed out")??;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").context("no HTTP header")?;
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no HTTP status")?;
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Ok((status, body))
+/// Fetches the server's `/metrics`.
+pub struct Metrics {
+    client: reqwest::Client,
+    url: String,
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
+impl Metrics {
+    /// For the server whose HTTP routes are at `addr`.
+    pub fn new(addr: SocketAddr) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            // The server is on this machine: no proxy from the environment applies.
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Self {
+            client,
+            url: format!("http://{addr}/metrics"),
+        })
     }
-    out
-}
 
-/// The server's metrics, or `None` when it has no `/metrics` (or it failed).
-pub async fn scrape(addr: SocketAddr) -> Option<Scrape> {
-    match http_get(addr, "/metrics").await {
-        Ok((200, body)) => Some(Scrape::parse(&body)),
-        _ => None,
+    /// The server's metrics, or `None` when it has no `/metrics` (or it failed).
+    pub async fn scrape(&self) -> Option<Scrape> {
+        let response = self
+            .client
+            .get(&self.url)
+            .header(reqwest::header::ACCEPT, "text/plain")
+            .send()
+            .await
+            .ok()?;
+        if response.status() != reqwest::StatusCode::OK {
+            return None;
+        }
+        Some(Scrape::parse(&response.text().await.ok()?))
     }
 }
 
@@ -202,11 +182,46 @@ mod tests {
         assert!(target("http://127.0.0.1/ws").is_err());
     }
 
-    #[test]
-    fn chunked_bodies() {
-        assert_eq!(
-            dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
-            "hello world"
-        );
+    /// Serves one canned HTTP response to each connection on a loopback port.
+    async fn http_server(response: &'static str) -> SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn scrapes_chunked_metrics() {
+        let addr = http_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+             1c\r\ntickwire_missed_ticks_total \r\n2\r\n4\n\r\n15\r\ntickwire_clients 200\n\r\n0\r\n\r\n",
+        )
+        .await;
+        let scrape = Metrics::new(addr)
+            .expect("client")
+            .scrape()
+            .await
+            .expect("scraped");
+        assert_eq!(scrape.sum("tickwire_missed_ticks"), Some(4.0));
+        assert_eq!(scrape.sum("tickwire_clients"), Some(200.0));
+    }
+
+    #[tokio::test]
+    async fn no_metrics_is_none() {
+        let addr = http_server(
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+        )
+        .await;
+        assert!(Metrics::new(addr).expect("client").scrape().await.is_none());
     }
 }

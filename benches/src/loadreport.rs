@@ -1,16 +1,27 @@
-//! The load test's results: gathered from the bots, the server's `/metrics` and `/proc`,
-//! checked against the targets, and written as a terminal table, JSON and Markdown.
+//! The load test's report: what it gathered from the bots, the server's `/metrics` and
+//! `/proc`, checked against the targets; written as JSON (and read back by the sweep's
+//! report) and as Markdown. The HTML report's charts draw from it too.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+/// JSON has no NaN: serde_json writes it as `null`, which reads back as NaN.
+fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Percentiles {
     pub count: u64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub p50: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub p90: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub p99: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub max: f64,
 }
 
@@ -32,7 +43,81 @@ impl Percentiles {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One point of a percentile curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PercentilePoint {
+    /// 0 to 100.
+    pub percentile: f64,
+    pub ms: f64,
+}
+
+/// A latency distribution for charts: counts in equal bins from 0, and the percentile curve.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// Width of each bin, ms; bin `i` holds samples in `[i * bin_ms, (i + 1) * bin_ms)`.
+    pub bin_ms: f64,
+    pub counts: Vec<u64>,
+    /// Samples past the last bin (the bins cover the 99.9th percentile).
+    pub above: u64,
+    /// From the 0th percentile to 99.99 (as far as the samples reach), then the maximum at
+    /// the percentile of the top sample, `100 * (1 - 1 / samples)`.
+    pub percentiles: Vec<PercentilePoint>,
+}
+
+/// Bins a histogram is drawn with, at most.
+const MAX_BINS: f64 = 80.0;
+
+impl Distribution {
+    /// From a histogram of microseconds, in milliseconds.
+    pub fn from_us(h: &Histogram<u64>) -> Option<Self> {
+        if h.is_empty() {
+            return None;
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        let cover = ms(h.value_at_quantile(0.999)).max(0.001);
+        let bin_ms = [1.0, 2.0, 5.0]
+            .into_iter()
+            .flat_map(|m| (-2..=6).map(move |e| m * 10f64.powi(e)))
+            .filter(|w| cover / w <= MAX_BINS)
+            .fold(f64::INFINITY, f64::min);
+        let bins = (cover / bin_ms).floor() as usize + 1;
+        let mut counts = vec![0u64; bins];
+        let mut above = 0;
+        for v in h.iter_recorded() {
+            let i = (ms(h.median_equivalent(v.value_iterated_to())) / bin_ms).floor() as usize;
+            match counts.get_mut(i) {
+                Some(c) => *c += v.count_at_value(),
+                None => above += v.count_at_value(),
+            }
+        }
+        // 0, 90, 99, 99.9, 99.99% are 0, 1, 2, 3, 4 on the curve's axis: 20 points a decade.
+        let reach = (h.len() as f64).log10().min(4.0);
+        let mut percentiles: Vec<PercentilePoint> = (0..=80)
+            .map(|k| f64::from(k) / 20.0)
+            .take_while(|x| *x <= reach)
+            .map(|x| {
+                let q = 1.0 - 10f64.powf(-x);
+                PercentilePoint {
+                    percentile: q * 100.0,
+                    ms: ms(h.value_at_quantile(q)),
+                }
+            })
+            .collect();
+        // The maximum is the top one of all samples.
+        percentiles.push(PercentilePoint {
+            percentile: 100.0 * (1.0 - 1.0 / h.len() as f64),
+            ms: ms(h.max()),
+        });
+        Some(Self {
+            bin_ms,
+            counts,
+            above,
+            percentiles,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cpus: usize,
     pub cpu_model: String,
@@ -56,7 +141,7 @@ impl Machine {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Setup {
     pub lobbies: usize,
     pub players: usize,
@@ -73,7 +158,7 @@ pub struct Setup {
     pub machine: Machine,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Clients {
     pub target: usize,
     pub connected: usize,
@@ -84,7 +169,7 @@ pub struct Clients {
     pub errors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Latency {
     /// From sending input seq s to the first snapshot with `last_input_seq >= s`, ms.
     pub input_to_snapshot: Option<Percentiles>,
@@ -98,9 +183,14 @@ pub struct Latency {
     /// Share of inputs (0..1) applied a tick or more after the first tick boundary following
     /// their sending.
     pub held_inputs: Option<f64>,
+    /// Input to snapshot, for the histogram and percentile charts.
+    #[serde(default)]
+    pub input_to_snapshot_distribution: Option<Distribution>,
+    #[serde(default)]
+    pub server_added_distribution: Option<Distribution>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Traffic {
     pub snapshot_bytes_down_per_client_s: f64,
     pub other_bytes_down_per_client_s: f64,
@@ -115,7 +205,7 @@ pub struct Traffic {
     pub server_errors: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Server {
     pub metrics_available: bool,
     /// Per lobby tick (systems and snapshot encoding), ms; from histogram buckets, so
@@ -138,7 +228,7 @@ pub struct Server {
     pub threads: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     pub name: String,
     pub value: Option<f64>,
@@ -146,7 +236,7 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub setup: Setup,
     pub clients: Clients,
@@ -166,6 +256,57 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// Empty when the run passed (all clients connected, missed ticks within the limit).
     pub failures: Vec<String>,
+    /// The window second by second (absent from reports of older builds).
+    #[serde(default)]
+    pub timeline: Timeline,
+}
+
+/// The measured window over time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timeline {
+    /// What the bots saw, per second of the window.
+    pub clients: Vec<ClientSecond>,
+    /// The server and the machine between two readings, about a second apart.
+    pub server: Vec<ServerInterval>,
+}
+
+/// One second of the window as the bots saw it. Latencies belong to the second the input
+/// was sent in; bytes to the second they were sent or received in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientSecond {
+    /// Seconds since the window began.
+    pub from_s: f64,
+    pub to_s: f64,
+    /// Inputs sent in this second that a snapshot answered.
+    pub inputs: u64,
+    pub input_to_snapshot_p50_ms: Option<f64>,
+    pub input_to_snapshot_p99_ms: Option<f64>,
+    pub server_added_p99_ms: Option<f64>,
+    /// Snapshots and other frames, WebSocket payload bytes.
+    pub bytes_down_per_client_s: f64,
+    /// Inputs, WebSocket payload bytes.
+    pub bytes_up_per_client_s: f64,
+}
+
+/// The server and the machine between two readings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerInterval {
+    /// Seconds since the window began.
+    pub from_s: f64,
+    pub to_s: f64,
+    /// CPU seconds per second of the server process (a spawned server only).
+    pub cpu_cores: Option<f64>,
+    pub loadgen_cpu_cores: Option<f64>,
+    /// The machine's busy CPU less the server's and the load test's.
+    pub other_cpu_cores: Option<f64>,
+    /// Lobby ticks that ran (from `/metrics`).
+    pub ticks: Option<u64>,
+    /// Tick time from the `/metrics` histogram's buckets (interpolated), and its mean.
+    pub tick_p50_ms: Option<f64>,
+    pub tick_p99_ms: Option<f64>,
+    pub tick_mean_ms: Option<f64>,
+    pub missed_ticks: Option<u64>,
+    pub rss_mib: Option<f64>,
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -353,5 +494,57 @@ impl Report {
             }
         }
         md.join("\n") + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_distribution() {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("bounds");
+        // 1000 samples: 1 to 40 ms evenly, and one of 2 s.
+        for i in 0..999u64 {
+            h.record(1_000 + i * 39).expect("record");
+        }
+        h.record(2_000_000).expect("record");
+        let d = Distribution::from_us(&h).expect("samples");
+        // The bins cover the 99.9th percentile (about 40 ms) in at most 80: 0.5 ms each.
+        assert_eq!(d.bin_ms, 0.5);
+        assert_eq!(d.counts.len(), 80);
+        assert_eq!(d.counts[0..2], [0, 0]);
+        assert_eq!(d.counts.iter().sum::<u64>() + d.above, 1000);
+        assert_eq!(d.above, 1);
+        // 20 points a decade up to 99.9% (1000 samples reach that far), then the maximum.
+        assert_eq!(d.percentiles.len(), 62);
+        assert_eq!(d.percentiles[0].percentile, 0.0);
+        assert!((d.percentiles[20].percentile - 90.0).abs() < 1e-9);
+        assert!(
+            (d.percentiles[20].ms - 36.1).abs() < 0.1,
+            "{:?}",
+            d.percentiles[20]
+        );
+        let last = d.percentiles[61];
+        assert!((last.percentile - 99.9).abs() < 1e-9, "{last:?}");
+        assert!((last.ms - 2000.0).abs() < 2.0, "{last:?}");
+        assert!(d.percentiles.windows(2).all(|w| w[0].ms <= w[1].ms));
+        assert!(Distribution::from_us(&Histogram::<u64>::new(3).expect("new")).is_none());
+    }
+
+    #[test]
+    fn nan_reads_back() {
+        let p = Percentiles {
+            count: 1,
+            mean: f64::NAN,
+            p50: 1.0,
+            p90: 2.0,
+            p99: 3.0,
+            max: 4.0,
+        };
+        let json = serde_json::to_string(&p).expect("json");
+        assert!(json.contains("\"mean\":null"), "{json}");
+        let back: Percentiles = serde_json::from_str(&json).expect("read back");
+        assert!(back.mean.is_nan() && back.p99 == 3.0);
     }
 }
