@@ -27,7 +27,7 @@ use super::clock::TickClock;
 use super::stats::{LobbyStats, Seat as RosterSeat};
 use super::{ClientId, Delivery, Envelope, Lobby, Queued, Resume};
 use crate::metrics::METRICS;
-use crate::net::outbox::Outbox;
+use crate::outbox::Outbox;
 
 /// Commands (and, separately, play messages) a lobby's queue holds before senders see it
 /// as busy.
@@ -555,7 +555,7 @@ mod tests {
     use super::*;
     use crate::games::arena::Arena;
     use crate::maps::MapCatalog;
-    use crate::net::outbox::{Outbox, OutboxReader, Outgoing};
+    use crate::outbox::{Outbox, OutboxReader, Outgoing};
 
     fn lobby() -> Lobby {
         let map = MapCatalog::embedded()

@@ -23,7 +23,6 @@ use tracing::debug;
 
 use super::budgets::{Budgets, LISTINGS, MOVES};
 use super::frames::{MAX_FRAGMENTS, Violation};
-use super::outbox::Outbox;
 use super::rate::{RateLimiter, Verdict};
 use super::{AppState, Ticket};
 use crate::lobbies::{LobbyHandle, NewLobby};
@@ -32,6 +31,7 @@ use crate::lobby::input::INPUT_QUEUE_CAP;
 use crate::lobby::runner::{Command, Play};
 use crate::lobby::stats::LobbyStats;
 use crate::metrics::METRICS;
+use crate::outbox::Outbox;
 use tickwire_protocol::NetId;
 
 /// WebSocket close codes used by the server.

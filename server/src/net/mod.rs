@@ -1,6 +1,6 @@
 //! The network edge: HTTP routes, WebSocket connections (their protocol logic as a sans-IO
-//! state machine in `connection`, their socket loop in `session`), outboxes, connection
-//! limits and shutdown. Only moves bytes between sockets and lobbies; game logic lives in
+//! state machine in `connection`, their socket loop in `session`), connection limits and
+//! shutdown. Only moves bytes between sockets and lobbies; game logic lives in
 //! `lobby`.
 
 pub mod budgets;
@@ -10,7 +10,6 @@ pub mod frames;
 pub mod http;
 pub mod limits;
 pub mod listener;
-pub mod outbox;
 pub mod rate;
 pub mod session;
 pub mod static_files;

@@ -17,11 +17,11 @@ use tracing::{Instrument, debug, info_span};
 
 use super::connection::{Connection, Ending, Incoming, Step, close};
 use super::frames::FrameWatch;
-use super::outbox::Outbox;
 use super::upgrade::Socket;
 use super::writer;
 use super::{AppState, ConnectionSlot, Refusal};
 use crate::metrics::METRICS;
+use crate::outbox::Outbox;
 
 /// How long queued frames (and the close frame) may take to flush after the session ends.
 const FLUSH_DEADLINE: Duration = Duration::from_secs(2);

@@ -11,9 +11,9 @@ use futures_util::stream::SplitSink;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
-use super::outbox::{Outbox, OutboxReader, Outgoing};
 use super::upgrade::Socket;
 use crate::metrics::METRICS;
+use crate::outbox::{Outbox, OutboxReader, Outgoing};
 
 /// Writes what the outbox holds, and a ping every `ping_every` carrying a fresh number
 /// (stored in `last_ping`): only a pong with that number shows the peer reads.

@@ -16,7 +16,7 @@ use tickwire_protocol::{PROTOCOL_VERSION, decode_server};
 use crate::config::Config;
 use crate::net::AppState;
 use crate::net::connection::{Connection, Ending, Incoming, Step};
-use crate::net::outbox::{Outbox, OutboxReader, Outgoing};
+use crate::outbox::{Outbox, OutboxReader, Outgoing};
 
 /// Longest a test waits for a frame from the server.
 const WAIT: Duration = Duration::from_secs(5);
