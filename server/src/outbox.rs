@@ -127,6 +127,10 @@ impl Outbox {
 
     /// The lobby that let this client go since the last call, if any.
     pub fn take_removal(&self) -> Option<u32> {
+        // A load first: this runs for every message a client sends, and is almost always 0.
+        if self.removed_from.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
         Some(self.removed_from.swap(0, Ordering::Relaxed)).filter(|&id| id != 0)
     }
 
