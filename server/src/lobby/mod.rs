@@ -155,6 +155,8 @@ pub struct Lobby {
     roster_changes: u64,
     joins: usize,
     outbox: Vec<Envelope>,
+    /// Ticks (stepped or skipped) since the lobby last had a player; 0 while it has one.
+    empty_ticks: u32,
 }
 
 impl Lobby {
@@ -191,6 +193,7 @@ impl Lobby {
             roster_changes: 0,
             joins: 0,
             outbox: Vec::new(),
+            empty_ticks: 0,
         };
         lobby.record();
         Ok(lobby)
@@ -472,6 +475,15 @@ impl Lobby {
     pub fn skip_ticks(&mut self, ticks: u32) {
         let mut skipped = self.world.resource_mut::<input::SkippedTicks>();
         skipped.0 = skipped.0.saturating_add(ticks);
+        if self.members.is_empty() {
+            self.empty_ticks = self.empty_ticks.saturating_add(ticks);
+        }
+    }
+
+    /// Whether the lobby has had no player for at least `grace` ticks: its runner then
+    /// closes it. A player's seat held for a reconnect counts as a player.
+    pub fn closes_empty(&self, grace: u32) -> bool {
+        self.members.is_empty() && self.empty_ticks >= grace
     }
 
     /// Advances the simulation one tick and records the new state.
@@ -489,6 +501,11 @@ impl Lobby {
         for client in expired {
             self.leave(client, false);
         }
+        self.empty_ticks = if self.members.is_empty() {
+            self.empty_ticks.saturating_add(1)
+        } else {
+            0
+        };
     }
 
     /// The world as a full rebuild captures it now (for tests of the incremental capture).

@@ -167,8 +167,9 @@ pub struct Runner {
     lobby: Lobby,
     shared: Arc<LobbyShared>,
     seats: HashMap<ClientId, Seat>,
-    limits: RunnerLimits,
     stuck_ticks: u32,
+    /// An empty lobby closes after this many ticks.
+    empty_ticks: u32,
     quiet_ticks: u32,
     pending: Vec<Envelope>,
     pending_resumes: Vec<PendingResume>,
@@ -183,16 +184,15 @@ pub struct Runner {
 impl Runner {
     pub fn new(lobby: Lobby, shared: Arc<LobbyShared>, limits: RunnerLimits) -> Self {
         let rate = u32::from(lobby.settings().tick_rate);
-        let stuck_ticks = (limits.stuck_after.as_secs_f64() * f64::from(rate))
-            .ceil()
-            .max(1.0) as u32;
+        let ticks = |d: Duration| (d.as_secs_f64() * f64::from(rate)).ceil() as u32;
+        let stuck_ticks = ticks(limits.stuck_after).max(1);
         Self {
             lobby,
             shared,
             seats: HashMap::new(),
-            limits,
             stuck_ticks,
-            quiet_ticks: (TAKEOVER_QUIET.as_secs_f64() * f64::from(rate)).ceil() as u32,
+            empty_ticks: ticks(limits.empty_grace),
+            quiet_ticks: ticks(TAKEOVER_QUIET),
             pending: Vec::new(),
             pending_resumes: Vec::new(),
             plays: Vec::new(),
@@ -210,7 +210,6 @@ impl Runner {
         } = inbox;
         let mut clock = TickClock::new(self.lobby.settings().tick_rate);
         let start = Instant::now();
-        let mut empty_since = Some(start);
         loop {
             let deadline = start + clock.next_deadline();
             tokio::select! {
@@ -241,14 +240,9 @@ impl Runner {
                     if !self.run_steps(plan.steps) {
                         break;
                     }
-                    if self.lobby.is_empty() {
-                        let since = *empty_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() >= self.limits.empty_grace {
-                            info!(lobby = self.lobby.settings().id, "closing empty lobby");
-                            break;
-                        }
-                    } else {
-                        empty_since = None;
+                    if self.lobby.closes_empty(self.empty_ticks) {
+                        info!(lobby = self.lobby.settings().id, "closing empty lobby");
+                        break;
                     }
                 }
                 cmd = commands.recv() => match cmd {

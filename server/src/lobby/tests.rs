@@ -638,3 +638,35 @@ fn two_components_of_one_name_are_refused_not_dropped() {
         Err(LobbyError::Schema(tickwire_protocol::schema::SchemaError::DuplicateComponent(name))) if name == "Counter"
     ));
 }
+
+#[test]
+fn an_empty_lobby_closes_after_its_grace_in_ticks_and_a_held_seat_keeps_it_open() {
+    // Grace is 30 ticks for a dropped player's seat in these settings; the lobby's own
+    // empty grace is given here: 5 ticks.
+    let map = Arc::new(GameMap::parse(&map_json(1)).expect("map"));
+    let mut h = lobby_with(map, 2);
+    for _ in 0..4 {
+        h.tick();
+    }
+    assert!(!h.lobby.closes_empty(5), "4 ticks empty");
+    h.tick();
+    assert!(h.lobby.closes_empty(5), "5 ticks empty, nobody ever came");
+    h.join(1).expect("join");
+    h.tick();
+    assert!(!h.lobby.closes_empty(5), "a player is in");
+    // A dropped player's seat is held: the lobby stays open for the reconnect.
+    h.lobby.disconnect(1);
+    for _ in 0..20 {
+        h.tick();
+    }
+    assert!(!h.lobby.closes_empty(5), "the seat is held");
+    // Once the grace frees the seat, the lobby's own grace starts counting; skipped ticks
+    // (a stalled clock) count too.
+    for _ in 0..10 {
+        h.tick();
+    }
+    assert!(h.lobby.is_empty());
+    assert!(!h.lobby.closes_empty(5));
+    h.lobby.skip_ticks(4);
+    assert!(h.lobby.closes_empty(5));
+}
