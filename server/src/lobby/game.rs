@@ -13,6 +13,7 @@ use tickwire_protocol::schema::{GameInput, InputField, Replicate, Schema};
 
 use super::input::{SkippedTicks, take_due_inputs};
 use super::replication::{Registry, ReplicatedIndex};
+use super::rewind::{HitHistory, HitShape, record_shapes};
 use crate::maps::GameMap;
 
 /// A game the server can host. Register it with the server at start (the built-in games
@@ -62,7 +63,13 @@ pub enum TickSet {
     Inputs,
     /// The game's systems.
     Game,
+    /// The engine records the tick's outcome for later (the lag-compensation history).
+    Record,
 }
+
+/// The lobby's tick being stepped, for systems that need it.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct CurrentTick(pub u32);
 
 /// What the game's lobby settings are: the map chosen at `CreateLobby`, the tick rate and
 /// the seed of its random numbers.
@@ -100,9 +107,10 @@ impl LobbyBuilder {
         let mut world = World::new();
         world.init_resource::<ReplicatedIndex>();
         world.init_resource::<SkippedTicks>();
+        world.init_resource::<CurrentTick>();
         let mut schedule = Schedule::default();
         schedule.set_executor(SingleThreadedExecutor::new());
-        schedule.configure_sets((TickSet::Inputs, TickSet::Game).chain());
+        schedule.configure_sets((TickSet::Inputs, TickSet::Game, TickSet::Record).chain());
         schedule.add_systems(take_due_inputs.in_set(TickSet::Inputs));
         let mut b = Self {
             context,
@@ -147,6 +155,26 @@ impl LobbyBuilder {
     ) -> &mut Self {
         let systems: ScheduleConfigs<ScheduleSystem> = systems.into_configs();
         self.schedule.add_systems(systems.in_set(TickSet::Game));
+        self
+    }
+
+    /// Turns on lag compensation for the entities with `C` (their hit shapes): after each
+    /// tick the engine records every shape, keeping `history` of them (rounded up to
+    /// ticks), and a shot is rewound at most `cap` (Overwatch: 250 ms; Source: 1 s). The
+    /// game's systems test shots with the [`HitHistory`] resource
+    /// ([`HitHistory::raycast`]).
+    pub fn lag_compensation<C: HitShape>(
+        &mut self,
+        history: std::time::Duration,
+        cap: std::time::Duration,
+    ) -> &mut Self {
+        let ticks = |d: std::time::Duration| {
+            (d.as_secs_f64() * f64::from(self.context.tick_rate)).ceil() as u32
+        };
+        self.world
+            .insert_resource(HitHistory::new(ticks(history), ticks(cap)));
+        self.schedule
+            .add_systems(record_shapes::<C>.in_set(TickSet::Record));
         self
     }
 

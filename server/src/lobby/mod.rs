@@ -7,6 +7,7 @@ pub mod clock;
 pub mod game;
 pub mod input;
 pub mod replication;
+pub mod rewind;
 pub mod runner;
 pub mod snapshot;
 pub mod stats;
@@ -20,7 +21,7 @@ use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ErrorCode, Joined, LobbyInfo, PlayerInfo, ServerMsg};
 use tickwire_protocol::{Input, Layout, NetId, Schema, WorldState};
 
-pub use game::{Game, Joining, LobbyBuilder, LobbyContext, TickSet};
+pub use game::{CurrentTick, Game, Joining, LobbyBuilder, LobbyContext, TickSet};
 pub use input::PlayerInput;
 pub use replication::Replicated;
 
@@ -489,6 +490,7 @@ impl Lobby {
     /// Advances the simulation one tick and records the new state.
     pub fn step(&mut self) {
         self.tick += 1;
+        self.world.resource_mut::<game::CurrentTick>().0 = self.tick;
         self.schedule.run(&mut self.world);
         self.record();
         let tick = self.tick;

@@ -670,3 +670,60 @@ fn an_empty_lobby_closes_after_its_grace_in_ticks_and_a_held_seat_keeps_it_open(
     h.lobby.skip_ticks(4);
     assert!(h.lobby.closes_empty(5));
 }
+
+impl super::rewind::HitShape for Body {
+    fn shape(&self) -> super::rewind::Circle {
+        super::rewind::Circle {
+            x: self.x,
+            y: self.y,
+            radius: 16,
+        }
+    }
+}
+
+/// A game that turns lag compensation on for its moving bodies.
+struct Shooting;
+
+impl Game for Shooting {
+    fn name(&self) -> &'static str {
+        "shooting"
+    }
+    fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
+        lobby
+            .replicate::<Body>()
+            .add_systems(|mut bodies: Query<&mut Body>| {
+                for mut b in &mut bodies {
+                    b.x += 100;
+                }
+            })
+            .lag_compensation::<Body>(
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_millis(250),
+            );
+        lobby
+            .world()
+            .spawn((Replicated::default(), Body::at(glam::IVec2::new(0, 0))));
+        Ok(())
+    }
+}
+
+#[test]
+fn lag_compensation_records_each_tick_after_the_games_systems() {
+    use super::rewind::{HitHistory, SeenAt};
+    let mut h = Stepper::new(Arc::new(Shooting), arena(), 4);
+    for _ in 0..40 {
+        h.tick();
+    }
+    let now = h.lobby.tick();
+    let history = h.lobby.world().resource::<HitHistory>();
+    // A second at 30 Hz is kept; the shape recorded for a tick is where that tick left it.
+    let mut at = Vec::new();
+    history.shapes_at(SeenAt::tick(now - 5), |_, c, _| at.push(c.x));
+    assert_eq!(at, vec![100.0 * (now - 5) as f32]);
+    // Bounded: the window does not grow as the lobby runs on.
+    let bytes = history.bytes();
+    for _ in 0..100 {
+        h.tick();
+    }
+    assert_eq!(h.lobby.world().resource::<HitHistory>().bytes(), bytes);
+}
