@@ -2,8 +2,7 @@
 # Installs what Tickwire's tests need on a fresh Debian machine, then runs every suite:
 # formatting, lints and dependency checks, Rust unit, property and end-to-end tests (with
 # the WebSocket conformance run of a standard Python client), the golden-vector checks on
-# both sides, the browser client's unit tests, and the browser
-# tests in headless Chromium.
+# both sides, the browser client's unit tests, and the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

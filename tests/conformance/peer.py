@@ -37,9 +37,9 @@ class Peer:
     ("msg", dict) for a Tickwire message (one binary message, its fragments joined),
     ("ping", payload), ("pong", payload), ("close", Close)."""
 
-    def __init__(self, url: str, answer: bool = True):
+    def __init__(self, url: str, label: str, answer: bool = True):
         uri = parse_uri(url)
-        self.url = url
+        self.label = label
         self.answer = answer
         self.sock = socket.create_connection((uri.host, uri.port), timeout=TIMEOUT)
         self.proto = ClientProtocol(uri, max_size=MAX_SERVER_FRAME)
@@ -191,4 +191,4 @@ class Peer:
         self.sock.close()
 
     def describe(self) -> str:
-        return "last frames from the server: " + ", ".join(self.recent)
+        return f"{self.label}: last frames from the server: {', '.join(self.recent) or 'none'}"

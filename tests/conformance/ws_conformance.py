@@ -17,6 +17,11 @@ import traceback
 import urllib.parse
 import urllib.request
 
+try:
+    import websockets
+except ImportError:
+    sys.exit("the websockets package is missing: pip install -r tests/conformance/requirements.txt")
+
 import wire
 from peer import TIMEOUT, Peer, Violation
 
@@ -32,7 +37,7 @@ class Player:
     """A peer that said Hello and sits in a lobby of its own, sending one input per snapshot."""
 
     def __init__(self, run: "Run", name: str):
-        self.peer = run.connect()
+        self.peer = run.connect(name)
         self.peer.send(wire.hello(name))
         welcome = self.peer.next_message()
         check(welcome["type"] == "Welcome", f"first message after Hello is {welcome}")
@@ -40,10 +45,10 @@ class Player:
         joined = self.peer.next_message()
         check(joined["type"] == "Joined", f"CreateLobby answered with {joined}")
         check(joined["lobby"]["game"] == run.game, f"joined a lobby of {joined['lobby']}")
-        self.joined = joined
         self.inputs = joined["schema"]["input"]
         self.seq = 0
         self.tick = joined["tick"]
+        self.received: set[int] = set()
         self.applied = 0
         self.snapshots = 0
 
@@ -52,19 +57,23 @@ class Player:
         return [f["min"] + (self.seq * 7) % (f["max"] - f["min"] + 1) for f in self.inputs]
 
     def on_snapshot(self, snap: dict, send_input: bool = True):
-        check(snap["tick"] > self.tick, f"snapshot of tick {snap['tick']} after tick {self.tick}")
-        check(
-            snap["baseline_age"] <= snap["tick"],
-            f"snapshot of tick {snap['tick']} names baseline age {snap['baseline_age']}",
-        )
+        tick, baseline = snap["body"]["tick"], snap["body"]["baseline"]
+        check(tick > self.tick, f"snapshot of tick {tick} after tick {self.tick}")
         check(
             self.applied <= snap["last_input_seq"] <= self.seq,
             f"last_input_seq {snap['last_input_seq']} after {self.applied}, {self.seq} sent",
         )
         if self.snapshots == 0:
-            check(snap["baseline_age"] == 0, "the first snapshot is not a full one")
+            check(baseline is None, f"the first snapshot builds on tick {baseline}")
+            check(len(snap["body"]["spawns"]) >= 1, "the first snapshot holds no entity")
+        else:
+            check(
+                baseline is None or baseline in self.received,
+                f"snapshot of tick {tick} builds on tick {baseline}, never received",
+            )
+        self.received.add(tick)
         self.snapshots += 1
-        self.tick = snap["tick"]
+        self.tick = tick
         self.applied = snap["last_input_seq"]
         if send_input:
             self.seq += 1
@@ -111,16 +120,17 @@ class Run:
         self.url = url
         self.ping_timeout = ping_timeout
         parts = urllib.parse.urlsplit(url)
-        scheme = "https" if parts.scheme == "wss" else "http"
-        with urllib.request.urlopen(f"{scheme}://{parts.netloc}/api/games", timeout=TIMEOUT) as r:
+        if parts.scheme != "ws":
+            raise SystemExit(f"{url}: the run speaks plain ws:// (no TLS)")
+        with urllib.request.urlopen(f"http://{parts.netloc}/api/games", timeout=TIMEOUT) as r:
             games = json.load(r)
         self.game = games[0]["name"]
         self.map = games[0]["default_map"]
         self.peers: list[Peer] = []
 
-    def connect(self, answer: bool = True) -> Peer:
+    def connect(self, label: str, answer: bool = True) -> Peer:
         """A new connection, remembered so a failing case can show what it saw."""
-        p = Peer(self.url, answer)
+        p = Peer(self.url, label, answer)
         self.peers.append(p)
         return p
 
@@ -141,7 +151,7 @@ class Run:
 
     def case_fragmented_message(self) -> str:
         """2. A Ping in three fragments, with a WebSocket ping between them, is answered."""
-        p = self.connect()
+        p = self.connect("fragments")
         p.send(wire.hello("fragments"))
         check(p.next_message()["type"] == "Welcome", "no Welcome")
         msg = wire.ping(123456)
@@ -205,7 +215,7 @@ class Run:
     def case_server_pings(self) -> str:
         """5. The server's pings arrive valid; a client that answers stays, one that does not
         is closed (1001)."""
-        silent = self.connect(answer=False)
+        silent = self.connect("silent", answer=False)
         silent.send(wire.hello("silent"))
         p = Player(self, "answerer")
         stay = 3 * self.ping_timeout
@@ -235,7 +245,7 @@ class Run:
             ("big", lambda p: p.send(b"\x06" * 4096), "TooLarge", 1009),
             ("texter", lambda p: p.send_text("hello?"), "Malformed", 1003),
         ]:
-            p = self.connect()
+            p = self.connect(name)
             p.send(wire.hello(name))
             check(p.next_message()["type"] == "Welcome", "no Welcome")
             send(p)
@@ -269,9 +279,6 @@ def main() -> int:
     )
     ap.add_argument("--only", help="run the cases whose names contain this")
     args = ap.parse_args()
-
-    import websockets
-
     print(f"websockets {websockets.__version__}; {wire.check_against_vectors()} vectors match")
     run = Run(args.url, args.ping_timeout)
     failed = []
