@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Tickwire's tests need on a fresh Debian machine, then runs every suite:
-# formatting, lints and dependency checks, Rust unit, property and end-to-end tests, the
-# golden-vector checks on both sides, the browser client's unit tests, and the browser
-# tests in headless Chromium.
+# formatting, lints and dependency checks, Rust unit, property and end-to-end tests (with
+# the WebSocket conformance run of a standard Python client), the golden-vector checks on
+# both sides, the browser client's unit tests, and the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +38,25 @@ else
     echo "NOT CHECKED: the RustSec advisory database cannot be fetched from this machine"
 fi
 
-step "Rust tests: unit, property, golden vectors, end-to-end"
+step "the WebSocket conformance run's Python client (venv, pip; tests/conformance)"
+conformance_venv="$PWD/target/conformance-venv"
+if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq python3 python3-venv >/dev/null
+fi
+# Installed once; again only when the pinned requirements change.
+if ! cmp -s tests/conformance/requirements.txt "$conformance_venv/requirements.txt"; then
+    rm -rf "$conformance_venv"
+    python3 -m venv "$conformance_venv"
+    "$conformance_venv/bin/pip" install --quiet --disable-pip-version-check \
+        -r tests/conformance/requirements.txt
+    cp tests/conformance/requirements.txt "$conformance_venv/requirements.txt"
+fi
+export TICKWIRE_CONFORMANCE_VENV="$conformance_venv"
+
+step "Rust tests: unit, property, golden vectors, end-to-end, WebSocket conformance"
 cargo test --workspace --locked
 
 step "browser client: type check and unit tests (codec, prediction, interpolation, vectors)"
