@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-    step "installing Chromium (Debian package) for the browser test"
-    as_root=()
+# Installs Debian packages (as root, or through sudo).
+apt_install() {
+    local as_root=()
     [ "$(id -u)" -eq 0 ] || as_root=(sudo)
     "${as_root[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+    step "installing Chromium (Debian package) for the browser test"
+    apt_install chromium
 fi
 
 step "installing the browser client's test dependencies (npm ci)"
@@ -41,10 +46,7 @@ fi
 step "the WebSocket conformance run's Python client (venv, pip; tests/conformance)"
 conformance_venv="$PWD/target/conformance-venv"
 if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-    as_root=()
-    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-    "${as_root[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq python3 python3-venv >/dev/null
+    apt_install python3 python3-venv
 fi
 # Installed once; again only when the pinned requirements change.
 if ! cmp -s tests/conformance/requirements.txt "$conformance_venv/requirements.txt"; then
