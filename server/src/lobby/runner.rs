@@ -261,15 +261,7 @@ impl Runner {
         plays.close();
         commands.close();
         while let Some(cmd) = commands.recv().await {
-            match cmd {
-                Command::Join { reply, .. } => {
-                    let _ = reply.send(Err(ErrorCode::UnknownLobby));
-                }
-                Command::Resume { reply, .. } => {
-                    let _ = reply.send(Resume::Refused);
-                }
-                _ => {}
-            }
+            refuse_closed(cmd);
         }
     }
 
@@ -343,6 +335,14 @@ impl Runner {
                 })));
         }
         true
+    }
+
+    /// The player count and the host's name, for the directory's listing.
+    fn publish_seats(&self) {
+        self.shared
+            .players
+            .store(self.lobby.player_count() as u8, Ordering::Relaxed);
+        self.shared.set_host(self.lobby.host_name());
     }
 
     /// Republishes the roster in the lobby's stats if it changed (never on a tick without
@@ -439,6 +439,10 @@ impl Runner {
     /// Handles a command after the play messages queued before it, so that each
     /// connection's messages take effect in the order it sent them.
     fn command(&mut self, cmd: Command, plays: &mut mpsc::Receiver<Play>) {
+        if self.closing {
+            // Closed earlier in this batch: nobody joins or resumes a closing lobby.
+            return refuse_closed(cmd);
+        }
         self.take_plays(plays);
         self.handle(cmd);
     }
@@ -490,6 +494,9 @@ impl Runner {
     /// Hands queued frames to outboxes; disconnects clients that are gone or stuck (whose
     /// removal queues roster updates, delivered in the next round).
     fn deliver(&mut self) {
+        // Published before the frames go out, so a client that has its `Joined` finds the
+        // listing counting it, and again after (stuck clients may have gone).
+        self.publish_seats();
         let (mut bytes, mut dropped) = (0, 0);
         loop {
             self.pending.extend(self.lobby.drain_outbox());
@@ -530,12 +537,29 @@ impl Runner {
                 }
             }
         }
-        self.shared
-            .players
-            .store(self.lobby.player_count() as u8, Ordering::Relaxed);
-        self.shared.set_host(self.lobby.host_name());
+        self.publish_seats();
         LobbyStats::add(&self.shared.stats.bytes_out, bytes);
         LobbyStats::add(&self.shared.stats.snapshots_dropped, dropped);
+    }
+}
+
+/// Answers a command to a lobby that has closed: joins and resumes are refused (the
+/// connection says so to its client), the rest have nothing left to act on.
+fn refuse_closed(cmd: Command) {
+    match cmd {
+        Command::Join { reply, .. } => {
+            let _ = reply.send(Err(ErrorCode::UnknownLobby));
+        }
+        Command::Resume { reply, .. } => {
+            let _ = reply.send(Resume::Refused);
+        }
+        Command::Close { reply, .. } => {
+            let _ = reply.send(());
+        }
+        Command::Kick { reply, .. } => {
+            let _ = reply.send(false);
+        }
+        Command::Leave { .. } | Command::Disconnect { .. } => {}
     }
 }
 
@@ -641,6 +665,36 @@ mod tests {
     }
 
     /// The operator's two actions, and the figures the dashboard reads meanwhile.
+    /// A join that reaches the lobby in the same tick's batch as an operator's close, after
+    /// it, is refused: the joiner is never left waiting for a `Joined` that will not come.
+    #[tokio::test]
+    async fn a_join_queued_behind_a_close_is_refused() {
+        let limits = RunnerLimits {
+            empty_grace: Duration::from_secs(600),
+            stuck_after: Duration::from_secs(5),
+        };
+        let mut runner = Runner::new(lobby(), Arc::new(LobbyShared::default()), limits);
+        let (_tx, _plays_tx, mut inbox) = super::inbox();
+        let (close, closed) = oneshot::channel();
+        let (reply, joined) = oneshot::channel();
+        // One tick's batch: the close, then a join.
+        let close = Command::Close {
+            reason: None,
+            reply: close,
+        };
+        let join = Command::Join {
+            client: 7,
+            name: "late".into(),
+            outbox: Outbox::new().0,
+            reply,
+        };
+        for cmd in [close, join] {
+            runner.command(cmd, &mut inbox.plays);
+        }
+        closed.await.expect("closed");
+        assert_eq!(joined.await.expect("answered"), Err(ErrorCode::UnknownLobby));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_operator_kicks_a_player_then_closes_the_lobby() {
         let (tx, shared) = start(lobby(), Duration::from_secs(5));
