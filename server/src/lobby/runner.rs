@@ -692,7 +692,10 @@ mod tests {
             runner.command(cmd, &mut inbox.plays);
         }
         closed.await.expect("closed");
-        assert_eq!(joined.await.expect("answered"), Err(ErrorCode::UnknownLobby));
+        assert_eq!(
+            joined.await.expect("answered"),
+            Err(ErrorCode::UnknownLobby)
+        );
     }
 
     #[tokio::test(start_paused = true)]

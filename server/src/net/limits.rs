@@ -1,5 +1,7 @@
 //! Counting limits shared by every connection: how many connections are open (in total and
-//! per address), and token buckets kept per address for costly or guessable requests.
+//! per address), and token buckets kept per address for costly or guessable requests. An
+//! "address" is an IPv4 address, or an IPv6 /64: one host is handed a whole /64, so counting
+//! single IPv6 addresses would let it rotate past every per-address limit.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -9,6 +11,21 @@ use std::time::Instant;
 use tokio::sync::Notify;
 
 use super::rate::TokenBucket;
+
+/// The address a limit counts `ip` under: itself for IPv4 (also when mapped into IPv6), its
+/// /64 prefix for IPv6.
+pub fn holder(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
 
 /// Why a connection was not admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +70,7 @@ impl Tally {
     }
 
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<TallySlot, Refusal> {
+        let ip = holder(ip);
         let mut c = self.counts();
         if c.total >= self.max_total {
             return Err(Refusal::ServerFull);
@@ -122,6 +140,7 @@ impl AddressBuckets {
 
     /// Takes one token for `ip`; false when its bucket is empty.
     pub fn take(&self, ip: IpAddr, now: Instant) -> bool {
+        let ip = holder(ip);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= PRUNE_AT {
             buckets.retain(|_, b| !b.is_full(now));
@@ -134,6 +153,7 @@ impl AddressBuckets {
 
     /// Whether `ip` has a token left, without taking it.
     pub fn has(&self, ip: IpAddr, now: Instant) -> bool {
+        let ip = holder(ip);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         buckets.get_mut(&ip).is_none_or(|b| b.peek(now) >= 1.0)
     }
@@ -169,5 +189,24 @@ mod tests {
         assert!(!buckets.take(a, now));
         assert!(!buckets.has(a, now));
         assert!(buckets.take(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), now));
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_64_and_a_mapped_ipv4_as_itself() {
+        let tally = Tally::new(100, 2);
+        let host =
+            |last: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, last));
+        let _a = tally.admit(host(1)).expect("first");
+        let _b = tally.admit(host(2)).expect("second");
+        assert_eq!(
+            tally.admit(host(3)).err(),
+            Some(Refusal::TooManyFromAddress),
+            "a third address of the same /64 is the same host"
+        );
+        let other = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
+        assert!(tally.admit(other).is_ok(), "another /64 is another host");
+        let v4 = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let mapped = IpAddr::V6(Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped());
+        assert_eq!(holder(mapped), v4);
     }
 }

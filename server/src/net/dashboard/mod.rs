@@ -20,8 +20,11 @@
 //! - **Viewing.** A stream costs one HTTP connection (under the plain HTTP caps), a watch
 //!   receiver and, per interval, one write of the shared bytes: N viewers cost N writes, not N
 //!   snapshots. A viewer that does not read holds back nothing: it only ever has the newest
-//!   snapshot waiting. At most [`MAX_VIEWERS`] streams at once (then 503) and
-//!   [`MAX_VIEWERS_PER_IP`] per address (then 429).
+//!   snapshot waiting, and once it has not asked for one for [`STALLED`] its place is given
+//!   back (its connection stays under the plain HTTP caps until the peer goes). At most
+//!   [`MAX_VIEWERS`] streams at once (then 503) and [`MAX_VIEWERS_PER_IP`] per address
+//!   (then 429); the admin's streams are counted apart ([`MAX_ADMIN_STREAMS`]), so
+//!   anonymous viewers can never lock the operator out.
 //! - **Asking.** Every data request and every action, refused or not, first takes a token of
 //!   its address's bucket ([`REQUESTS_PER_IP`], then 429), so opening and closing streams,
 //!   guessing tokens or repeating actions is bounded per address. A refusal costs a header
@@ -61,6 +64,12 @@ const FRESH: Duration = Duration::from_secs(2);
 /// Dashboard streams at once, in total and from one address.
 pub const MAX_VIEWERS: usize = 32;
 pub const MAX_VIEWERS_PER_IP: usize = 4;
+/// Streams opened with the admin token, counted apart, so anonymous viewers can never take
+/// the operator's place.
+pub const MAX_ADMIN_STREAMS: usize = 8;
+/// A stream that has not taken a snapshot for this long (its reader stopped reading; a live
+/// one takes one a second) gives its place back.
+pub const STALLED: Duration = Duration::from_secs(10);
 /// (burst, per second) of dashboard requests (data and actions) per address.
 pub const REQUESTS_PER_IP: (f64, f64) = (10.0, 1.0);
 /// How long `GET /api/dashboard` waits for a snapshot.
@@ -98,6 +107,9 @@ impl Published {
 pub struct Dashboard {
     app: Arc<AppState>,
     viewers: Arc<Tally>,
+    admin_streams: Arc<Tally>,
+    /// Every open stream's lease, swept for stalled ones by the builder.
+    leases: std::sync::Mutex<Vec<std::sync::Weak<Lease>>>,
     /// Streams opened with the admin token.
     admins: AtomicUsize,
     requests: AddressBuckets,
@@ -115,19 +127,47 @@ impl Drop for AdminSeat {
     }
 }
 
-/// One open stream: its place under the caps, and the snapshots it has not sent yet.
+/// A stream's place under the caps, and when it last asked for a snapshot.
+struct Lease {
+    slot: std::sync::Mutex<Option<TallySlot>>,
+    asked: std::sync::Mutex<Instant>,
+}
+
+impl Lease {
+    /// Gives the place back if the stream has not asked for a snapshot for [`STALLED`].
+    fn release_if_stalled(&self, now: Instant) {
+        let asked = *self.asked.lock().unwrap_or_else(|e| e.into_inner());
+        if now.duration_since(asked) >= STALLED {
+            self.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+
+    /// Notes a request for the next snapshot; false once the place was given back.
+    fn ask(&self) -> bool {
+        *self.asked.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.slot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+}
+
+/// One open stream: its lease, and the snapshots it has not sent yet.
 struct Viewer {
     access: Access,
     snapshots: watch::Receiver<Option<Arc<Published>>>,
     shutdown: watch::Receiver<bool>,
-    _slot: TallySlot,
+    lease: Arc<Lease>,
     _admin: Option<AdminSeat>,
 }
 
 impl Viewer {
     /// The next snapshot for this viewer (the current one first, if fresh); None once the
-    /// server shuts down.
+    /// server shuts down or the stream stalled and lost its place.
     async fn next(&mut self) -> Option<Bytes> {
+        if !self.lease.ask() {
+            return None;
+        }
         loop {
             tokio::select! {
                 biased;
@@ -186,6 +226,8 @@ impl Dashboard {
         Arc::new(Self {
             app,
             viewers: Tally::new(MAX_VIEWERS, MAX_VIEWERS_PER_IP),
+            admin_streams: Tally::new(MAX_ADMIN_STREAMS, MAX_ADMIN_STREAMS / 2),
+            leases: std::sync::Mutex::default(),
             admins: AtomicUsize::new(0),
             requests: AddressBuckets::new(REQUESTS_PER_IP.0, REQUESTS_PER_IP.1),
             published: watch::Sender::new(None),
@@ -208,19 +250,20 @@ impl Dashboard {
     fn admit(self: &Arc<Self>, peer: SocketAddr, headers: &HeaderMap) -> Result<Viewer, Refused> {
         self.take_request(peer.ip())?;
         let access = auth::dashboard_access(&self.app.config, headers)?;
-        let slot = self
-            .viewers
-            .admit(peer.ip())
-            .map_err(|refusal| match refusal {
-                Refusal::ServerFull => Refused::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the dashboard has as many viewers as it serves; try again later",
-                ),
-                Refusal::TooManyFromAddress => Refused::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many dashboard streams from your address; close one first",
-                ),
-            })?;
+        let tally = match access {
+            Access::Viewer => &self.viewers,
+            Access::Admin => &self.admin_streams,
+        };
+        let slot = tally.admit(peer.ip()).map_err(|refusal| match refusal {
+            Refusal::ServerFull => Refused::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the dashboard has as many viewers as it serves; try again later",
+            ),
+            Refusal::TooManyFromAddress => Refused::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many dashboard streams from your address; close one first",
+            ),
+        })?;
         let admin = (access == Access::Admin).then(|| {
             self.admins.fetch_add(1, Ordering::Relaxed);
             AdminSeat(self.clone())
@@ -234,28 +277,53 @@ impl Dashboard {
             snapshots.mark_changed();
         }
         self.wake.notify_one();
+        let lease = Arc::new(Lease {
+            slot: std::sync::Mutex::new(Some(slot)),
+            asked: std::sync::Mutex::new(Instant::now()),
+        });
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        leases.retain(|l| l.strong_count() > 0);
+        leases.push(Arc::downgrade(&lease));
+        drop(leases);
         Ok(Viewer {
             access,
             snapshots,
             shutdown: self.app.shutdown_signal(),
-            _slot: slot,
+            lease,
             _admin: admin,
         })
+    }
+
+    /// Streams open, of viewers and admins.
+    fn watchers(&self) -> usize {
+        self.viewers.total() + self.admin_streams.total()
+    }
+
+    /// Gives back the places of streams whose readers stopped reading.
+    fn release_stalled(&self) {
+        let now = Instant::now();
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        leases.retain(|l| match l.upgrade() {
+            Some(lease) => {
+                lease.release_if_stalled(now);
+                true
+            }
+            None => false,
+        });
     }
 
     /// Builds and publishes snapshots while anyone watches, until the server shuts down.
     async fn build(self: Arc<Self>, mut sampler: Sampler) {
         let mut shutdown = self.app.shutdown_signal();
         loop {
-            let pause = if self.viewers.total() == 0 {
+            self.release_stalled();
+            let pause = if self.watchers() == 0 {
                 sampler.forget();
                 self.published.send_replace(None);
                 None
-            } else if let Some(snapshot) = sampler.sample(
-                &self.app.lobbies,
-                self.app.connections(),
-                self.viewers.total(),
-            ) {
+            } else if let Some(snapshot) =
+                sampler.sample(&self.app.lobbies, self.app.connections(), self.watchers())
+            {
                 let admin = (self.admins.load(Ordering::Relaxed) > 0).then(|| event(&snapshot));
                 let viewer = event(&snapshot.for_access(Access::Viewer));
                 self.published.send_replace(Some(Arc::new(Published {
@@ -361,5 +429,36 @@ async fn one_snapshot(
             "no snapshot was ready in time; try again",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+
+    #[test]
+    fn a_stream_that_stops_asking_gives_its_place_back() {
+        let tally = Tally::new(1, 1);
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let lease = Lease {
+            slot: std::sync::Mutex::new(Some(tally.admit(ip).expect("a place"))),
+            asked: std::sync::Mutex::new(Instant::now()),
+        };
+        let t0 = *lease.asked.lock().expect("lock");
+        lease.release_if_stalled(t0 + STALLED / 2);
+        assert_eq!(
+            tally.total(),
+            1,
+            "a stream between two snapshots keeps its place"
+        );
+        lease.release_if_stalled(t0 + STALLED);
+        assert_eq!(tally.total(), 0, "a stalled stream does not");
+        assert!(tally.admit(ip).is_ok(), "so another viewer gets in");
+        assert!(
+            !lease.ask(),
+            "and the stalled stream ends if it is ever read again"
+        );
     }
 }
