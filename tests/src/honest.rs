@@ -108,15 +108,25 @@ async fn play_one(c: &mut Client, until: Instant) -> Played {
     played
 }
 
-/// The server's count of tick deadlines its lobbies missed so far (process-wide).
+/// The tick deadlines the server's lobbies missed so far (process-wide).
 pub async fn missed_ticks(server: &TestServer) -> Result<u32> {
     Ok(server.metric("tickwire_missed_ticks_total").await? as u32)
 }
 
+/// The ticks the server itself let slip so far (process-wide): missed deadlines, and
+/// snapshots replaced because a connection's writer had not yet sent the previous one (its
+/// thread was late). Only for tests where no client stops reading on purpose, whose
+/// replaced snapshots would count here too.
+pub async fn slipped_ticks(server: &TestServer) -> Result<u32> {
+    let dropped = server.metric("tickwire_snapshots_dropped_total").await?;
+    Ok(missed_ticks(server).await? + dropped as u32)
+}
+
 /// Fails unless `ticks` (the snapshot ticks a client received, in arrival order) ascend,
-/// cover at least `min_span` ticks, and miss none but those the server itself ran late:
-/// a lobby that misses its deadlines runs the missed ticks back to back and snapshots the
-/// last (`missed`, the server's count over the same window, may include other lobbies').
+/// cover at least `min_span` ticks, and miss none but those the server itself let slip: a
+/// lobby that misses its deadlines runs the missed ticks back to back and snapshots the
+/// last, and a late writer has its stale snapshot replaced (`missed`, the server's count of
+/// both over the same window, may include other lobbies' and clients').
 /// Otherwise the server sends every tick to a client that reads, so at most one tick a
 /// second more may lack a snapshot (a window edge, or a writer that could not hand a
 /// snapshot to the socket in time).

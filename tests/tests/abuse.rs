@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget};
-use tickwire_tests::honest::{assert_kept_up, missed_ticks};
+use tickwire_tests::honest::{assert_kept_up, slipped_ticks};
 use tickwire_tests::{Client, TestServer};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -18,9 +18,9 @@ async fn bystander(server: &TestServer) -> Result<Client> {
 /// The bystander still gets a fresh snapshot for (nearly) every tick of the next second.
 async fn still_ticking(server: &TestServer, c: &mut Client) -> Result<()> {
     let before = c.snapshot_ticks.len();
-    let missed_before = missed_ticks(server).await?;
+    let missed_before = slipped_ticks(server).await?;
     c.hold(10, 0, 30).await?;
-    let missed = missed_ticks(server).await? - missed_before;
+    let missed = slipped_ticks(server).await? - missed_before;
     assert_kept_up(&c.snapshot_ticks[before..], 30, missed);
     Ok(())
 }
