@@ -47,7 +47,7 @@ test('touches are kept apart by identifier: a thumb steers while another holds D
   assert.deepEqual(pad.sample(), { stick: { x: 0, y: -127 }, aim: null, buttons: { action: true, alt: false } });
   pad.move(3, dash.x - 80, dash.y);
   assert.deepEqual(pad.sample().stick, { x: 0, y: -127 }, 'sliding off Dash does not steer');
-  assert.equal(pad.start(9, 150, 500), null, 'a second thumb on the stick side is ignored');
+  assert.equal(pad.start(9, 150, 500), null, 'a second thumb on the stick side does not steer');
   pad.move(9, 300, 500);
   assert.deepEqual(pad.sample().stick, { x: 0, y: -127 });
   pad.end(7);
@@ -55,7 +55,8 @@ test('touches are kept apart by identifier: a thumb steers while another holds D
   pad.end(3);
   pad.end(42);
   assert.deepEqual(pad.sample().buttons, { action: false, alt: false });
-  assert.equal(pad.start(9, 150, 500), 'move', 'with the stick free again a new thumb takes it');
+  pad.end(9);
+  assert.equal(pad.start(11, 150, 500), 'move', 'with the stick free again a new thumb takes it');
 });
 
 test('a resize lays the controls out anew without letting go of the thumbs on them', () => {
@@ -127,3 +128,27 @@ for (const [what, width, height, side] of [['an upright phone', 390, 700, 'botto
     });
   }
 }
+
+test('a lost touchend does not leave a thumb holding the stick', () => {
+  const pad = new TouchPad(layoutTouch(390, 700, {}));
+  pad.start(1, 60, 600);
+  pad.move(1, 60 + 2 * R, 600);
+  assert.equal(pad.sample().stick.x, 127);
+  // The next touch event lists only touch 4: touch 1's end was never delivered.
+  pad.keepOnly([4]);
+  assert.deepEqual(pad.sample().stick, { x: 0, y: 0 }, 'the stick lets go');
+  assert.equal(pad.start(4, 80, 600), 'move', 'and a new thumb takes it');
+});
+
+test('when the thumb on the stick lifts, a second thumb already down takes it over', () => {
+  const pad = new TouchPad(layoutTouch(390, 700, {}));
+  pad.start(1, 60, 600);
+  assert.equal(pad.start(2, 150, 500), null, 'the stick is held');
+  pad.move(2, 150, 500 - R);
+  pad.end(1);
+  assert.deepEqual(pad.sample().stick, { x: 0, y: 0 }, 'the second thumb starts from where it is');
+  pad.move(2, 150, 500 - 2 * R);
+  assert.equal(pad.sample().stick.y, -127, 'and steers');
+  pad.clear();
+  assert.deepEqual(pad.sample().stick, { x: 0, y: 0 });
+});

@@ -46,6 +46,8 @@ export class TouchControls {
       this.usedAtMs = performance.now();
       const pad = this.currentPad();
       if (pad === null) return;
+      // Touches the browser no longer reports (a touchend that never came) let go first.
+      pad.keepOnly([...e.touches].map((t) => t.identifier));
       const rect = this.stage.getBoundingClientRect();
       for (const t of e.changedTouches) each(t, t.clientX - rect.left, t.clientY - rect.top);
       this.render();
@@ -59,6 +61,7 @@ export class TouchControls {
     // A touch anywhere (the HUD too) says the player uses touch.
     window.addEventListener('touchstart', () => (this.usedAtMs = performance.now()), { passive: true, capture: true });
     window.addEventListener('blur', () => this.pad?.clear());
+    document.addEventListener('visibilitychange', () => document.hidden && this.pad?.clear());
   }
 
   /**

@@ -115,6 +115,9 @@ export class TouchPad {
     /** Buttons pressed since the last sample, so that a short tap is not missed. */
     /** @type {Set<keyof Buttons>} */
     this.tapped = new Set();
+    /** Second thumbs on a stick already held: one takes the stick when the first lifts. */
+    /** @type {Map<number, {role: Role, point: Point}>} */
+    this.waiting = new Map();
   }
 
   /** @param {Role} role */
@@ -140,7 +143,10 @@ export class TouchPad {
       this.tapped.add(button.button);
     } else {
       role = aim !== null && x >= width / 2 ? 'aim' : 'move';
-      if (this.holder(role) !== null) return null;
+      if (this.holder(role) !== null) {
+        this.waiting.set(id, { role, point });
+        return null;
+      }
     }
     this.touches.set(id, { role, origin: point, point });
     return role;
@@ -148,20 +154,42 @@ export class TouchPad {
 
   /** @param {number} id @param {number} x @param {number} y */
   move(id, x, y) {
+    const spare = this.waiting.get(id);
+    if (spare !== undefined) spare.point = { x, y };
     const t = this.touches.get(id);
     if (t === undefined) return;
     t.point = { x, y };
     if (t.role === 'move' || t.role === 'aim') t.origin = followThumb(t.origin, t.point, this.layout.radius);
   }
 
-  /** A touch ended or was cancelled. @param {number} id */
+  /** A touch ended or was cancelled; a second thumb on its stick takes it over. @param {number} id */
   end(id) {
+    this.waiting.delete(id);
+    const t = this.touches.get(id);
     this.touches.delete(id);
+    if (t === undefined || (t.role !== 'move' && t.role !== 'aim')) return;
+    for (const [other, spare] of this.waiting) {
+      if (spare.role !== t.role) continue;
+      this.waiting.delete(other);
+      this.touches.set(other, { role: spare.role, origin: spare.point, point: spare.point });
+      return;
+    }
   }
 
-  /** Every touch let go (the page lost focus, the layout changed under them). */
+  /**
+   * Forgets touches that are no longer on the screen (`ids`: every touch that is, from a
+   * TouchEvent's `touches`): a lost touchend must not leave a thumb holding a stick.
+   * @param {Iterable<number>} ids
+   */
+  keepOnly(ids) {
+    const on = new Set(ids);
+    for (const id of [...this.touches.keys(), ...this.waiting.keys()]) if (!on.has(id)) this.end(id);
+  }
+
+  /** Every touch let go (the page lost focus or was hidden, the layout changed under them). */
   clear() {
     this.touches.clear();
+    this.waiting.clear();
   }
 
   /**
