@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { bound, bytes, ms, uptime } from '../src/dashboard/format.js';
-import { BACKOFF_MAX_MS, backoff, parseEvents } from '../src/dashboard/stream.js';
+import { BACKOFF_MAX_MS, parseEvents, retries } from '../src/dashboard/stream.js';
 
 describe('parseEvents', () => {
   test('takes whole events and keeps the rest for the next chunk', () => {
@@ -23,9 +23,11 @@ describe('parseEvents', () => {
   });
 });
 
-test('backoff doubles up to its cap', () => {
-  assert.deepEqual([0, 1, 2].map(backoff), [1000, 2000, 4000]);
-  assert.equal(backoff(20), BACKOFF_MAX_MS);
+test('backoff doubles up to its cap and never gives up', () => {
+  const backoff = retries();
+  assert.deepEqual([0, 1, 2].map((i) => backoff.failed(i)), [1000, 2000, 4000]);
+  for (let i = 0; i < 20; i++) backoff.failed(1e9 * i);
+  assert.equal(backoff.failed(1e12), BACKOFF_MAX_MS);
 });
 
 test('figures read as people write them', () => {

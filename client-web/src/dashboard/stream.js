@@ -3,6 +3,8 @@
 // in logs), parsed as server-sent events, one JSON snapshot per event. Reconnects with
 // backoff when the stream drops or goes quiet; stops on 401 until told to start again.
 
+import { Backoff } from '../sdk/backoff.js';
+
 export const BACKOFF_FIRST_MS = 1000;
 export const BACKOFF_MAX_MS = 10000;
 /** A stream with no event for this long is dropped and opened again. */
@@ -40,8 +42,8 @@ export function parseEvents(text) {
   return { events, rest };
 }
 
-/** The delay before retry number `failures` (0-based). @param {number} failures */
-export const backoff = (failures) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures);
+/** The retry schedule: an operator's page keeps trying, however long the server is down. */
+export const retries = () => new Backoff({ firstMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS, giveUpAfterMs: Infinity });
 
 export class DashboardStream {
   /** @param {StreamOptions} opts */
@@ -72,7 +74,9 @@ export class DashboardStream {
 
   /** @param {number} generation */
   async run(generation) {
-    let failures = 0;
+    const backoff = retries();
+    /** The wait before the next try (never null: the schedule does not give up). */
+    const wait = () => backoff.failed(performance.now()) ?? BACKOFF_MAX_MS;
     const current = () => this.generation === generation;
     while (current()) {
       this.onStatus({ state: 'connecting' });
@@ -85,21 +89,21 @@ export class DashboardStream {
         const res = await this.fetchImpl(this.url, { headers, signal: controller.signal, cache: 'no-store' });
         if (!res.ok || res.body === null) {
           const message = (await res.text()).trim();
-          const retryInMs = res.status === 401 ? null : backoff(failures++);
+          const retryInMs = res.status === 401 ? null : wait();
           this.onStatus({ state: 'refused', status: res.status, message, retryInMs });
           if (retryInMs === null) return;
           await sleep(retryInMs);
           continue;
         }
         await this.read(res.body, controller, () => {
-          failures = 0;
+          backoff.reset();
           if (current()) this.onStatus({ state: 'live' });
         });
       } catch {
         // A dropped connection, or an abort by stop(): the loop decides.
       }
       if (!current()) return;
-      const retryInMs = backoff(failures++);
+      const retryInMs = wait();
       this.onStatus({ state: 'lost', retryInMs });
       await sleep(retryInMs);
     }

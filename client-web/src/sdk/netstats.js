@@ -195,13 +195,6 @@ export class NetStats extends NetHistory {
     super(NET_SERIES, opts);
   }
 
-  /**
-   * @param {number} nowMs @param {() => NetReadings} read
-   */
-  sample(nowMs, read) {
-    return super.sample(nowMs, read);
-  }
-
   /** @returns {NetFigures} */
   figures() {
     const now = (/** @type {keyof typeof NET_SERIES} */ name) => this.series(name).current;

@@ -260,11 +260,6 @@ impl Sampler {
         }
     }
 
-    /// Whether there is a previous sample to take rates against.
-    pub fn has_baseline(&self) -> bool {
-        self.last.is_some()
-    }
-
     /// Nobody watches: the next sample starts afresh (no rate over the idle time).
     pub fn forget(&mut self) {
         self.last = None;
