@@ -4,6 +4,7 @@
 //! `lobby`.
 
 pub mod budgets;
+pub mod call;
 pub mod connection;
 pub mod dashboard;
 pub mod frames;

@@ -59,7 +59,7 @@ pub async fn run(
             }
             Err(refusal) => (None, Some(refused(refusal))),
         };
-        if let Some(call) = conn.disconnect() {
+        if let Some(call) = conn.disconnect(Instant::now()) {
             let _ = call.perform().await;
         }
         conn.end(ending.unwrap_or_else(|| Ending {

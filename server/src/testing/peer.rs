@@ -130,7 +130,7 @@ impl Drop for Peer {
     fn drop(&mut self) {
         // Tell the lobby, as the socket loop does when a connection drops.
         if let (Some(call), Ok(runtime)) = (
-            self.conn.disconnect(),
+            self.conn.disconnect(self.now),
             tokio::runtime::Handle::try_current(),
         ) {
             runtime.spawn(call.perform());

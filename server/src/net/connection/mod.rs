@@ -4,7 +4,9 @@
 //! answers lobby requests within the connection's budgets, checks inputs against the
 //! lobby's schema and forwards play messages. Everything it sends goes into the client's
 //! [`Outbox`]; what needs the lobby's answer (joining, resuming) is handed back as a
-//! [`Call`], whose [`Answer`] comes back through [`Connection::answered`].
+//! [`Call`] (`net/call.rs`), whose [`Answer`] comes back through [`Connection::answered`].
+//! The lobby requests themselves (join, quick join, create, list, leave) are in
+//! `requests.rs`.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -21,7 +23,10 @@ use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
-use super::budgets::{Budgets, LISTINGS, MOVES};
+mod requests;
+
+use super::budgets::{Budgets, MOVES};
+use super::call::{Answer, Call, Reply};
 use super::frames::{MAX_FRAGMENTS, Violation};
 use super::rate::{RateLimiter, Verdict};
 use super::{AppState, Ticket};
@@ -32,7 +37,6 @@ use crate::lobby::runner::{Command, Play};
 use crate::lobby::stats::LobbyStats;
 use crate::metrics::METRICS;
 use crate::outbox::Outbox;
-use tickwire_protocol::NetId;
 
 /// WebSocket close codes used by the server.
 pub mod close {
@@ -101,44 +105,6 @@ impl Ending {
                 format!("a message in more than {MAX_FRAGMENTS} fragments"),
                 close::TOO_BIG,
             ),
-        }
-    }
-}
-
-/// A command for a lobby and, for joins and resumes, the lobby's answer to wait for.
-pub struct Call {
-    lobby: LobbyHandle,
-    command: Command,
-    reply: Reply,
-}
-
-enum Reply {
-    None,
-    Join(oneshot::Receiver<Result<NetId, ErrorCode>>),
-    Resume(oneshot::Receiver<Resume>),
-}
-
-/// What came of a [`Call`].
-#[derive(Debug)]
-pub enum Answer {
-    /// Delivered; no answer expected.
-    Sent,
-    /// The lobby has closed.
-    Gone,
-    Joined(Result<NetId, ErrorCode>),
-    Resumed(Resume),
-}
-
-impl Call {
-    /// Sends the command and waits for the lobby's answer, if one is expected.
-    pub async fn perform(self) -> Answer {
-        if self.lobby.commands.send(self.command).await.is_err() {
-            return Answer::Gone;
-        }
-        match self.reply {
-            Reply::None => Answer::Sent,
-            Reply::Join(answer) => answer.await.map_or(Answer::Gone, Answer::Joined),
-            Reply::Resume(answer) => Answer::Resumed(answer.await.unwrap_or(Resume::Refused)),
         }
     }
 }
@@ -288,11 +254,11 @@ impl Connection {
 
     /// The connection ended without a leave: the lobby holds the seat, redeemable with this
     /// connection's token for the reconnect grace period. Returns the lobby's notice to send.
-    pub fn disconnect(&mut self) -> Option<Call> {
+    pub fn disconnect(&mut self, now: Instant) -> Option<Call> {
         // Whatever became of the seat, this connection's token now expires with the grace.
         self.app.hold_seat(
             &self.token,
-            tokio::time::Instant::now() + self.app.config.reconnect_grace,
+            tokio::time::Instant::from_std(now) + self.app.config.reconnect_grace,
         );
         let lobby = self.lobby.take()?;
         let command = Command::Disconnect {
@@ -615,222 +581,7 @@ impl Connection {
             self.app.forget_seat(&self.token);
         }
     }
-
-    /// Asks `lobby` for a seat for `name`; a quick join goes on to its next candidate if
-    /// refused.
-    fn join(&mut self, lobby: LobbyHandle, name: String, quick: Option<QuickJoin>) -> Step {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Join {
-            client: self.client,
-            name: name.clone(),
-            outbox: self.outbox.clone(),
-            reply,
-        };
-        self.pending = Some(Pending::Join {
-            lobby: lobby.clone(),
-            name,
-            quick,
-        });
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::Join(answer),
-        })
-    }
-
-    fn join_answered(
-        &mut self,
-        now: Instant,
-        lobby: LobbyHandle,
-        name: String,
-        quick: Option<QuickJoin>,
-        answer: Answer,
-    ) -> Step {
-        let code = match answer {
-            Answer::Joined(Ok(_)) => {
-                self.seated(lobby, name);
-                return Step::Read;
-            }
-            Answer::Joined(Err(code)) => code,
-            Answer::Gone | Answer::Sent | Answer::Resumed(_) => ErrorCode::UnknownLobby,
-        };
-        if let Some(mut quick) = quick {
-            return match quick.candidates.next() {
-                Some(next) => self.join(next, name, Some(quick)),
-                None => self.create(now, quick.fallback, name),
-            };
-        }
-        let message = match code {
-            ErrorCode::LobbyFull => format!(
-                "lobby {:?} is full ({} players)",
-                lobby.name, lobby.max_players
-            ),
-            ErrorCode::UnknownLobby => "that lobby just closed".to_owned(),
-            ErrorCode::InvalidName => format!(
-                "someone in {:?} already has that name: pick another",
-                lobby.name
-            ),
-            _ => format!("could not join: {code:?}"),
-        };
-        self.refuse(code, message);
-        Step::Read
-    }
-
-    /// Opens a lobby, within the connection's and the address's budgets, and joins it.
-    fn create(&mut self, now: Instant, req: NewLobby, name: String) -> Step {
-        if !self.budgets.creation(&self.app, now) {
-            self.refuse(
-                ErrorCode::RateLimited,
-                "opening lobbies too fast: join one, or try again in a few seconds",
-            );
-            return Step::Read;
-        }
-        match self.app.lobbies.create(req) {
-            Ok(handle) => self.join(handle, name, None),
-            Err(code) => {
-                self.refuse(code, create_refusal(code));
-                Step::Read
-            }
-        }
-    }
-
-    /// Whether a client built for schema hash `expected` (none: any) can play `handle`'s
-    /// game; refuses with `SchemaMismatch` if not.
-    fn schema_fits(&mut self, handle: &LobbyHandle, expected: Option<u64>) -> bool {
-        match expected {
-            Some(h) if h != handle.schema_hash => {
-                self.refuse(
-                    ErrorCode::SchemaMismatch,
-                    format!(
-                        "this lobby runs {} with schema {:016x}; your client was built for schema {h:016x}",
-                        handle.game, handle.schema_hash
-                    ),
-                );
-                false
-            }
-            _ => true,
-        }
-    }
-
-    /// Joins the fullest lobby of `game` with room, or opens one.
-    fn quick_join(&mut self, now: Instant, name: String, game: &str, schema: Option<u64>) -> Step {
-        if self.lobby.is_some() {
-            self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
-            return Step::Read;
-        }
-        let games = self.app.lobbies.games();
-        let entry = if game.is_empty() {
-            games.default_game()
-        } else {
-            games.get(game)
-        };
-        let Some(entry) = entry else {
-            self.refuse(ErrorCode::UnknownGame, format!("no game named {game:?}"));
-            return Step::Read;
-        };
-        if let Some(h) = schema.filter(|h| *h != entry.schema_hash) {
-            let message = format!(
-                "{} has schema {:016x}; your client was built for schema {h:016x}",
-                entry.game.name(),
-                entry.schema_hash
-            );
-            self.refuse(ErrorCode::SchemaMismatch, message);
-            return Step::Read;
-        }
-        let game = entry.game.name().to_owned();
-        let fallback = NewLobby {
-            name: format!("{name}'s lobby")
-                .chars()
-                .take(MAX_LOBBY_NAME_CHARS)
-                .collect(),
-            map: entry.maps.keys().next().cloned().unwrap_or_default(),
-            max_players: QUICK_JOIN_SEATS,
-            private: false,
-            game,
-        };
-        let mut candidates = self
-            .app
-            .lobbies
-            .quick_join_candidates(&fallback.game)
-            .into_iter();
-        match candidates.next() {
-            Some(first) => self.join(
-                first,
-                name,
-                Some(QuickJoin {
-                    candidates,
-                    fallback,
-                }),
-            ),
-            None => self.create(now, fallback, name),
-        }
-    }
-
-    /// Sends the shared, capped lobby listing, within the connection's and the address's
-    /// budgets.
-    fn list_lobbies(&mut self, now: Instant) {
-        if !self.budgets.listing(&self.app, now) {
-            let (burst, rate) = LISTINGS;
-            return self.refuse(
-                ErrorCode::RateLimited,
-                format!("at most {rate} lobby listings a second (bursts of {burst})"),
-            );
-        }
-        let frame = self.app.lobbies.listing().frame.clone();
-        self.send_frame(frame);
-    }
-
-    fn failed_join(&mut self, now: Instant, target: &LobbyTarget) {
-        let message = match target {
-            LobbyTarget::Id(id) => format!("no public lobby with id {id}"),
-            LobbyTarget::Code(code) => {
-                self.budgets.failed_guess(&self.app, now);
-                format!("no lobby with code {code:?}")
-            }
-        };
-        self.refuse(ErrorCode::UnknownLobby, message);
-    }
-
-    fn leave(&mut self) -> Step {
-        let Some(lobby) = self.lobby.take() else {
-            return Step::Read;
-        };
-        self.app.forget_seat(&self.token);
-        self.pending = Some(Pending::Sent);
-        let command = Command::Leave {
-            client: self.client,
-        };
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::None,
-        })
-    }
-
-    /// Now seated in `lobby`: the seat is filed under this connection's token.
-    fn seated(&mut self, lobby: LobbyHandle, name: String) {
-        let ticket = Ticket {
-            client: self.client,
-            name,
-            lobby: lobby.clone(),
-            expires: None,
-        };
-        self.app.file_seat(self.token, ticket);
-        self.lobby = Some(lobby);
-    }
 }
 
 const RESUME_REFUSED: &str =
     "that reconnect token is unknown, already used, or its seat was given up";
-
-fn create_refusal(code: ErrorCode) -> String {
-    match code {
-        ErrorCode::UnknownGame => "no game by that name (GET /api/games lists them)".into(),
-        ErrorCode::InvalidMaxPlayers => "max players must be 2 to 64".into(),
-        ErrorCode::UnknownMap => {
-            "that game has no map by that name (GET /api/games lists them)".into()
-        }
-        ErrorCode::ServerFull => "the server has no room for another lobby".into(),
-        _ => format!("could not create the lobby: {code:?}"),
-    }
-}
