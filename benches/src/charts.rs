@@ -148,16 +148,29 @@ pub fn lines(labels: Labels<'_>, x: Range<f64>, lines: &[Line]) -> Result<String
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, line) in lines.iter().enumerate() {
-            let style = color(i).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), style))
-                .map_err(|e| e.to_string())?
-                .label(line.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        }
+        draw_lines(&mut chart, lines)?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
+}
+
+/// Draws each line in its colour, named in the legend.
+fn draw_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    lines: &[Line],
+) -> std::result::Result<(), String> {
+    for (i, line) in lines.iter().enumerate() {
+        let style = color(i).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(line.points.iter().copied(), style))
+            .map_err(|e| e.to_string())?
+            .label(line.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+    }
+    Ok(())
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
@@ -284,14 +297,7 @@ pub fn percentile_curves(labels: Labels<'_>, curves: &[Line]) -> Result<String> 
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, curve) in curves.iter().enumerate() {
-            let style = color(i).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), style))
-                .map_err(|e| e.to_string())?
-                .label(curve.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        }
+        draw_lines(&mut chart, &curves)?;
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
@@ -372,7 +378,7 @@ pub fn two_axes(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const LABELS: Labels<'static> = Labels {

@@ -409,22 +409,7 @@ mod tests {
         &html[start..start + len]
     }
 
-    /// Every SVG text element's text.
-    fn texts(svg: &str) -> Vec<String> {
-        svg.split("<text")
-            .skip(1)
-            .filter_map(|t| {
-                Some(
-                    t.split_once('>')?
-                        .1
-                        .split_once("</text>")?
-                        .0
-                        .trim()
-                        .to_owned(),
-                )
-            })
-            .collect()
-    }
+    use crate::charts::tests::texts;
 
     /// Point counts of the polylines with this stroke color (one series).
     fn series(svg: &str, color: charts::RGBColor) -> Vec<usize> {
