@@ -128,26 +128,45 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// A chart on `root` over `x` and `y`, with its title, axis names and a light grid
+/// labelled in plain numbers.
+fn plain<'a, DB: DrawingBackend + 'a>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, (FONT, TITLE_SIZE))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(labels.x)
+        .y_desc(labels.y)
+        .x_label_formatter(&|v| number(*v))
+        .y_label_formatter(&|v| number(*v))
+        .label_style((FONT, TEXT_SIZE))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// Lines over a shared x range; the y axis starts at 0.
 pub fn lines(labels: Labels<'_>, x: Range<f64>, lines: &[Line]) -> Result<String> {
     svg(labels.title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, TITLE_SIZE))
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x, upto(max_y(lines), lines.len()))
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(labels.x)
-            .y_desc(labels.y)
-            .x_label_formatter(&|v| number(*v))
-            .y_label_formatter(&|v| number(*v))
-            .label_style((FONT, TEXT_SIZE))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = plain(root, labels, x, upto(max_y(lines), lines.len()))?;
         draw_lines(&mut chart, lines)?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
@@ -199,23 +218,7 @@ pub fn histogram(
         let width = (heights.len() as f64 * bin).max(bin);
         let top = heights.iter().copied().fold(0.0, f64::max);
         let y = upto(top, markers.len());
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, TITLE_SIZE))
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..width, y.clone())
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(labels.x)
-            .y_desc(labels.y)
-            .x_label_formatter(&|v| number(*v))
-            .y_label_formatter(&|v| number(*v))
-            .label_style((FONT, TEXT_SIZE))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = plain(root, labels, 0.0..width, y.clone())?;
         let bars = color(0).mix(0.75).filled();
         chart
             .draw_series(heights.iter().enumerate().map(|(i, h)| {
