@@ -250,3 +250,62 @@ async fn an_unknown_reconnect_token_is_refused_and_the_client_goes_on_as_new() -
     assert!(matches!(peer.recv().await?, ServerMsg::Welcome { .. }));
     Ok(())
 }
+
+#[tokio::test]
+async fn inputs_in_flight_when_the_lobby_closes_are_dropped_quietly() -> anyhow::Result<()> {
+    use tickwire_protocol::{Input, InputValues};
+    use tickwire_server::lobby::runner::Command;
+    let app = app(&[])?;
+    let mut peer = Peer::connect(&app, None);
+    peer.hello("player").await?;
+    let input = ClientMsg::Input(Input {
+        seq: 1,
+        client_tick: 1,
+        ack: 0,
+        values: InputValues::new(&[0, 0]),
+    });
+    // Never in a lobby: told so.
+    assert!(peer.send(&input).await.is_none());
+    assert_eq!(error_code(&peer.recv().await?), Some(ErrorCode::NotInLobby));
+    assert!(peer.send(&create("closing")).await.is_none());
+    let joined = loop {
+        if let ServerMsg::Joined(j) = peer.recv().await? {
+            break j;
+        }
+    };
+    let lobby = app.lobbies.by_code(&joined.code).expect("listed");
+    let (reply, closed) = tokio::sync::oneshot::channel();
+    lobby
+        .commands
+        .send(Command::Close {
+            reason: Some("maintenance".into()),
+            reply,
+        })
+        .await?;
+    closed.await?;
+    let told = loop {
+        if let Some(code) = error_code(&peer.recv().await?) {
+            break code;
+        }
+    };
+    assert_eq!(told, ErrorCode::LobbyClosed);
+    // The client had not heard yet and sent an input: it is dropped, no second refusal
+    // replaces the one that said why.
+    assert!(peer.send(&input).await.is_none());
+    assert!(
+        peer.send(&ClientMsg::Ping { client_time: 5 })
+            .await
+            .is_none()
+    );
+    let next = loop {
+        match peer.recv().await? {
+            ServerMsg::Snapshot(_) | ServerMsg::Roster { .. } => continue,
+            other => break other,
+        }
+    };
+    assert!(
+        matches!(next, ServerMsg::Pong { client_time: 5, .. }),
+        "{next:?}"
+    );
+    Ok(())
+}

@@ -150,6 +150,9 @@ pub struct Connection {
     /// A control frame did not fit in the outbox: the client is not reading.
     stuck: bool,
     pending: Option<Pending>,
+    /// Its lobby let it go on its own (closed, or removed it) and told it why; play messages
+    /// still in flight are dropped quietly until it is seated again.
+    let_go: bool,
 }
 
 impl Connection {
@@ -173,6 +176,7 @@ impl Connection {
             limiter,
             stuck: false,
             pending: None,
+            let_go: false,
         }
     }
 
@@ -333,6 +337,7 @@ impl Connection {
             // The lobby closed or the operator removed this player (the lobby said so).
             if self.lobby.as_ref().is_some_and(|l| l.id == id) {
                 self.lobby = None;
+                self.let_go = true;
                 self.app.forget_seat(&self.token);
             }
         }
@@ -563,7 +568,12 @@ impl Connection {
     /// else's inputs; the excess is dropped here, as it would be by the lobby.
     fn forward(&mut self, play: Play) {
         let Some(lobby) = &self.lobby else {
-            return self.refuse(ErrorCode::NotInLobby, "join a lobby first");
+            // Inputs sent before the client heard its lobby let it go are expected: only a
+            // client that was never let go is told it is in no lobby.
+            if !self.let_go {
+                self.refuse(ErrorCode::NotInLobby, "join a lobby first");
+            }
+            return;
         };
         let tick = lobby.shared.tick.load(Ordering::Relaxed);
         let (seen, sent) = &mut self.plays_this_tick;
@@ -578,6 +588,7 @@ impl Connection {
         if let Err(mpsc::error::TrySendError::Closed(_)) = lobby.plays.try_send(play) {
             // The lobby closed (it told this client why); the client may join another.
             self.lobby = None;
+            self.let_go = true;
             self.app.forget_seat(&self.token);
         }
     }

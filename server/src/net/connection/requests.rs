@@ -226,6 +226,7 @@ impl Connection {
         };
         self.app.file_seat(self.token, ticket);
         self.lobby = Some(lobby);
+        self.let_go = false;
     }
 }
 
