@@ -19,7 +19,7 @@ fn rewind(c: &mut Criterion) {
     for targets in TARGETS {
         let mut world = World::new();
         let entities: Vec<_> = (0..targets).map(|_| world.spawn_empty().id()).collect();
-        let mut history = HitHistory::new(TICKS, 8);
+        let mut history = HitHistory::new(TICKS, 8, 30);
         // Targets on a grid 4000 x 4000 units (in sixteenths), each drifting right.
         let at = |i: usize, tick: u32| Circle {
             x: (i % 23) as i32 * 2800 + tick as i32 * 160,

@@ -13,7 +13,7 @@ use tickwire_protocol::schema::{GameInput, InputField, Replicate, Schema};
 
 use super::input::{SkippedTicks, take_due_inputs};
 use super::replication::{Registry, ReplicatedIndex};
-use super::rewind::{HitHistory, HitShape, record_shapes};
+use super::rewind::{HitHistory, HitShape, MAX_INTERPOLATION, record_shapes};
 use crate::maps::GameMap;
 
 /// A game the server can host. Register it with the server at start (the built-in games
@@ -171,8 +171,8 @@ impl LobbyBuilder {
         let ticks = |d: std::time::Duration| {
             (d.as_secs_f64() * f64::from(self.context.tick_rate)).ceil() as u32
         };
-        self.world
-            .insert_resource(HitHistory::new(ticks(history), ticks(cap)));
+        let history = HitHistory::new(ticks(history), ticks(cap), ticks(MAX_INTERPOLATION));
+        self.world.insert_resource(history);
         self.schedule
             .add_systems(record_shapes::<C>.in_set(TickSet::Record));
         self

@@ -134,6 +134,8 @@ impl LobbySettings {
 
 pub struct Lobby {
     settings: LobbySettings,
+    /// The game turned lag compensation on: players' entities carry a [`rewind::ViewLag`].
+    lag_compensated: bool,
     world: World,
     schedule: Schedule,
     registry: Registry,
@@ -174,8 +176,10 @@ impl Lobby {
         let schema = built.schema();
         let layout = Layout::new(&schema)?;
         let history = SnapshotHistory::new(HISTORY_SECONDS * usize::from(settings.tick_rate) + 1);
+        let lag_compensated = built.world.contains_resource::<rewind::HitHistory>();
         let mut lobby = Self {
             settings,
+            lag_compensated,
             world: built.world,
             schedule: built.schedule,
             registry: built.registry,
@@ -344,6 +348,9 @@ impl Lobby {
             e.insert(Replicated::default());
         }
         e.insert(PlayerInput::default());
+        if self.lag_compensated {
+            e.insert(rewind::ViewLag::default());
+        }
         let net_id = e.get::<Replicated>().map_or(0, Replicated::id);
         let baseline = Baseline::new(self.tick);
         self.members.push(Member {
@@ -491,6 +498,9 @@ impl Lobby {
     pub fn step(&mut self) {
         self.tick += 1;
         self.world.resource_mut::<game::CurrentTick>().0 = self.tick;
+        if self.lag_compensated {
+            self.publish_view_lags();
+        }
         self.schedule.run(&mut self.world);
         self.record();
         let tick = self.tick;
@@ -508,6 +518,21 @@ impl Lobby {
         } else {
             0
         };
+    }
+
+    /// Sets every player's [`rewind::ViewLag`] for the tick about to run.
+    fn publish_view_lags(&mut self) {
+        for m in &self.members {
+            let ticks = m
+                .baseline
+                .acked()
+                .map_or(0, |a| self.tick.saturating_sub(a));
+            if let Some(mut lag) = self.world.get_mut::<rewind::ViewLag>(m.entity)
+                && lag.ticks != ticks
+            {
+                lag.ticks = ticks;
+            }
+        }
     }
 
     /// The world as a full rebuild captures it now (for tests of the incremental capture).

@@ -66,6 +66,19 @@ pub struct Window {
     pub allowed: u32,
 }
 
+/// How far behind the server's newest tick a player's view is, in ticks: the newest tick
+/// minus the newest snapshot it acknowledged (0 before its first ack). The engine puts it
+/// on every player's entity and sets it before each tick's systems; a game's fire system
+/// turns it into the shooter's [`Window`] with [`HitHistory::window`].
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ViewLag {
+    pub ticks: u32,
+}
+
+/// The longest interpolation delay the browser SDK draws others with (its
+/// `MAX_DELAY_MS`): a shooter's claim may reach back this far beyond its acknowledged lag.
+pub const MAX_INTERPOLATION: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What was done to a claim before the rewind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -100,19 +113,23 @@ pub struct HitHistory {
     ticks: usize,
     /// The furthest back a shot is rewound, in ticks.
     cap: u32,
+    /// [`MAX_INTERPOLATION`] in ticks.
+    interpolation: u32,
     /// Claims clamped (future or too old) and shots capped, since the lobby opened.
     pub clamped: u64,
     pub capped: u64,
 }
 
 impl HitHistory {
-    /// Keeps `ticks` ticks (at least the cap, at least 2) and rewinds at most `cap` ticks.
-    pub fn new(ticks: u32, cap: u32) -> Self {
+    /// Keeps `ticks` ticks (at least the cap, at least 2), rewinds at most `cap` ticks, and
+    /// lets a claim reach `interpolation` ticks beyond a shooter's acknowledged lag.
+    pub fn new(ticks: u32, cap: u32, interpolation: u32) -> Self {
         let ticks = ticks.max(cap + 1).max(2) as usize;
         Self {
             frames: VecDeque::with_capacity(ticks),
             ticks,
             cap,
+            interpolation,
             clamped: 0,
             capped: 0,
         }
@@ -137,6 +154,14 @@ impl HitHistory {
         frame.shapes.extend(shapes);
         frame.shapes.sort_unstable_by_key(|(e, _)| *e);
         self.frames.push_back(frame);
+    }
+
+    /// The window a shooter whose view lags `lag` may claim in, at tick `now`.
+    pub fn window(&self, now: u32, lag: ViewLag) -> Window {
+        Window {
+            now,
+            allowed: lag.ticks.saturating_add(self.interpolation),
+        }
     }
 
     /// The claim as the rewind takes it, and what was done to it.
@@ -323,7 +348,7 @@ mod tests {
     #[test]
     fn lag_compensation_hits_where_the_shooter_saw_the_target_and_without_rewind_misses() {
         let (target, shooter) = entities();
-        let mut history = HitHistory::new(30, 8);
+        let mut history = HitHistory::new(30, 8, 30);
         let speed = 300 * 16 / 30; // 300 units a second
         walking(&mut history, target, shooter, speed, 40);
         let now = 40;
@@ -353,7 +378,7 @@ mod tests {
     #[test]
     fn lag_compensation_clamps_forged_times_and_counts_them() {
         let (target, shooter) = entities();
-        let mut history = HitHistory::new(60, 8);
+        let mut history = HitHistory::new(60, 8, 30);
         walking(&mut history, target, shooter, 160, 50);
         let window = Window {
             now: 50,
@@ -393,7 +418,7 @@ mod tests {
     #[test]
     fn lag_compensation_favours_the_shooter_over_a_target_that_just_reached_cover() {
         let (target, shooter) = entities();
-        let mut history = HitHistory::new(30, 8);
+        let mut history = HitHistory::new(30, 8, 30);
         walking(&mut history, target, shooter, 160, 30);
         let from = Vec2::new(0.0, -4000.0 * 16.0);
         // Seen at tick 26 (in the open); by tick 30 the target has moved 640 subunits on.
@@ -405,7 +430,7 @@ mod tests {
         let (hit, _) = history.raycast(SeenAt::tick(26), window, from, aim, 1e9, shooter);
         assert_eq!(hit.map(|h| h.entity), Some(target));
         // Beyond the cap (8 ticks) the shooter's view no longer counts.
-        let mut short = HitHistory::new(30, 2);
+        let mut short = HitHistory::new(30, 2, 30);
         walking(&mut short, target, shooter, 160, 30);
         let (late, claim) = short.raycast(SeenAt::tick(26), window, from, aim, 1e9, shooter);
         assert_eq!((late, claim), (None, Claim::Capped));
@@ -414,7 +439,7 @@ mod tests {
     #[test]
     fn the_history_keeps_its_window_and_reuses_its_memory() {
         let (target, shooter) = entities();
-        let mut history = HitHistory::new(10, 4);
+        let mut history = HitHistory::new(10, 4, 30);
         walking(&mut history, target, shooter, 16, 100);
         assert_eq!(history.frames.len(), 10);
         assert_eq!(history.frames.front().map(|f| f.tick), Some(91));
@@ -426,7 +451,7 @@ mod tests {
     #[test]
     fn interpolated_shapes_lie_between_their_ticks() {
         let (target, shooter) = entities();
-        let mut history = HitHistory::new(10, 4);
+        let mut history = HitHistory::new(10, 4, 30);
         walking(&mut history, target, shooter, 100, 5);
         let mut seen = Vec::new();
         history.shapes_at(

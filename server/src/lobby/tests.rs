@@ -727,3 +727,31 @@ fn lag_compensation_records_each_tick_after_the_games_systems() {
     }
     assert_eq!(h.lobby.world().resource::<HitHistory>().bytes(), bytes);
 }
+
+#[test]
+fn lag_compensation_knows_how_far_behind_each_player_sees() {
+    use super::rewind::{HitHistory, ViewLag, Window};
+    let mut h = Stepper::new(Arc::new(Shooting), arena(), 4);
+    h.join(1).expect("joins");
+    for _ in 0..5 {
+        h.tick();
+    }
+    // Acks the newest snapshot it holds, then hears nothing for three ticks.
+    h.input(1, &[]);
+    let acked = h.lobby.tick();
+    for _ in 0..3 {
+        h.lobby.step();
+    }
+    let world = &mut h.lobby.world;
+    let lag = *world.query::<&ViewLag>().single(world).expect("one player");
+    assert_eq!(lag.ticks, h.lobby.tick() - acked);
+    let history = h.lobby.world().resource::<HitHistory>();
+    assert_eq!(
+        history.window(h.lobby.tick(), lag),
+        Window {
+            now: h.lobby.tick(),
+            allowed: 3 + 30
+        },
+        "its acknowledged lag, plus the longest interpolation the SDK draws with (1 s at 30 Hz)"
+    );
+}
