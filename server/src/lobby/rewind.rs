@@ -316,7 +316,20 @@ pub(crate) fn record_shapes<C: HitShape>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::kit::mover::Body;
+    use crate::lobby::{Game, LobbyBuilder, Replicated};
+    use crate::maps::{GameMap, MapCatalog};
+    use crate::testing::Stepper;
+
+    fn arena() -> Arc<GameMap> {
+        MapCatalog::embedded()
+            .expect("maps")
+            .get("arena")
+            .expect("arena")
+    }
 
     const TARGET_RADIUS: i32 = 16 * 16;
 
@@ -466,5 +479,89 @@ mod tests {
             },
         );
         assert_eq!(seen, vec![250.0]);
+    }
+
+    // Through the game API: a game that turns lag compensation on for its moving bodies.
+    impl HitShape for Body {
+        fn shape(&self) -> Circle {
+            Circle {
+                x: self.x,
+                y: self.y,
+                radius: 16,
+            }
+        }
+    }
+
+    /// A game that turns lag compensation on for its moving bodies.
+    struct Shooting;
+
+    impl Game for Shooting {
+        fn name(&self) -> &'static str {
+            "shooting"
+        }
+        fn build(&self, lobby: &mut LobbyBuilder) -> Result<(), String> {
+            lobby
+                .replicate::<Body>()
+                .add_systems(|mut bodies: Query<&mut Body>| {
+                    for mut b in &mut bodies {
+                        b.x += 100;
+                    }
+                })
+                .lag_compensation::<Body>(
+                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_millis(250),
+                );
+            lobby
+                .world()
+                .spawn((Replicated::default(), Body::at(glam::IVec2::new(0, 0))));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lag_compensation_records_each_tick_after_the_games_systems() {
+        let mut h = Stepper::new(Arc::new(Shooting), arena(), 4);
+        for _ in 0..40 {
+            h.tick();
+        }
+        let now = h.lobby.tick();
+        let history = h.lobby.world().resource::<HitHistory>();
+        // A second at 30 Hz is kept; the shape recorded for a tick is where that tick left it.
+        let mut at = Vec::new();
+        history.shapes_at(SeenAt::tick(now - 5), |_, c, _| at.push(c.x));
+        assert_eq!(at, vec![100.0 * (now - 5) as f32]);
+        // Bounded: the window does not grow as the lobby runs on.
+        let bytes = history.bytes();
+        for _ in 0..100 {
+            h.tick();
+        }
+        assert_eq!(h.lobby.world().resource::<HitHistory>().bytes(), bytes);
+    }
+
+    #[test]
+    fn lag_compensation_knows_how_far_behind_each_player_sees() {
+        let mut h = Stepper::new(Arc::new(Shooting), arena(), 4);
+        h.join(1).expect("joins");
+        for _ in 0..5 {
+            h.tick();
+        }
+        // Acks the newest snapshot it holds, then hears nothing for three ticks.
+        h.input(1, &[]);
+        let acked = h.lobby.tick();
+        for _ in 0..3 {
+            h.lobby.step();
+        }
+        let world = &mut h.lobby.world;
+        let lag = *world.query::<&ViewLag>().single(world).expect("one player");
+        assert_eq!(lag.ticks, h.lobby.tick() - acked);
+        let history = h.lobby.world().resource::<HitHistory>();
+        assert_eq!(
+            history.window(h.lobby.tick(), lag),
+            Window {
+                now: h.lobby.tick(),
+                allowed: 3 + 30
+            },
+            "its acknowledged lag, plus the longest interpolation the SDK draws with (1 s at 30 Hz)"
+        );
     }
 }

@@ -179,6 +179,8 @@ pub struct Runner {
     closing: bool,
     /// The lobby's roster changes as last published in its stats.
     roster_published: u64,
+    /// The roster change last published as the player count and host.
+    seats_published: u64,
 }
 
 impl Runner {
@@ -198,6 +200,7 @@ impl Runner {
             plays: Vec::new(),
             closing: false,
             roster_published: 0,
+            seats_published: u64::MAX,
         }
     }
 
@@ -338,7 +341,14 @@ impl Runner {
     }
 
     /// The player count and the host's name, for the directory's listing.
-    fn publish_seats(&self) {
+    /// Only when the roster changed since the last time (a join, leave, drop or resume),
+    /// so a tick without one costs a comparison, not a lock.
+    fn publish_seats(&mut self) {
+        let changes = self.lobby.roster_changes();
+        if changes == self.seats_published {
+            return;
+        }
+        self.seats_published = changes;
         self.shared
             .players
             .store(self.lobby.player_count() as u8, Ordering::Relaxed);
