@@ -17,7 +17,7 @@ use bincode::{Decode, Encode};
 use serde::Serialize;
 
 use crate::schema::MAX_FIELDS;
-use crate::varint::{put_i32, put_u32, put_u64};
+use crate::varint::{len_i32, len_u64, put_i32, put_u32, put_u64};
 use crate::world::{FieldRule, Layout, NetId, WorldState};
 
 /// One spawned or updated entity. Its values are `SnapshotBody::values[start..]`, one per
@@ -95,6 +95,50 @@ fn rebuilt(rule: FieldRule, e: i32, w: i32) -> i32 {
     match rule {
         FieldRule::Value { .. } => w,
         FieldRule::Delta | FieldRule::Predicted { .. } => e.wrapping_add(w),
+    }
+}
+
+/// The row a receiver rebuilds for an entity of its baseline that a body does not mention:
+/// the baseline's row, its predicted fields advanced by their velocity for `age` ticks.
+pub fn unsent_row(layout: &Layout, base: &[i32], age: u32, row: &mut [i32]) {
+    row.copy_from_slice(base);
+    for (k, rule) in layout.rules.iter().enumerate() {
+        if let FieldRule::Predicted { velocity } = *rule {
+            row[k] = base[k].wrapping_add(base[velocity].wrapping_mul(age as i32));
+        }
+    }
+}
+
+/// What sending one entity costs in a body, as an upper bound in bytes (its id is charged
+/// as if it were the first of its list); 0 when an update would carry nothing. `base` is
+/// the baseline's row and presence, `None` for a spawn. `values` is scratch.
+pub fn record_cost(
+    layout: &Layout,
+    id: NetId,
+    base: Option<(&[i32], u32)>,
+    cur: &[i32],
+    presence: u32,
+    age: u32,
+    values: &mut Vec<i32>,
+) -> usize {
+    let mask = changed_fields(layout, base, cur, presence, age, values);
+    let sent: usize = values.iter().map(|v| len_i32(*v)).sum();
+    let id = len_u64(u64::from(id));
+    match base {
+        None => id + len_u64(u64::from(presence)) + len_u64(mask) + sent,
+        Some((_, bp)) => {
+            let flag = u64::from(bp != presence);
+            let change = (mask << 1) | flag;
+            if change == 0 {
+                return 0;
+            }
+            let presence = if flag != 0 {
+                len_u64(u64::from(presence))
+            } else {
+                0
+            };
+            id + len_u64(change) + presence + sent
+        }
     }
 }
 
@@ -360,13 +404,7 @@ impl SnapshotBody {
                 }
                 None => {
                     out.presence[at] = bp;
-                    let row = &mut out.values[row_range];
-                    row.copy_from_slice(brow);
-                    for (k, rule) in layout.rules.iter().enumerate() {
-                        if let FieldRule::Predicted { velocity } = *rule {
-                            row[k] = brow[k].wrapping_add(brow[velocity].wrapping_mul(age as i32));
-                        }
-                    }
+                    unsent_row(layout, brow, age, &mut out.values[row_range]);
                 }
             }
         }

@@ -31,6 +31,26 @@ pub fn put_i32(out: &mut Vec<u8>, v: i32) {
     put_u32(out, ((v << 1) ^ (v >> 31)) as u32);
 }
 
+/// The bytes [`put_u64`] writes for `v`.
+#[inline(always)]
+pub fn len_u64(v: u64) -> usize {
+    if v < 251 {
+        1
+    } else if v <= u64::from(u16::MAX) {
+        3
+    } else if v <= u64::from(u32::MAX) {
+        5
+    } else {
+        9
+    }
+}
+
+/// The bytes [`put_i32`] writes for `v`.
+#[inline(always)]
+pub fn len_i32(v: i32) -> usize {
+    len_u64(u64::from(((v << 1) ^ (v >> 31)) as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,11 +72,13 @@ mod tests {
             let mut out = Vec::new();
             put_u64(&mut out, v);
             assert_eq!(out, encode(&v), "{v}");
+            assert_eq!(len_u64(v), out.len(), "{v}");
         }
         for v in [0i32, -1, 1, -126, 125, -200, 70_000, i32::MIN, i32::MAX] {
             let mut out = Vec::new();
             put_i32(&mut out, v);
             assert_eq!(out, encode(&v), "{v}");
+            assert_eq!(len_i32(v), out.len(), "{v}");
         }
     }
 }

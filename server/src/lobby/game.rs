@@ -12,6 +12,7 @@ use bevy_ecs::system::ScheduleSystem;
 use tickwire_protocol::schema::{GameInput, InputField, Replicate, Schema};
 
 use super::input::{SkippedTicks, take_due_inputs};
+use super::interest::{Interest, Placements, Spatial};
 use super::replication::{Registry, ReplicatedIndex};
 use super::rewind::{HitHistory, HitShape, MAX_INTERPOLATION, record_shapes};
 use crate::maps::GameMap;
@@ -91,6 +92,8 @@ pub struct LobbyBuilder {
     pub(super) on_leave: LeaveHook,
     pub(super) on_resume: Option<ResumeHook>,
     pub(super) client_config: String,
+    pub(super) placements: Option<Placements>,
+    pub(super) budget: Option<usize>,
     game: &'static str,
 }
 
@@ -108,6 +111,7 @@ impl LobbyBuilder {
         world.init_resource::<ReplicatedIndex>();
         world.init_resource::<SkippedTicks>();
         world.init_resource::<CurrentTick>();
+        world.init_resource::<super::interest::AudienceSeen>();
         let mut schedule = Schedule::default();
         schedule.set_executor(SingleThreadedExecutor::new());
         schedule.configure_sets((TickSet::Inputs, TickSet::Game, TickSet::Record).chain());
@@ -122,6 +126,8 @@ impl LobbyBuilder {
             on_leave: despawn,
             on_resume: None,
             client_config: "{}".into(),
+            placements: None,
+            budget: None,
             game: game.name(),
         };
         game.build(&mut b)?;
@@ -175,6 +181,24 @@ impl LobbyBuilder {
         self.world.insert_resource(history);
         self.schedule
             .add_systems(record_shapes::<C>.in_set(TickSet::Record));
+        self
+    }
+
+    /// Turns on interest management: each client receives only the entities placed by `C`
+    /// within its view (`rule`, centred on the client's own entity's `C`), plus those an
+    /// [`Audience`](super::interest::Audience) gives it and those not placed at all. See
+    /// [`super::interest`].
+    pub fn interest<C: Spatial>(&mut self, rule: Interest) -> &mut Self {
+        self.placements = Some(Placements::spatial::<C>(&mut self.world, rule));
+        self
+    }
+
+    /// Gives each client at most `bytes` of spawns and updates per tick: when a tick's
+    /// changes do not fit, entities are sent by accumulated priority (the client's own
+    /// entity first, then by [`Spatial::weight`] and nearness when interest is on) and the
+    /// rest stay at the client's baseline until their turn. See [`super::views`].
+    pub fn bandwidth_budget(&mut self, bytes: usize) -> &mut Self {
+        self.budget = Some(bytes.max(1));
         self
     }
 

@@ -6,12 +6,14 @@
 pub mod clock;
 pub mod game;
 pub mod input;
+pub mod interest;
 pub mod replication;
 pub mod rewind;
 pub mod runner;
 pub mod snapshot;
 pub mod stats;
 pub mod threads;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -29,6 +31,7 @@ use crate::maps::GameMap;
 use game::{JoinHook, LeaveHook, ResumeHook};
 use replication::Registry;
 use snapshot::{Baseline, BodyCache, SnapshotHistory};
+use views::{ClientView, Views};
 
 pub type ClientId = u32;
 
@@ -93,6 +96,8 @@ struct Member {
     entity: Entity,
     net_id: NetId,
     baseline: Baseline,
+    /// What the client holds, when the game has per-client views.
+    view: ClientView,
     /// While the connection is down: the tick at which the seat is given up.
     away_until: Option<u32>,
     /// The last tick an input arrived from this client.
@@ -152,6 +157,8 @@ pub struct Lobby {
     /// fresh one each tick costs an allocation, and page faults, of the whole world).
     spare: WorldState,
     bodies: BodyCache,
+    /// Per-client views, when the game turned on interest management or a budget.
+    views: Option<Views>,
     /// In join order: the first is the host.
     members: Vec<Member>,
     /// Bumped whenever the roster changes (a join, leave, drop or resume).
@@ -177,10 +184,18 @@ impl Lobby {
         let layout = Layout::new(&schema)?;
         let history = SnapshotHistory::new(HISTORY_SECONDS * usize::from(settings.tick_rate) + 1);
         let lag_compensated = built.world.contains_resource::<rewind::HitHistory>();
+        let mut world = built.world;
+        let views = match (built.placements, built.budget) {
+            (None, None) => None,
+            (placements, budget) => Some(Views::new(
+                placements.unwrap_or_else(|| interest::Placements::everywhere(&mut world)),
+                budget,
+            )),
+        };
         let mut lobby = Self {
             settings,
             lag_compensated,
-            world: built.world,
+            world,
             schedule: built.schedule,
             registry: built.registry,
             schema_hash: schema.hash(),
@@ -194,6 +209,7 @@ impl Lobby {
             history,
             spare: WorldState::default(),
             bodies: BodyCache::default(),
+            views,
             members: Vec::new(),
             roster_changes: 0,
             joins: 0,
@@ -265,9 +281,30 @@ impl Lobby {
         &self.history
     }
 
-    /// Bodies encoded for the latest tick (one per distinct baseline).
+    /// Bodies encoded for the latest tick (one per distinct baseline, or per distinct pair
+    /// of views when the game has per-client views).
     pub fn bodies_encoded(&self) -> usize {
-        self.bodies.encoded
+        self.views
+            .as_ref()
+            .map_or(self.bodies.encoded, |v| v.encoded)
+    }
+
+    /// The world `client` rebuilt at `tick`, as far as the server knows: the history's
+    /// world, or the client's own view when the game has per-client views (while it is
+    /// kept).
+    pub fn world_of(&self, client: ClientId, tick: u32) -> Option<&WorldState> {
+        match &self.views {
+            None => self.history.get(tick),
+            Some(_) => {
+                let m = self.members.iter().find(|m| m.client == client)?;
+                m.view.world(tick)
+            }
+        }
+    }
+
+    /// What the per-client views have cost so far (none without interest or a budget).
+    pub fn view_counts(&self) -> Option<views::ViewCounts> {
+        self.views.as_ref().map(|v| v.counts)
     }
 
     pub fn info(&self) -> LobbyInfo {
@@ -359,6 +396,7 @@ impl Lobby {
             entity,
             net_id,
             baseline,
+            view: ClientView::default(),
             away_until: None,
             last_heard: self.tick,
         });
@@ -408,6 +446,7 @@ impl Lobby {
         }
         m.away_until = None;
         m.baseline = Baseline::new(tick);
+        m.view = ClientView::default();
         let (net_id, entity) = (m.net_id, m.entity);
         if let Some(hook) = self.on_resume {
             hook(&mut self.world, entity);
@@ -554,6 +593,14 @@ impl Lobby {
             previous,
             &mut state,
         );
+        if self.views.is_none() && self.world.resource::<interest::AudienceSeen>().0 {
+            let placements = interest::Placements::everywhere(&mut self.world);
+            self.views = Some(Views::new(placements, None));
+        }
+        if let Some(views) = &mut self.views {
+            let index = self.world.resource::<replication::ReplicatedIndex>();
+            views.placements.capture(&self.world, index, state.len());
+        }
         if let Some(evicted) = self.history.push(state) {
             self.spare = evicted;
         }
@@ -569,11 +616,23 @@ impl Lobby {
                 .get::<PlayerInput>(m.entity)
                 .map_or(0, PlayerInput::last_applied);
             let client = m.client;
-            let frame =
-                self.bodies
-                    .frame_for(&self.layout, &self.history, &mut m.baseline, seq, || {
-                        taken(client)
-                    });
+            let frame = match &mut self.views {
+                Some(views) => {
+                    let viewer = views::Viewer {
+                        view: &mut m.view,
+                        baseline: &mut m.baseline,
+                        entity: m.entity,
+                        id: m.net_id,
+                    };
+                    views.frame_for(&self.layout, &self.history, viewer, seq, || taken(client))
+                }
+                None => {
+                    self.bodies
+                        .frame_for(&self.layout, &self.history, &mut m.baseline, seq, || {
+                            taken(client)
+                        })
+                }
+            };
             if let Some(frame) = frame {
                 self.outbox.push(Envelope {
                     client: m.client,

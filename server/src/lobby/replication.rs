@@ -116,7 +116,7 @@ impl ReplicatedIndex {
         }
     }
 
-    fn row(&self, e: Entity) -> Option<usize> {
+    pub(super) fn row(&self, e: Entity) -> Option<usize> {
         self.rows
             .get(e.index_u32() as usize)
             .filter(|r| **r != u32::MAX)

@@ -106,19 +106,42 @@ impl Baseline {
         self.acked
     }
 
-    /// The tick the next delta builds on: the newest acknowledged one while the history has
-    /// it; with nothing acknowledged, the full snapshot last sent once the writer has taken
-    /// it (asking `taken` whether the snapshot last offered was); else none, for a full.
-    /// Building on an unacknowledged full spares a client one full snapshot per tick for a
-    /// round trip after it joins, resumes or falls behind; the socket delivers in order.
+    /// The tick the next delta builds on: the newest acknowledged one while it is still
+    /// held (`held(tick)`: the history, or the client's own views, has it); with nothing
+    /// acknowledged, the full snapshot last sent once the writer has taken it (asking
+    /// `taken` whether the snapshot last offered was); else none, and the snapshot about to
+    /// be sent at `current` is a full one. Building on an unacknowledged full spares a
+    /// client one full snapshot per tick for a round trip after it joins, resumes or falls
+    /// behind; the socket delivers in order.
+    pub fn choose(
+        &mut self,
+        held: impl Fn(u32) -> bool,
+        current: u32,
+        taken: impl FnOnce() -> bool,
+    ) -> Option<u32> {
+        let base = self.base(held, current, taken);
+        if base.is_none() {
+            self.full = Some(SentFull {
+                tick: current,
+                taken: false,
+            });
+        }
+        base
+    }
+
+    /// The snapshot of `tick` was queued for the client.
+    pub fn sent(&mut self, tick: u32) {
+        self.last_sent = tick;
+    }
+
     fn base(
         &mut self,
-        history: &SnapshotHistory,
+        held: impl Fn(u32) -> bool,
         current: u32,
         taken: impl FnOnce() -> bool,
     ) -> Option<u32> {
         if let Some(acked) = self.acked {
-            if history.get(acked).is_some() {
+            if held(acked) {
                 return Some(acked);
             }
             // The baseline fell out of the ring: send a full snapshot now, and trust only
@@ -126,7 +149,9 @@ impl Baseline {
             self.reset(current - 1);
         }
         let full = self.full.as_mut()?;
-        history.get(full.tick)?;
+        if !held(full.tick) {
+            return None;
+        }
         full.taken = full.taken || taken();
         if !full.taken {
             return None;
@@ -166,14 +191,8 @@ impl BodyCache {
             self.encoded = 0;
         }
         let base = client
-            .base(history, current.tick, taken)
+            .choose(|t| history.get(t).is_some(), current.tick, taken)
             .and_then(|t| history.get(t));
-        if base.is_none() {
-            client.full = Some(SentFull {
-                tick: current.tick,
-                taken: false,
-            });
-        }
         let key = base.map(|b| b.tick);
         let at = match self.bodies.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
@@ -185,7 +204,7 @@ impl BodyCache {
                 self.bodies.len() - 1
             }
         };
-        client.last_sent = current.tick;
+        client.sent(current.tick);
         Some(Bytes::from(snapshot_frame(
             last_input_seq,
             &self.bodies[at].1,

@@ -126,7 +126,8 @@ impl Stepper {
     }
 
     /// Hands every frame the lobby produced to its client's view, and checks that every
-    /// world a client rebuilt is exactly the server's at that tick.
+    /// world a client rebuilt is exactly the one the server says it sent (its world at that
+    /// tick, or with per-client views, the client's view).
     ///
     /// # Panics
     /// When a client's world differs from the server's: the test fails.
@@ -136,7 +137,7 @@ impl Stepper {
             let before = view.ack();
             view.take(&env.frame);
             if let Some(world) = view.latest.as_ref().filter(|w| w.tick != before) {
-                let server = self.lobby.history().get(world.tick);
+                let server = self.lobby.world_of(env.client, world.tick);
                 assert_eq!(
                     Some(world),
                     server,
