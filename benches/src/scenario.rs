@@ -50,6 +50,27 @@ pub fn bench_map_json(orbs: u32) -> String {
     )
 }
 
+/// [`bench_map_json`] with a `view` rule: each client receives what is within a
+/// `width` x `height` screen around its player, plus `margin` (and `hysteresis` before it is
+/// let go), all in world units.
+pub fn bench_map_with_view(
+    orbs: u32,
+    [width, height, margin, hysteresis]: [i32; 4],
+) -> anyhow::Result<Arc<GameMap>> {
+    let view = format!(
+        r#", "view": {{"width": {width}, "height": {height}, "margin": {margin}, "hysteresis": {hysteresis}}}}}}}"#
+    );
+    let json = bench_map_json(orbs);
+    let json = json
+        .strip_suffix("}}")
+        .context("the bench map ends its rules")?
+        .to_owned()
+        + &view;
+    Ok(Arc::new(
+        GameMap::parse(&json).context("the generated bench map with a view")?,
+    ))
+}
+
 pub fn bench_map(orbs: u32) -> anyhow::Result<Arc<GameMap>> {
     Ok(Arc::new(
         GameMap::parse(&bench_map_json(orbs)).context("the generated bench map")?,

@@ -121,7 +121,12 @@ pub fn record_cost(
     age: u32,
     values: &mut Vec<i32>,
 ) -> usize {
-    let mask = changed_fields(layout, base, cur, presence, age, values);
+    let mask = match (base, layout.plan(presence)) {
+        (Some((row, bp)), Some(plan)) if bp == presence => {
+            changed_fields_same_presence(layout, plan, row, cur, age, values)
+        }
+        _ => changed_fields(layout, base, cur, presence, age, values),
+    };
     let sent: usize = values.iter().map(|v| len_i32(*v)).sum();
     let id = len_u64(u64::from(id));
     match base {

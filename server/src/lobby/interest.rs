@@ -12,8 +12,9 @@
 //! neither a [`Spatial`] component nor an [`Audience`] is seen by everyone. A client always
 //! sees its own entity.
 //!
-//! Each tick the engine reads every replicated entity's placement once ([`Placements`]);
-//! each client's test is then a comparison per entity, with no ECS lookup.
+//! Each tick the engine reads every replicated entity's placement once ([`Placements`]) and
+//! files the placed ones in a grid of cells about a view wide; each client then tests only
+//! the entities in the cells around it (and those placed nowhere), with no ECS lookup.
 //!
 //! [`LobbyBuilder::interest`]: super::LobbyBuilder::interest
 
@@ -109,11 +110,97 @@ pub struct Placement {
 
 type Place = Box<dyn FnMut(&World, &ReplicatedIndex, &mut [Placement]) + Send + Sync>;
 
+/// Most cells of a grid: a world spread wider than this many views gets larger cells.
+const MAX_CELLS: i64 = 1 << 14;
+
+/// The rows of the placed entities, filed by cell (a counting sort, rebuilt each tick).
+#[derive(Debug, Default)]
+struct Grid {
+    origin: IVec2,
+    cell: i64,
+    cols: i64,
+    lines: i64,
+    /// Per cell, where its rows start in `items` (one more entry at the end).
+    starts: Vec<u32>,
+    items: Vec<u32>,
+    cells: Vec<u32>,
+}
+
+impl Grid {
+    fn build(&mut self, cell: i32, placed: &[(u32, IVec2)]) {
+        self.starts.clear();
+        self.items.clear();
+        let (Some(lo), Some(hi)) = (
+            placed.iter().map(|(_, p)| *p).reduce(IVec2::min),
+            placed.iter().map(|(_, p)| *p).reduce(IVec2::max),
+        ) else {
+            self.cols = 0;
+            self.lines = 0;
+            return;
+        };
+        let span = hi.as_i64vec2() - lo.as_i64vec2();
+        let mut cell = i64::from(cell.max(1));
+        while (span.x / cell + 1) * (span.y / cell + 1) > MAX_CELLS {
+            cell *= 2;
+        }
+        self.origin = lo;
+        self.cell = cell;
+        self.cols = span.x / cell + 1;
+        self.lines = span.y / cell + 1;
+        self.cells.clear();
+        self.cells.extend(placed.iter().map(|(_, p)| {
+            let d = p.as_i64vec2() - lo.as_i64vec2();
+            (d.y / cell * self.cols + d.x / cell) as u32
+        }));
+        self.starts.resize((self.cols * self.lines) as usize + 1, 0);
+        for c in &self.cells {
+            self.starts[*c as usize + 1] += 1;
+        }
+        for k in 1..self.starts.len() {
+            self.starts[k] += self.starts[k - 1];
+        }
+        self.items.resize(placed.len(), 0);
+        let mut fill = self.starts.clone();
+        for ((row, _), c) in placed.iter().zip(&self.cells) {
+            let at = &mut fill[*c as usize];
+            self.items[*at as usize] = *row;
+            *at += 1;
+        }
+    }
+
+    /// Appends the rows in the cells that overlap `lo..=hi`.
+    fn query(&self, lo: glam::I64Vec2, hi: glam::I64Vec2, out: &mut Vec<u32>) {
+        if self.cols == 0 {
+            return;
+        }
+        let o = self.origin.as_i64vec2();
+        let (a, b) = (
+            (lo - o).div_euclid(glam::I64Vec2::splat(self.cell)),
+            (hi - o).div_euclid(glam::I64Vec2::splat(self.cell)),
+        );
+        let (x0, x1) = (a.x.max(0), b.x.min(self.cols - 1));
+        let (y0, y1) = (a.y.max(0), b.y.min(self.lines - 1));
+        for y in y0..=y1 {
+            if x0 > x1 {
+                break;
+            }
+            let first = (y * self.cols + x0) as usize;
+            let last = (y * self.cols + x1) as usize;
+            let (from, to) = (self.starts[first] as usize, self.starts[last + 1] as usize);
+            out.extend_from_slice(&self.items[from..to]);
+        }
+    }
+}
+
 /// Every replicated entity's placement at the latest tick, in the captured world's order.
 pub struct Placements {
     pub rows: Vec<Placement>,
     place: Place,
     rule: Option<Interest>,
+    /// Rows placed nowhere (everyone's, or an owner's).
+    global: Vec<u32>,
+    placed: Vec<(u32, IVec2)>,
+    grid: Grid,
 }
 
 impl std::fmt::Debug for Placements {
@@ -154,6 +241,9 @@ impl Placements {
             rows: Vec::new(),
             place,
             rule: Some(rule),
+            global: Vec::new(),
+            placed: Vec::new(),
+            grid: Grid::default(),
         }
     }
 
@@ -182,6 +272,9 @@ impl Placements {
             rows: Vec::new(),
             place,
             rule: None,
+            global: Vec::new(),
+            placed: Vec::new(),
+            grid: Grid::default(),
         }
     }
 
@@ -201,6 +294,35 @@ impl Placements {
             },
         );
         (self.place)(world, index, &mut self.rows);
+        let Some(rule) = self.rule else {
+            return;
+        };
+        self.global.clear();
+        self.placed.clear();
+        for (i, p) in self.rows.iter().enumerate() {
+            match p.reach {
+                Reach::At(point) => self.placed.push((i as u32, point)),
+                _ => self.global.push(i as u32),
+            }
+        }
+        self.grid.build(rule.half_view.max_element(), &self.placed);
+    }
+
+    /// The rows a client centred at `centre` may receive, ascending: those placed within
+    /// its view's furthest reach (margin and hysteresis), by the grid, and those placed
+    /// nowhere; every row when there is no interest rule.
+    pub fn gather(&self, centre: IVec2, out: &mut Vec<u32>) {
+        out.clear();
+        let Some(rule) = &self.rule else {
+            out.extend(0..self.rows.len() as u32);
+            return;
+        };
+        out.extend_from_slice(&self.global);
+        let reach = rule.half_view.as_i64vec2()
+            + glam::I64Vec2::splat(i64::from(rule.margin) + i64::from(rule.hysteresis));
+        let c = centre.as_i64vec2();
+        self.grid.query(c - reach, c + reach, out);
+        out.sort_unstable();
     }
 
     /// Whether the client whose entity is `viewer`, centred at `centre`, receives row `i`
@@ -235,6 +357,49 @@ impl Placements {
         match self.rows.get(i)?.reach {
             Reach::At(p) => Some(p),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glam::I64Vec2;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn interest_grid_finds_every_point_in_a_rectangle(
+            points in proptest::collection::vec((any::<i32>(), any::<i32>()), 0..200),
+            near in proptest::collection::vec((-5_000i32..5_000, -5_000i32..5_000), 0..200),
+            cell in 1i32..3_000,
+            (x, y, w, h) in (-6_000i64..6_000, -6_000i64..6_000, 0i64..4_000, 0i64..4_000),
+        ) {
+            // Far-flung points (which force larger cells) and a crowd near the origin.
+            let placed: Vec<(u32, IVec2)> = points
+                .iter()
+                .chain(&near)
+                .enumerate()
+                .map(|(i, (x, y))| (i as u32, IVec2::new(*x, *y)))
+                .collect();
+            let mut grid = Grid::default();
+            grid.build(cell, &placed);
+            let (lo, hi) = (I64Vec2::new(x, y), I64Vec2::new(x + w, y + h));
+            let mut found = Vec::new();
+            grid.query(lo, hi, &mut found);
+            found.sort_unstable();
+            let inside = |p: IVec2| {
+                let p = p.as_i64vec2();
+                p.cmpge(lo).all() && p.cmple(hi).all()
+            };
+            for (row, p) in &placed {
+                if inside(*p) {
+                    prop_assert!(found.binary_search(row).is_ok(), "{p} in {lo}..{hi} missed");
+                }
+            }
+            let mut unique = found.clone();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), found.len(), "a row found twice");
         }
     }
 }

@@ -31,12 +31,11 @@ use tickwire_protocol::{DeltaEncoder, Layout, NetId, WorldState};
 use super::interest::Placements;
 use super::snapshot::{Baseline, SnapshotHistory};
 
-/// What a client's view tracks of one entity between ticks.
+/// What a client's view tracks between ticks of an entity it receives (for the
+/// hysteresis, the priority and the staleness).
 #[derive(Debug, Clone, Copy)]
 struct Tracked {
     id: NetId,
-    /// The client received it last tick (for the hysteresis).
-    held: bool,
     priority: f32,
     /// The first tick of its current run of ticks left stale (or unspawned) by the budget.
     stale_since: Option<u32>,
@@ -104,11 +103,9 @@ pub struct Viewer<'a> {
     pub id: NetId,
 }
 
-/// What became of one entity in a client's new view.
+/// What becomes of one entity the client receives, in its new view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
-    /// Not received.
-    Unseen,
     /// In the baseline, and rebuilt to the server's state with nothing sent.
     Settled,
     /// Sent: at the server's state.
@@ -117,10 +114,20 @@ enum Fate {
     Waiting,
 }
 
+/// An entity the client receives this tick.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    /// Its row in the server's world, and in the baseline view if it is there.
+    row: usize,
+    base: Option<usize>,
+    fate: Fate,
+}
+
+/// An entity with something to send, competing for the budget.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
-    /// Row in the server's world.
-    row: usize,
+    /// Index in the tick's [`Seen`] list.
+    at: usize,
     cost: usize,
     priority: f32,
 }
@@ -156,7 +163,8 @@ pub struct Views {
     /// Bodies encoded at the latest tick.
     pub encoded: usize,
     pub counts: ViewCounts,
-    fates: Vec<Fate>,
+    rows: Vec<u32>,
+    seen: Vec<Seen>,
     candidates: Vec<Candidate>,
     values: Vec<i32>,
 }
@@ -178,7 +186,8 @@ impl Views {
             bodies: Vec::new(),
             encoded: 0,
             counts: ViewCounts::default(),
-            fates: Vec::new(),
+            rows: Vec::new(),
+            seen: Vec::new(),
             candidates: Vec::new(),
             values: Vec::new(),
         }
@@ -225,53 +234,65 @@ impl Views {
         let age = base.map_or(0, |s| cur.tick.wrapping_sub(s.world.tick));
         let stride = layout.stride;
 
-        // What each entity needs: unseen, settled, or a candidate with its cost.
-        self.fates.clear();
+        // What each entity the client may receive needs: nothing (settled), or to be sent,
+        // at a cost. Only the entities near the client are looked at.
+        self.placements.gather(centre, &mut self.rows);
+        self.seen.clear();
         self.candidates.clear();
         next.clear();
         let (mut t, mut i) = (0, 0);
-        for (j, &id) in cur.ids.iter().enumerate() {
+        for &j in &self.rows {
+            let j = j as usize;
+            let id = cur.ids[j];
             while tracked.get(t).is_some_and(|k| k.id < id) {
                 t += 1;
             }
-            let known = tracked.get(t).filter(|k| k.id == id).copied();
+            let known = tracked.get(t).filter(|k| k.id == id);
             while b.ids.get(i).is_some_and(|k| *k < id) {
                 i += 1;
             }
             let in_base = b.ids.get(i).is_some_and(|k| *k == id);
-            let held = known.is_some_and(|k| k.held);
-            let seen = self.placements.sees(j, viewer, centre, held);
-            next.push(Tracked {
-                id,
-                held: seen,
-                priority: known.map_or(0.0, |k| k.priority),
-                stale_since: known.and_then(|k| k.stale_since),
-            });
-            let fate = if !seen {
-                Fate::Unseen
-            } else {
-                let (cp, crow) = (cur.presence[j], cur.row(stride, j));
-                let from = in_base.then(|| (b.row(stride, i), b.presence[i]));
-                let cost = record_cost(layout, id, from, crow, cp, age, &mut self.values);
-                if cost == 0 {
-                    Fate::Settled
-                } else {
-                    let own = cur.ids.get(j) == Some(&viewer_id);
-                    let waited = known.map_or(0.0, |k| k.priority);
-                    let priority = if own {
-                        f32::INFINITY
-                    } else {
-                        waited + self.placements.gain(j, centre)
-                    };
-                    self.candidates.push(Candidate {
-                        row: j,
-                        cost,
-                        priority,
-                    });
-                    Fate::Sent
+            if !self.placements.sees(j, viewer, centre, known.is_some()) {
+                continue;
+            }
+            let waited = known.map_or(0.0, |k| k.priority);
+            let cost = match self.budget {
+                // Without a budget every row a view holds is the server's at its tick, so
+                // the server's own record of what changed holds for the view too.
+                None => 0,
+                Some(_) => {
+                    let (cp, crow) = (cur.presence[j], cur.row(stride, j));
+                    let from = in_base.then(|| (b.row(stride, i), b.presence[i]));
+                    record_cost(layout, id, from, crow, cp, age, &mut self.values)
                 }
             };
-            self.fates.push(fate);
+            let fate = if self.budget.is_none() {
+                Fate::Sent
+            } else if cost == 0 {
+                Fate::Settled
+            } else {
+                let priority = if id == viewer_id {
+                    f32::INFINITY
+                } else {
+                    waited + self.placements.gain(j, centre)
+                };
+                self.candidates.push(Candidate {
+                    at: self.seen.len(),
+                    cost,
+                    priority,
+                });
+                Fate::Sent
+            };
+            self.seen.push(Seen {
+                row: j,
+                base: in_base.then_some(i),
+                fate,
+            });
+            next.push(Tracked {
+                id,
+                priority: waited,
+                stale_since: known.and_then(|k| k.stale_since),
+            });
         }
 
         // The budget: the highest priorities that fit (always at least one).
@@ -285,8 +306,8 @@ impl Views {
                     if c.cost <= left || n == 0 {
                         left = left.saturating_sub(c.cost);
                     } else {
-                        self.fates[c.row] = Fate::Waiting;
-                        next[c.row].priority = c.priority;
+                        self.seen[c.at].fate = Fate::Waiting;
+                        next[c.at].priority = c.priority;
                     }
                 }
             }
@@ -296,42 +317,33 @@ impl Views {
         let mut view = spare.pop().unwrap_or_default();
         view.clear(cur.tick);
         let mut exact = true;
-        let mut i = 0;
-        for (j, &id) in cur.ids.iter().enumerate() {
-            while b.ids.get(i).is_some_and(|k| *k < id) {
-                i += 1;
-            }
-            let in_base = b.ids.get(i).is_some_and(|k| *k == id);
-            let fate = self.fates[j];
-            let k = &mut next[j];
-            match fate {
-                Fate::Unseen => {
-                    k.priority = 0.0;
-                    k.stale_since = None;
-                    continue;
-                }
-                Fate::Settled | Fate::Sent => {
+        for (s, k) in self.seen.iter().zip(next.iter_mut()) {
+            let (j, id) = (s.row, cur.ids[s.row]);
+            match (s.fate, s.base) {
+                (Fate::Settled | Fate::Sent, _) => {
                     k.priority = 0.0;
                     k.stale_since = None;
                     let at = view.push(stride, id);
                     view.presence[at] = cur.presence[j];
                     view.values[at * stride..(at + 1) * stride].copy_from_slice(cur.row(stride, j));
-                    let moves = layout.moves(cur.row(stride, j));
-                    view.changed.push(match (fate, base_tick) {
-                        (Fate::Settled, Some(bt)) if !moves => bt,
-                        _ if moves => cur.tick | MOVES,
+                    view.changed.push(match (s.fate, base_tick) {
+                        _ if self.budget.is_none() => {
+                            cur.changed.get(j).copied().unwrap_or(cur.tick | MOVES)
+                        }
+                        _ if layout.moves(cur.row(stride, j)) => cur.tick | MOVES,
+                        (Fate::Settled, Some(bt)) => bt,
                         _ => cur.tick,
                     });
                 }
-                Fate::Waiting => {
+                (Fate::Waiting, base_at) => {
                     exact = false;
                     let since = *k.stale_since.get_or_insert(cur.tick);
                     self.counts.stale += 1;
                     self.counts.max_stale_ticks =
                         self.counts.max_stale_ticks.max(cur.tick - since + 1);
-                    if !in_base {
+                    let Some(i) = base_at else {
                         continue;
-                    }
+                    };
                     let at = view.push(stride, id);
                     view.presence[at] = b.presence[i];
                     let row = &mut view.values[at * stride..(at + 1) * stride];

@@ -13,6 +13,7 @@ use tickwire_protocol::SUBUNITS_PER_UNIT;
 use tickwire_protocol::movement::MoveParams;
 
 use crate::kit::mover::{Body, PlayerRules};
+use crate::kit::view::ViewRules;
 use crate::lobby::{Game, Joining, LobbyBuilder, PlayerInput};
 use crate::maps::{GameMap, MapView};
 use orbs::{LobbyRng, OrbGrid, collect_orbs, free_orb_spot};
@@ -47,6 +48,10 @@ pub struct ArenaRules {
     /// Orb pickup radius, units.
     pub orb_radius: i32,
     pub player: PlayerRules,
+    /// When set, each client receives only what is around its player (interest
+    /// management); by default everyone sees the whole arena.
+    #[serde(default)]
+    pub view: Option<ViewRules>,
 }
 
 /// What the arena's client module reads from `Joined.config`.
@@ -87,6 +92,9 @@ impl Game for Arena {
     fn check_map(&self, map: &GameMap) -> Result<(), String> {
         let rules: ArenaRules = map.rules()?;
         rules.player.check()?;
+        if let Some(view) = &rules.view {
+            view.check()?;
+        }
         let size = map.arena.size.min_element() / SUBUNITS_PER_UNIT;
         if rules.orb_radius <= 0 || 2 * rules.orb_radius >= size {
             return Err("orb_radius must be positive and less than half the arena's side".into());
@@ -111,6 +119,9 @@ impl Game for Arena {
                 orb_radius,
                 movement,
             });
+        if let Some(view) = rules.view {
+            lobby.interest::<Body>(view.interest());
+        }
         let arena = ArenaMap {
             map: ctx.map.clone(),
             movement,
