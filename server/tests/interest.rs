@@ -246,6 +246,14 @@ fn filtered(world: &WorldState, layout: &Layout, ids: &BTreeSet<NetId>) -> World
     out
 }
 
+/// Whether a point is within the view of a client centred at `centre`, with the margin, and
+/// the hysteresis for what it held.
+fn within(centre: IVec2, point: IVec2, held: bool) -> bool {
+    let reach = RULE.margin + if held { RULE.hysteresis } else { 0 };
+    (point.x - centre.x).abs() <= RULE.half_view.x + reach
+        && (point.y - centre.y).abs() <= RULE.half_view.y + reach
+}
+
 /// What a client should receive, modelled apart from the engine: the rule with its
 /// hysteresis, the scoreboard, its own secret and its own dot. `held` is what it received
 /// last tick; `owner_of` maps a secret to its owner's dot.
@@ -268,7 +276,7 @@ fn expected_interest(
         .filter(|(i, id)| match notes.get(id) {
             Some(None) => true,
             Some(Some(owner)) => *owner == me,
-            None => **id == me || RULE.sees(centre, dot(*i), held.contains(id)),
+            None => **id == me || within(centre, dot(*i), held.contains(id)),
         })
         .map(|(_, id)| *id)
         .collect()

@@ -77,16 +77,16 @@ impl Interest {
     /// last tick).
     #[inline]
     pub fn sees(&self, centre: IVec2, point: IVec2, held: bool) -> bool {
-        let reach = self.margin + if held { self.hysteresis } else { 0 };
-        let d = (point - centre).abs();
-        d.x <= self.half_view.x.saturating_add(reach)
-            && d.y <= self.half_view.y.saturating_add(reach)
+        let reach = i64::from(self.margin) + if held { i64::from(self.hysteresis) } else { 0 };
+        let d = (point.as_i64vec2() - centre.as_i64vec2()).abs();
+        let limit = self.half_view.as_i64vec2() + glam::I64Vec2::splat(reach);
+        d.cmple(limit).all()
     }
 
     /// How near `point` is to `centre`, from 1 (on it) down towards 0, for priorities.
     #[inline]
     pub fn nearness(&self, centre: IVec2, point: IVec2) -> f32 {
-        let d = (point - centre).as_vec2().length();
+        let d = (point.as_dvec2() - centre.as_dvec2()).length() as f32;
         let r = self.half_view.max_element().max(1) as f32;
         r / (r + d)
     }
@@ -140,7 +140,7 @@ impl Grid {
         };
         let span = hi.as_i64vec2() - lo.as_i64vec2();
         let mut cell = i64::from(cell.max(1));
-        while (span.x / cell + 1) * (span.y / cell + 1) > MAX_CELLS {
+        while (span.x / cell + 1).saturating_mul(span.y / cell + 1) > MAX_CELLS {
             cell *= 2;
         }
         self.origin = lo;

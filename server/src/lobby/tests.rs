@@ -670,3 +670,57 @@ fn an_empty_lobby_closes_after_its_grace_in_ticks_and_a_held_seat_keeps_it_open(
     h.lobby.skip_ticks(4);
     assert!(h.lobby.closes_empty(5));
 }
+
+/// The small test map with a view rule: a 260 x 150 screen (plus a 20-unit margin), so the
+/// two spawns 200 units apart do not see each other, but a player at the wall (x 236) and
+/// one at the left spawn (x 100) do.
+fn viewed_map() -> Arc<GameMap> {
+    let json = map_json(0).replace(
+        r#""orbs":0,"#,
+        r#""orbs":0,"view":{"width":260,"height":150,"margin":20,"hysteresis":20},"#,
+    );
+    Arc::new(GameMap::parse(&json).expect("map"))
+}
+
+#[test]
+fn interest_keeps_the_views_of_a_client_that_never_acks_bounded() {
+    let mut h = lobby_with(viewed_map(), 4);
+    h.join(1).expect("a");
+    let capacity = h.lobby.history().capacity();
+    for _ in 0..3 * capacity {
+        // Inputs with ack 0: nothing is ever acknowledged.
+        h.lobby.input(
+            1,
+            Input {
+                seq: h.lobby.tick() + 1,
+                client_tick: h.lobby.tick() + 1,
+                ack: 0,
+                values: tickwire_protocol::InputValues::new(&[0, 0]),
+            },
+        );
+        h.tick();
+        let m = h.lobby.members.first().expect("seated");
+        assert!(
+            m.view.views_held() <= capacity,
+            "{} views held, at most {capacity}",
+            m.view.views_held()
+        );
+    }
+}
+
+#[test]
+fn interest_hides_a_player_out_of_view_and_shows_it_on_approach() {
+    let mut h = lobby_with(viewed_map(), 4);
+    let a = h.join(1).expect("a");
+    let b = h.join(2).expect("b");
+    h.tick();
+    assert!(h.get::<Body>(1, b).is_none(), "b is out of a's view");
+    assert!(h.get::<Body>(1, a).is_some(), "a always sees itself");
+    // b walks left towards a until the wall (x 200..220, the arena's whole height) stops it.
+    for _ in 0..120 {
+        h.input(1, &[0, 0]);
+        h.input(2, &[-127, 0]);
+        h.tick();
+    }
+    assert!(h.get::<Body>(1, b).is_some(), "b came into a's view");
+}
