@@ -1,12 +1,17 @@
 //! The connection's lobby requests: joining (by id, by code, quick join into the fullest
 //! lobby of a game or a new one), opening a lobby within the budgets, listing and leaving.
+//! In cluster mode, what this node does not hold goes to the shared directory
+//! (`cluster.rs`).
 
 use std::time::Instant;
 
 use tickwire_protocol::messages::{ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS};
+use tickwire_protocol::{ServerMsg, encode};
 use tokio::sync::oneshot;
 
+use super::cluster::Waiting;
 use super::{Connection, Pending, QUICK_JOIN_SEATS, QuickJoin, Step};
+use crate::cluster::redirect::OpeningOwned;
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
 use crate::net::Ticket;
@@ -34,11 +39,45 @@ impl Connection {
             name,
             quick,
         });
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::Join(answer),
-        })
+        Step::Call(Call::lobby(lobby, command, Reply::Join(answer)))
+    }
+
+    /// `JoinLobby`: a lobby here by id or code; in cluster mode one elsewhere (reserved and
+    /// redirected to) or the seat a ticket holds here.
+    pub(super) fn join_target(
+        &mut self,
+        now: Instant,
+        name: String,
+        target: LobbyTarget,
+        schema: Option<u64>,
+    ) -> Step {
+        if self.lobby.is_some() {
+            self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+            return Step::Read;
+        }
+        let found = match &target {
+            LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
+            LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
+            LobbyTarget::Ticket(ticket) => {
+                if self.app.lobbies.cluster().is_some() {
+                    return self.redeem_ticket(*ticket, name, schema);
+                }
+                self.failed_join(now, &target);
+                return Step::Read;
+            }
+        };
+        match found {
+            Some(handle) => {
+                if self.schema_fits(&handle, schema) {
+                    return self.join(handle, name, None);
+                }
+            }
+            None if self.app.lobbies.cluster().is_some() => {
+                return self.join_elsewhere(target, name, schema);
+            }
+            None => self.failed_join(now, &target),
+        }
+        Step::Read
     }
 
     pub(super) fn join_answered(
@@ -55,7 +94,9 @@ impl Connection {
                 return Step::Read;
             }
             Answer::Joined(Err(code)) => code,
-            Answer::Gone | Answer::Sent | Answer::Resumed(_) => ErrorCode::UnknownLobby,
+            Answer::Gone | Answer::Sent | Answer::Resumed(_) | Answer::Cluster(_) => {
+                ErrorCode::UnknownLobby
+            }
         };
         if let Some(mut quick) = quick {
             return match quick.candidates.next() {
@@ -88,7 +129,59 @@ impl Connection {
             );
             return Step::Read;
         }
+        if let Some(cluster) = self.app.lobbies.cluster().cloned() {
+            // Cluster mode: an id from this node's block, and a code registered cluster-wide
+            // before anyone is told it (while Redis is away, one unique here, registered
+            // when it is back).
+            let game = match self.app.lobbies.check(&req) {
+                Ok(game) => game,
+                Err(code) => {
+                    self.refuse(code, create_refusal(code));
+                    return Step::Read;
+                }
+            };
+            let Some(id) = self.app.lobbies.next_lobby_id() else {
+                self.refuse(
+                    ErrorCode::ServerFull,
+                    "this node has no lobby ids left until it reaches the cluster directory",
+                );
+                return Step::Read;
+            };
+            if cluster.is_up() {
+                let codes = (0..4)
+                    .map(|_| self.app.lobbies.fresh_code(req.private))
+                    .collect();
+                let opening = OpeningOwned {
+                    id,
+                    game,
+                    name: req.name.clone(),
+                    map: req.map.clone(),
+                    max_players: req.max_players,
+                    private: req.private,
+                };
+                self.pending = Some(Pending::Cluster(Waiting::Open { name, req, id }));
+                return Step::Call(Call::cluster(cluster.open_call(opening, codes)));
+            }
+            return self.open_lobby(req, id, None, name);
+        }
         match self.app.lobbies.create(req) {
+            Ok(handle) => self.join(handle, name, None),
+            Err(code) => {
+                self.refuse(code, create_refusal(code));
+                Step::Read
+            }
+        }
+    }
+
+    /// Opens a lobby with the id and code the cluster gave, and joins it.
+    pub(super) fn open_lobby(
+        &mut self,
+        req: NewLobby,
+        id: u32,
+        code: Option<String>,
+        name: String,
+    ) -> Step {
+        match self.app.lobbies.open(req, id, code) {
             Ok(handle) => self.join(handle, name, None),
             Err(code) => {
                 self.refuse(code, create_refusal(code));
@@ -147,7 +240,27 @@ impl Connection {
             return Step::Read;
         }
         let game = entry.game.name().to_owned();
-        let fallback = NewLobby {
+        let Some(fallback) = self.quick_fallback(&name, &game) else {
+            return Step::Read;
+        };
+        if let Some(cluster) = self.app.lobbies.cluster().cloned() {
+            let candidates = self.app.lobbies.cluster_candidates(&game);
+            // The fullest lobby is elsewhere, or there is none: ask the cluster (unless
+            // Redis is away: then this node's lobbies are the choice).
+            if cluster.is_up() && candidates.first().is_none_or(|c| c.node.is_some()) {
+                let players = self.app.lobbies.players();
+                self.pending = Some(Pending::Cluster(Waiting::Quick { name, fallback }));
+                return Step::Call(Call::cluster(cluster.quick_call(game, candidates, players)));
+            }
+        }
+        self.local_quick_join(now, name, fallback)
+    }
+
+    /// What quick join opens for `name` when no lobby of `game` has room: a public lobby
+    /// on the game's first map, named after the player.
+    pub(super) fn quick_fallback(&self, name: &str, game: &str) -> Option<NewLobby> {
+        let entry = self.app.lobbies.games().get(game)?;
+        Some(NewLobby {
             name: format!("{name}'s lobby")
                 .chars()
                 .take(MAX_LOBBY_NAME_CHARS)
@@ -155,8 +268,17 @@ impl Connection {
             map: entry.maps.keys().next().cloned().unwrap_or_default(),
             max_players: QUICK_JOIN_SEATS,
             private: false,
-            game,
-        };
+            game: game.to_owned(),
+        })
+    }
+
+    /// Quick join among this node's lobbies only: the fullest with room, or a new one.
+    pub(super) fn local_quick_join(
+        &mut self,
+        now: Instant,
+        name: String,
+        fallback: NewLobby,
+    ) -> Step {
         let mut candidates = self
             .app
             .lobbies
@@ -196,6 +318,10 @@ impl Connection {
                 self.budgets.failed_guess(&self.app, now);
                 format!("no lobby with code {code:?}")
             }
+            LobbyTarget::Ticket(_) => {
+                self.budgets.failed_guess(&self.app, now);
+                "seat tickets are for servers in cluster mode; this one is a single node".into()
+            }
         };
         self.refuse(ErrorCode::UnknownLobby, message);
     }
@@ -205,15 +331,14 @@ impl Connection {
             return Step::Read;
         };
         self.app.forget_seat(&self.token);
+        if let Some(cluster) = self.app.lobbies.cluster() {
+            cluster.seat_forgotten(self.token);
+        }
         self.pending = Some(Pending::Sent);
         let command = Command::Leave {
             client: self.client,
         };
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::None,
-        })
+        Step::Call(Call::lobby(lobby, command, Reply::None))
     }
 
     /// Now seated in `lobby`: the seat is filed under this connection's token.
@@ -225,8 +350,21 @@ impl Connection {
             expires: None,
         };
         self.app.file_seat(self.token, ticket);
+        if let Some(cluster) = self.app.lobbies.cluster() {
+            cluster.seat_filed(self.token);
+        }
         self.lobby = Some(lobby);
         self.let_go = false;
+    }
+
+    /// Sends the client to another node, and ends this connection.
+    pub(super) fn redirect(&mut self, msg: &ServerMsg) -> Step {
+        self.send_frame(bytes::Bytes::from(encode(msg)));
+        Step::End(super::Ending::new(
+            None,
+            "sent to another node",
+            super::close::NORMAL,
+        ))
     }
 }
 
