@@ -260,24 +260,6 @@ impl Lobbies {
         self.len() == 0
     }
 
-    /// Checks a request to open a lobby: its size, game and map. Returns the game's name
-    /// (the default game's for an empty one).
-    pub fn check(&self, req: &NewLobby) -> Result<String, ErrorCode> {
-        if !(MIN_PLAYERS..=MAX_PLAYERS).contains(&req.max_players) {
-            return Err(ErrorCode::InvalidMaxPlayers);
-        }
-        let entry = if req.game.is_empty() {
-            self.games.default_game()
-        } else {
-            self.games.get(&req.game)
-        }
-        .ok_or(ErrorCode::UnknownGame)?;
-        if !entry.maps.contains_key(&req.map) {
-            return Err(ErrorCode::UnknownMap);
-        }
-        Ok(entry.game.name().to_owned())
-    }
-
     /// Opens a lobby and starts its task. Must run inside a tokio runtime.
     pub fn create(self: &Arc<Self>, req: NewLobby) -> Result<LobbyHandle, ErrorCode> {
         let id = self.next_lobby_id().ok_or(ErrorCode::ServerFull)?;
@@ -316,6 +298,7 @@ impl Lobbies {
                 return Err(ErrorCode::ServerFull);
             }
             let code = code
+                .or_else(|| self.cluster().and_then(|c| c.take_code(req.private)))
                 .filter(|c| !dir.by_code.contains_key(c))
                 .unwrap_or_else(|| new_free_code(&dir, req.private));
             let handle = LobbyHandle {

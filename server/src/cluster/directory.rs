@@ -37,7 +37,7 @@ redis.call('HSET', KEYS[1], 'node', ARGV[1], 'game', ARGV[4], 'name', ARGV[5], '
   'players', ARGV[7], 'max', ARGV[8], 'private', ARGV[9], 'host', ARGV[10], 'code', ARGV[11])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local owner = redis.call('GET', KEYS[2])
-if owner == false or owner == ARGV[2] then
+if owner == false or owner == ARGV[2] or owner == 'reserved:' .. ARGV[1] then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
   return 1
 end
@@ -117,6 +117,42 @@ pub(super) async fn publish_loop(cluster: Arc<Cluster>, lobbies: Weak<Lobbies>) 
         }
         if cluster.ids.wants_block() {
             take_id_block(&cluster).await;
+        }
+        reserve_codes(&cluster, &lobbies).await;
+    }
+}
+
+/// Tops up the pool of join codes reserved for this node (`SET NX`: a code any node
+/// reserved or uses is never taken again while it lives).
+async fn reserve_codes(cluster: &Cluster, lobbies: &Lobbies) {
+    let (public, private) = cluster.codes_left();
+    for (left, is_private) in [(public, false), (private, true)] {
+        if left >= super::CODE_POOL / 2 {
+            continue;
+        }
+        let codes: Vec<String> = (left..super::CODE_POOL)
+            .map(|_| lobbies.fresh_code(is_private))
+            .collect();
+        let mut pipe = redis::pipe();
+        for code in &codes {
+            pipe.cmd("SET")
+                .arg(key::code(code))
+                .arg(format!("reserved:{}", cluster.node))
+                .arg("NX")
+                .arg("PX")
+                .arg(millis(super::CODE_RESERVATION));
+        }
+        let taken: Result<Vec<Option<String>>, StoreError> = cluster
+            .store
+            .run(|mut c| async move { pipe.query_async(&mut c).await })
+            .await;
+        if let Ok(taken) = taken {
+            let won = codes
+                .into_iter()
+                .zip(taken)
+                .filter_map(|(code, ok)| ok.map(|_| code))
+                .collect();
+            cluster.add_codes(is_private, won);
         }
     }
 }

@@ -90,6 +90,9 @@ pub struct Cluster {
     ids: IdBlocks,
     view: Mutex<Arc<View>>,
     notes: Mutex<Vec<Note>>,
+    /// Join codes reserved in Redis for this node's next lobbies (public, private), so
+    /// opening a lobby never waits for Redis and its code is unique cluster-wide.
+    codes: Mutex<(Vec<String>, Vec<String>)>,
     wake: Notify,
     stopped: AtomicBool,
 }
@@ -108,6 +111,7 @@ impl Cluster {
             ids: IdBlocks::default(),
             view: Mutex::new(Arc::new(View::default())),
             notes: Mutex::default(),
+            codes: Mutex::default(),
             wake: Notify::new(),
             stopped: AtomicBool::new(false),
         }))
@@ -157,6 +161,29 @@ impl Cluster {
             self.wake.notify_one();
         }
         id
+    }
+
+    /// A join code reserved for this node cluster-wide, if one is left (none while Redis
+    /// has been away long enough to use them up).
+    pub fn take_code(&self, private: bool) -> Option<String> {
+        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        let pool = if private { &mut codes.1 } else { &mut codes.0 };
+        let code = pool.pop();
+        if pool.len() < CODE_POOL / 2 {
+            self.wake.notify_one();
+        }
+        code
+    }
+
+    /// How many reserved codes are left (public, private).
+    fn codes_left(&self) -> (usize, usize) {
+        let codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        (codes.0.len(), codes.1.len())
+    }
+
+    fn add_codes(&self, private: bool, new: Vec<String>) {
+        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        if private { &mut codes.1 } else { &mut codes.0 }.extend(new);
     }
 
     /// The cluster as last read.
@@ -220,6 +247,11 @@ impl Cluster {
         self.stopped.load(Ordering::Relaxed)
     }
 }
+
+/// Join codes of each kind a node keeps reserved ahead.
+pub const CODE_POOL: usize = 32;
+/// How long a reserved, unused code stays reserved (the pool is refreshed well before).
+pub const CODE_RESERVATION: Duration = Duration::from_secs(3600);
 
 /// How long a node waits for Redis at start.
 pub const STARTUP_WAIT: Duration = Duration::from_secs(10);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tickwire_protocol::messages::{ReconnectToken, SeatTicket, ServerMsg};
 
 use super::Cluster;
-use super::seats::{Opening, Redeemed, Reservation, Target, TicketRefusal};
+use super::seats::{Redeemed, Reservation, Target, TicketRefusal};
 use super::store::StoreError;
 
 /// Most lobbies of other nodes one quick join tries to reserve a seat in (each try is one
@@ -28,8 +28,6 @@ pub enum ClusterAnswer {
     Redeemed(Result<Result<Redeemed, TicketRefusal>, StoreError>),
     /// A reconnect token's seat on another node: its URL.
     SeatFound(Result<Option<String>, StoreError>),
-    /// A new lobby's code, registered cluster-wide (`None`: all candidates taken).
-    Opened(Result<Option<String>, StoreError>),
 }
 
 /// Where a quick join goes.
@@ -70,22 +68,6 @@ impl Cluster {
     pub fn find_seat_call(self: &Arc<Self>, token: ReconnectToken) -> ClusterCall {
         let me = self.clone();
         Box::pin(async move { ClusterAnswer::SeatFound(me.find_seat(&token).await) })
-    }
-
-    /// Registers a new lobby; `codes` are candidates, tried in order.
-    pub fn open_call(self: &Arc<Self>, opening: OpeningOwned, codes: Vec<String>) -> ClusterCall {
-        let me = self.clone();
-        Box::pin(async move {
-            let o = Opening {
-                id: opening.id,
-                game: &opening.game,
-                name: &opening.name,
-                map: &opening.map,
-                max_players: opening.max_players,
-                private: opening.private,
-            };
-            ClusterAnswer::Opened(me.open(&o, &codes).await)
-        })
     }
 
     /// Quick join's walk: a seat in the fullest remote candidates (up to
@@ -136,14 +118,4 @@ impl Cluster {
             _ => Ok(QuickPlan::OpenHere),
         }
     }
-}
-
-/// [`Opening`] with owned fields, to move into a call.
-pub struct OpeningOwned {
-    pub id: u32,
-    pub game: String,
-    pub name: String,
-    pub map: String,
-    pub max_players: u8,
-    pub private: bool,
 }

@@ -92,25 +92,6 @@ return {'quick', t[3] or ''}
     )
 });
 
-/// Registers a new lobby under the first of ARGV[9..] that no lobby holds as its code.
-/// ARGV: id, node, ttl_ms, game, name, map, max, private, codes... Returns the code, or nil.
-static OPEN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local lobby = 'tickwire:lobby:' .. ARGV[1]
-for i = 9, #ARGV do
-  if redis.call('SET', 'tickwire:code:' .. ARGV[i], ARGV[1], 'NX', 'PX', ARGV[3]) then
-    redis.call('HSET', lobby, 'node', ARGV[2], 'game', ARGV[4], 'name', ARGV[5], 'map', ARGV[6],
-      'players', '0', 'max', ARGV[7], 'private', ARGV[8], 'host', '', 'code', ARGV[i])
-    redis.call('PEXPIRE', lobby, ARGV[3])
-    return ARGV[i]
-  end
-end
-return false
-",
-    )
-});
-
 /// Where a reconnect token's seat is. KEYS: seat. Returns {node, url} or nil.
 static FIND_SEAT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -161,16 +142,6 @@ pub enum TicketRefusal {
     Unknown,
     /// Issued for another node.
     Elsewhere,
-}
-
-/// A new lobby's fields for its first record.
-pub struct Opening<'a> {
-    pub id: u32,
-    pub game: &'a str,
-    pub name: &'a str,
-    pub map: &'a str,
-    pub max_players: u8,
-    pub private: bool,
 }
 
 impl Cluster {
@@ -255,30 +226,6 @@ impl Cluster {
             Some("elsewhere") => Err(TicketRefusal::Elsewhere),
             _ => Err(TicketRefusal::Unknown),
         })
-    }
-
-    /// Registers a new lobby with the first of `codes` that is free cluster-wide; `None`
-    /// if every one is taken.
-    pub async fn open(
-        &self,
-        lobby: &Opening<'_>,
-        codes: &[String],
-    ) -> Result<Option<String>, StoreError> {
-        let mut call = OPEN.prepare_invoke();
-        call.arg(lobby.id)
-            .arg(&self.node)
-            .arg(self.ttl.as_millis() as u64)
-            .arg(lobby.game)
-            .arg(lobby.name)
-            .arg(lobby.map)
-            .arg(lobby.max_players)
-            .arg(u8::from(lobby.private));
-        for code in codes {
-            call.arg(code);
-        }
-        self.store
-            .run(|mut c| async move { call.invoke_async(&mut c).await })
-            .await
     }
 
     /// The URL of the other node holding `token`'s seat, if any.

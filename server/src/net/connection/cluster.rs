@@ -1,15 +1,16 @@
 //! A connection's requests to the cluster (cluster mode only): a join for a lobby on
 //! another node (a seat reserved there, then a `Redirect`), quick join's walk through the
 //! cluster, a seat ticket redeemed here, a reconnect token whose seat is on another node,
-//! and a new lobby's code registered cluster-wide. Each is one [`Call`] to Redis whose
-//! answer comes back through [`Connection::cluster_answered`].
+//! Each is one [`Call`] to Redis whose answer comes back through
+//! [`Connection::cluster_answered`]. Opening a lobby needs no call: its id and code come
+//! from what this node reserved ahead (`cluster/ids.rs`, `cluster/directory.rs`).
 //!
 //! Costs and bounds: a listing costs Redis nothing (the cluster's view is shared). A join
 //! or quick join is a lobby move (2 a second per connection, bursts of 10): a join costs one
 //! script run, a quick join at most
 //! [`crate::cluster::redirect::QUICK_JOIN_TRIES`] + 1. A join by code or ticket, or a
 //! resume, that finds nothing costs a failed guess (1 a second per connection, 2 per
-//! address). Opening a lobby (one script run) is within the creation budgets.
+//! address).
 
 use std::time::Instant;
 
@@ -37,12 +38,6 @@ pub(super) enum Waiting {
     Ticket { name: String, schema: Option<u64> },
     /// A reconnect token unknown here.
     Seat { hello_name: String },
-    /// A new lobby whose code is being registered.
-    Open {
-        name: String,
-        req: NewLobby,
-        id: u32,
-    },
 }
 
 fn unavailable(e: &StoreError) -> String {
@@ -161,12 +156,6 @@ impl Connection {
                 }
                 self.welcome_as(hello_name);
             }
-            (Waiting::Open { name, req, id }, ClusterAnswer::Opened(opened)) => {
-                // No code registered (Redis failed, or every candidate taken): one unique
-                // here, registered by the directory task when it can.
-                let code = opened.ok().flatten();
-                return self.open_lobby(req, id, code, name);
-            }
             _ => {}
         }
         Step::Read
@@ -195,6 +184,7 @@ impl Connection {
                     Some(QuickJoin {
                         candidates,
                         fallback,
+                        rechecks: 0,
                     })
                 });
                 match (handle, quick) {

@@ -136,6 +136,10 @@ enum Pending {
 struct QuickJoin {
     candidates: std::vec::IntoIter<LobbyHandle>,
     fallback: NewLobby,
+    /// Times the candidates were looked up again after running out (many quick joins at
+    /// once fill a lobby while they are on their way; the one opened meanwhile is joined
+    /// rather than one more opened).
+    rechecks: u8,
 }
 
 pub struct Connection {

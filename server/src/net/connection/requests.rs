@@ -11,7 +11,9 @@ use tokio::sync::oneshot;
 
 use super::cluster::Waiting;
 use super::{Connection, Pending, QUICK_JOIN_SEATS, QuickJoin, Step};
-use crate::cluster::redirect::OpeningOwned;
+
+/// Most times a quick join looks for lobbies with room again before it opens one.
+const QUICK_JOIN_RECHECKS: u8 = 4;
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
 use crate::net::Ticket;
@@ -99,9 +101,20 @@ impl Connection {
             }
         };
         if let Some(mut quick) = quick {
+            if quick.candidates.len() == 0 && quick.rechecks < QUICK_JOIN_RECHECKS {
+                quick.rechecks += 1;
+                quick.candidates = self
+                    .app
+                    .lobbies
+                    .quick_join_candidates(&quick.fallback.game)
+                    .into_iter()
+                    .filter(|h| h.id != lobby.id)
+                    .collect::<Vec<_>>()
+                    .into_iter();
+            }
             return match quick.candidates.next() {
                 Some(next) => self.join(next, name, Some(quick)),
-                None => self.create(now, quick.fallback, name),
+                None => self.create_quick(now, quick, name),
             };
         }
         let message = match code {
@@ -122,6 +135,25 @@ impl Connection {
 
     /// Opens a lobby, within the connection's and the address's budgets, and joins it.
     pub(super) fn create(&mut self, now: Instant, req: NewLobby, name: String) -> Step {
+        self.create_then(now, req, name, None)
+    }
+
+    /// Opens quick join's lobby and joins it; if others fill it first, the quick join goes
+    /// on (looking again, then opening another), a bounded number of times.
+    fn create_quick(&mut self, now: Instant, mut quick: QuickJoin, name: String) -> Step {
+        let req = quick.fallback.clone();
+        quick.rechecks += 1;
+        let quick = (quick.rechecks <= QUICK_JOIN_RECHECKS).then_some(quick);
+        self.create_then(now, req, name, quick)
+    }
+
+    fn create_then(
+        &mut self,
+        now: Instant,
+        req: NewLobby,
+        name: String,
+        quick: Option<QuickJoin>,
+    ) -> Step {
         if !self.budgets.creation(&self.app, now) {
             self.refuse(
                 ErrorCode::RateLimited,
@@ -129,60 +161,8 @@ impl Connection {
             );
             return Step::Read;
         }
-        if let Some(cluster) = self.app.lobbies.cluster().cloned() {
-            // Cluster mode: an id from this node's block, and a code registered cluster-wide
-            // before anyone is told it (while Redis is away, one unique here, registered
-            // when it is back).
-            let game = match self.app.lobbies.check(&req) {
-                Ok(game) => game,
-                Err(code) => {
-                    self.refuse(code, create_refusal(code));
-                    return Step::Read;
-                }
-            };
-            let Some(id) = self.app.lobbies.next_lobby_id() else {
-                self.refuse(
-                    ErrorCode::ServerFull,
-                    "this node has no lobby ids left until it reaches the cluster directory",
-                );
-                return Step::Read;
-            };
-            if cluster.is_up() {
-                let codes = (0..4)
-                    .map(|_| self.app.lobbies.fresh_code(req.private))
-                    .collect();
-                let opening = OpeningOwned {
-                    id,
-                    game,
-                    name: req.name.clone(),
-                    map: req.map.clone(),
-                    max_players: req.max_players,
-                    private: req.private,
-                };
-                self.pending = Some(Pending::Cluster(Waiting::Open { name, req, id }));
-                return Step::Call(Call::cluster(cluster.open_call(opening, codes)));
-            }
-            return self.open_lobby(req, id, None, name);
-        }
         match self.app.lobbies.create(req) {
-            Ok(handle) => self.join(handle, name, None),
-            Err(code) => {
-                self.refuse(code, create_refusal(code));
-                Step::Read
-            }
-        }
-    }
-
-    /// Opens a lobby with the id and code the cluster gave, and joins it.
-    pub(super) fn open_lobby(
-        &mut self,
-        req: NewLobby,
-        id: u32,
-        code: Option<String>,
-        name: String,
-    ) -> Step {
-        match self.app.lobbies.open(req, id, code) {
-            Ok(handle) => self.join(handle, name, None),
+            Ok(handle) => self.join(handle, name, quick),
             Err(code) => {
                 self.refuse(code, create_refusal(code));
                 Step::Read
@@ -291,9 +271,18 @@ impl Connection {
                 Some(QuickJoin {
                     candidates,
                     fallback,
+                    rechecks: 0,
                 }),
             ),
-            None => self.create(now, fallback, name),
+            None => self.create_quick(
+                now,
+                QuickJoin {
+                    candidates: Vec::new().into_iter(),
+                    fallback,
+                    rechecks: 0,
+                },
+                name,
+            ),
         }
     }
 
