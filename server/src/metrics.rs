@@ -23,6 +23,10 @@ pub struct Metrics {
     pub inputs_dropped: Counter,
     /// Connections closed at accept: over the plain HTTP caps.
     pub http_refused: Counter,
+    /// Lag-compensated shots whose claimed time was clamped (future, or older than the
+    /// shooter can have seen), and honest ones stopped at the game's rewind cap.
+    pub rewind_clamped: Counter,
+    pub rewind_capped: Counter,
 }
 
 /// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
@@ -51,6 +55,8 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         snapshots_dropped: Counter::default(),
         inputs_dropped: Counter::default(),
         http_refused: Counter::default(),
+        rewind_clamped: Counter::default(),
+        rewind_capped: Counter::default(),
         registry: Registry::default(),
     };
     let r = &mut registry;
@@ -109,6 +115,16 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "tickwire_http_refused",
         "TCP connections closed at accept because of the plain HTTP connection caps",
         m.http_refused.clone(),
+    );
+    r.register(
+        "tickwire_rewind_clamped",
+        "Lag-compensated shots whose claimed time was clamped: a future tick, or older than the shooter's lag and interpolation allow",
+        m.rewind_clamped.clone(),
+    );
+    r.register(
+        "tickwire_rewind_capped",
+        "Lag-compensated shots with an honest claimed time older than the game's rewind cap, judged at the cap",
+        m.rewind_capped.clone(),
     );
     Metrics { registry, ..m }
 });
