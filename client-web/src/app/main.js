@@ -33,7 +33,7 @@ class App {
     this.ui = new Ui();
     this.canvas = new Canvas(this.ui.canvas);
     this.touch = new TouchControls(/** @type {HTMLElement} */ (document.getElementById('stage')), /** @type {HTMLElement} */ (document.getElementById('touch-controls')));
-    this.devices = new DeviceSampler([this.touch]);
+    this.devices = new DeviceSampler([this.touch], this.ui.canvas);
     /** @type {import('../sdk/device.js').DeviceKind | null} the device the shown hint is for */
     this.hintKind = null;
     this.conn = new Connection({

@@ -1,8 +1,9 @@
 //! The shooter: up to 64 players on a large walled map move (predicted exactly, the kit's
 //! movement step), aim and fire a hitscan gun. A hit takes `gun.damage` of `health`; at 0
 //! the player dies, the shooter scores a kill, and after `respawn_seconds` the dead one
-//! comes back at the spawn point farthest from the living, with full health. Built only on
-//! the public game API, with the engine's lag compensation.
+//! comes back with full health at a spawn point at least `spawn_clearance` from the living
+//! (the one nearest them, so players meet soon; the farthest when none is that clear).
+//! Built only on the public game API, with the engine's lag compensation.
 //!
 //! **How a shot is judged.** Each input says whether the trigger is pressed, the aim, and
 //! the moment the shooter was drawing the others at (its interpolation tick with the
@@ -46,7 +47,7 @@ use crate::kit::mover::{Body, PlayerRules};
 use crate::lobby::rewind::{Circle, HitHistory, HitShape, SeenAt, ViewLag};
 use crate::lobby::{CurrentTick, Game, Joining, LobbyBuilder, PlayerInput, Replicated};
 use crate::maps::{GameMap, MapView};
-use shots::{farthest_spawn, wall_distance};
+use shots::{spawn_point, wall_distance};
 pub use step::{ShooterInput, shooter_step};
 
 /// `Shot.outcome` values.
@@ -118,6 +119,8 @@ pub struct ShooterRules {
     pub health: i32,
     pub gun: GunRules,
     pub respawn_seconds: u32,
+    /// A player (re)spawns at least this far from the living where it can, units.
+    pub spawn_clearance: i32,
     pub rewind: RewindRules,
 }
 
@@ -158,6 +161,15 @@ struct ShooterState {
     gun: Gun,
     health: i32,
     respawn_ticks: i32,
+    /// Subunits.
+    spawn_clearance: i32,
+}
+
+impl ShooterState {
+    /// Where a player (re)spawns, given where the living are.
+    fn spawn(&self, living: &[glam::IVec2]) -> glam::IVec2 {
+        spawn_point(&self.map.spawns, living, self.spawn_clearance)
+    }
 }
 
 /// Inputs until the player's gun may fire again (server side, not replicated).
@@ -212,9 +224,10 @@ impl Game for Shooter {
             || !(1..=VIEW_UNITS).contains(&gun.range)
             || !(1..=60_000).contains(&gun.cooldown_ms)
             || !(1..=600).contains(&rules.respawn_seconds)
+            || !(0..=100_000).contains(&rules.spawn_clearance)
         {
             return Err(format!(
-                "health and gun.damage must be 1 to 10000, gun.range 1 to {VIEW_UNITS}, gun.cooldown_ms 1 to 60000 and respawn_seconds 1 to 600"
+                "health and gun.damage must be 1 to 10000, gun.range 1 to {VIEW_UNITS}, gun.cooldown_ms 1 to 60000, respawn_seconds 1 to 600 and spawn_clearance 0 to 100000"
             ));
         }
         let rewind = rules.rewind;
@@ -266,6 +279,7 @@ impl Game for Shooter {
             gun,
             health: rules.health,
             respawn_ticks,
+            spawn_clearance: rules.spawn_clearance * SUBUNITS_PER_UNIT,
         });
         Ok(())
     }
@@ -281,11 +295,11 @@ fn living(world: &mut World) -> Vec<glam::IVec2> {
         .collect()
 }
 
-/// A new player, alive, at the spawn point farthest from the living.
+/// A new player, alive, at a spawn point clear of the living ([`spawn_point`]).
 fn join(world: &mut World, _joining: &Joining) -> Entity {
     let others = living(world);
     let state = world.resource::<ShooterState>();
-    let spawn = farthest_spawn(&state.map.spawns, &others);
+    let spawn = state.spawn(&others);
     let (health, radius) = (state.health, state.movement.half_size);
     world
         .spawn((
@@ -404,8 +418,7 @@ fn judge_shots(
 }
 
 /// Counts the dead down (before the tick's shots, so a death waits its full time); at 0 a
-/// player comes back with full health at the spawn point
-/// farthest from the living.
+/// player comes back with full health at a spawn point clear of the living.
 fn respawn(
     mut players: Query<(Entity, &mut Fighter, &mut Body)>,
     state: Res<ShooterState>,
@@ -430,7 +443,7 @@ fn respawn(
             .filter(|(e, f, _)| *e != entity && f.alive())
             .map(|(_, _, b)| b.pos())
             .collect();
-        let spawn = farthest_spawn(&state.map.spawns, &others);
+        let spawn = state.spawn(&others);
         if let Ok((_, _, mut body)) = players.get_mut(entity) {
             *body = Body::at(spawn);
         }

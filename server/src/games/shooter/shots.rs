@@ -1,5 +1,5 @@
 //! Where a shot goes: the distance along a ray to the first wall or the arena's edge (walls
-//! are static, so they need no rewind), and the spawn point farthest from the living.
+//! are static, so they need no rewind), and where a player (re)spawns.
 
 use glam::{IVec2, Vec2};
 use tickwire_protocol::movement::Arena;
@@ -52,9 +52,34 @@ fn exit_distance(from: Vec2, direction: Vec2, min: Vec2, max: Vec2) -> f32 {
     exit.max(0.0)
 }
 
+/// Where a player (re)spawns: of the spawn points at least `clearance` (subunits) from every
+/// living player, the one nearest the living players' middle (the first point when no one
+/// lives), so players meet soon without spawning under a gun; when none is that clear, the
+/// one farthest from the living. Ties go to the earlier point.
+pub fn spawn_point(spawns: &[IVec2], living: &[IVec2], clearance: i32) -> IVec2 {
+    let clear = i64::from(clearance) * i64::from(clearance);
+    let nearest_living = |s: IVec2| {
+        living
+            .iter()
+            .map(|p| (*p - s).as_i64vec2().length_squared())
+            .min()
+            .unwrap_or(i64::MAX)
+    };
+    if living.is_empty() {
+        return spawns.first().copied().unwrap_or_default();
+    }
+    let middle = living.iter().map(|p| p.as_i64vec2()).sum::<glam::I64Vec2>() / living.len() as i64;
+    spawns
+        .iter()
+        .filter(|s| nearest_living(**s) >= clear)
+        .min_by_key(|s| (s.as_i64vec2() - middle).length_squared())
+        .copied()
+        .unwrap_or_else(|| farthest_spawn(spawns, living))
+}
+
 /// The spawn point farthest from every living player (the first one when no one lives),
 /// ties to the earlier point.
-pub fn farthest_spawn(spawns: &[IVec2], living: &[IVec2]) -> IVec2 {
+fn farthest_spawn(spawns: &[IVec2], living: &[IVec2]) -> IVec2 {
     let room = |s: IVec2| {
         living
             .iter()
@@ -100,6 +125,31 @@ mod tests {
         assert_eq!(past, 900.0, "below the wall: on to the edge");
         let diagonal = wall_distance(&a, Vec2::new(0.0, 0.0), Vec2::ONE.normalize());
         assert!((diagonal - 400.0 * 2f32.sqrt()).abs() < 0.01, "{diagonal}");
+    }
+
+    #[test]
+    fn a_spawn_is_clear_of_the_living_and_near_their_middle() {
+        let spawns = [
+            IVec2::new(0, 0),
+            IVec2::new(100, 0),
+            IVec2::new(300, 0),
+            IVec2::new(900, 0),
+        ];
+        assert_eq!(
+            spawn_point(&spawns, &[], 150),
+            IVec2::new(0, 0),
+            "no one lives: the first"
+        );
+        assert_eq!(
+            spawn_point(&spawns, &[IVec2::new(300, 0)], 150),
+            IVec2::new(100, 0),
+            "clear of the living, nearest them"
+        );
+        assert_eq!(
+            spawn_point(&spawns, &[IVec2::new(0, 0), IVec2::new(900, 0)], 500),
+            IVec2::new(300, 0),
+            "none clear: the farthest from the living"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ const RANGE: &str = r#"{
     "health": 100,
     "gun": { "damage": 25, "range": 1200, "cooldown_ms": 250 },
     "respawn_seconds": 3,
+    "spawn_clearance": 900,
     "rewind": { "history_ms": 1000, "cap_ms": 500 }
   }
 }"#;
