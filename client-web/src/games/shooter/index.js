@@ -41,7 +41,7 @@ export function ownLines(view, cfg) {
 export const deathsNote = (deaths) => (deaths === 0 ? undefined : `${deaths} ${deaths === 1 ? 'death' : 'deaths'}`);
 
 /** Room around the view in which a player is still drawn (its label and bar), subunits. */
-const VIEW_MARGIN = 32 * 16;
+const VIEW_MARGIN = 16 * 16;
 
 /**
  * Whether a point is in the camera's view or just outside it.

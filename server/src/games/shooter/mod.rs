@@ -1,8 +1,9 @@
 //! The shooter: up to 64 players on a large walled map move (predicted exactly, the kit's
 //! movement step), aim and fire a hitscan gun. A hit takes `gun.damage` of `health`; at 0
 //! the player dies, the shooter scores a kill, and after `respawn_seconds` the dead one
-//! comes back with full health at a spawn point at least `spawn_clearance` from the living
-//! (the one nearest them, so players meet soon; the farthest when none is that clear).
+//! comes back with full health at a spawn point at least twice `spawn_clearance` from the
+//! living (a joining player: once), the one nearest them so players meet soon, or the
+//! farthest when none is that clear.
 //! Built only on the public game API, with the engine's lag compensation.
 //!
 //! **How a shot is judged.** Each input says whether the trigger is pressed, the aim, and
@@ -25,6 +26,12 @@
 //! wall. Beyond the cap the rewind stops at the cap, and there the target may already be
 //! in cover: the wall then stops the shot. A target that is dead on the server when the
 //! shot is judged is not hit again (dead is dead), even if the shooter saw it alive.
+//!
+//! **What a shot costs.** A client's fields are checked against their ranges before they
+//! reach the game; a shot fires at most once per `gun.cooldown_ms` of a player's inputs
+//! (and the input rule bounds those to about one a tick), needs a non-zero aim, and costs
+//! one pass over the map's walls and one over the recorded shapes of one or two ticks (at
+//! most one per player). A forged moment buys nothing: it is clamped as above.
 //!
 //! The outcome travels as state, not events, so a snapshot that was replaced loses
 //! nothing: each player's [`Shot`] is its last shot (how many it has fired, where the shot
@@ -166,9 +173,19 @@ struct ShooterState {
 }
 
 impl ShooterState {
-    /// Where a player (re)spawns, given where the living are.
+    /// Where a player joins, given where the living are.
     fn spawn(&self, living: &[glam::IVec2]) -> glam::IVec2 {
         spawn_point(&self.map.spawns, living, self.spawn_clearance)
+    }
+
+    /// Where a dead player comes back: twice as clear of the living as a join, so not in
+    /// its killer's sight.
+    fn respawn(&self, living: &[glam::IVec2]) -> glam::IVec2 {
+        spawn_point(
+            &self.map.spawns,
+            living,
+            self.spawn_clearance.saturating_mul(2),
+        )
     }
 }
 
@@ -443,7 +460,7 @@ fn respawn(
             .filter(|(e, f, _)| *e != entity && f.alive())
             .map(|(_, _, b)| b.pos())
             .collect();
-        let spawn = state.spawn(&others);
+        let spawn = state.respawn(&others);
         if let Ok((_, _, mut body)) = players.get_mut(entity) {
             *body = Body::at(spawn);
         }
