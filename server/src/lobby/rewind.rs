@@ -25,6 +25,8 @@ use std::collections::VecDeque;
 use bevy_ecs::prelude::*;
 use glam::Vec2;
 
+use crate::metrics::METRICS;
+
 /// A hit shape: a circle in subunits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Circle {
@@ -115,7 +117,9 @@ pub struct HitHistory {
     cap: u32,
     /// [`MAX_INTERPOLATION`] in ticks.
     interpolation: u32,
-    /// Claims clamped (future or too old) and shots capped, since the lobby opened.
+    /// Claims clamped (future or too old) and shots capped, since the lobby opened (the
+    /// process-wide totals are `tickwire_rewind_clamped` and `tickwire_rewind_capped` in
+    /// `/metrics`).
     pub clamped: u64,
     pub capped: u64,
 }
@@ -202,8 +206,14 @@ impl HitHistory {
     ) -> (Option<Hit>, Claim) {
         let (at, claim) = self.judge(seen, window);
         match claim {
-            Claim::Future | Claim::TooOld => self.clamped += 1,
-            Claim::Capped => self.capped += 1,
+            Claim::Future | Claim::TooOld => {
+                self.clamped += 1;
+                METRICS.rewind_clamped.inc();
+            }
+            Claim::Capped => {
+                self.capped += 1;
+                METRICS.rewind_capped.inc();
+            }
             Claim::Honest => {}
         }
         let Some(direction) = direction.try_normalize() else {
