@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { AIM_LENGTH, Trigger, aimFields, aimFrom, rayLength, seenFields } from '../../src/games/shooter/aim.js';
 import { cameraFor } from '../../src/games/shooter/camera.js';
 import { Feed, HIT, KILL, MARKER_MS, MISS } from '../../src/games/shooter/feed.js';
-import shooter, { ownLines } from '../../src/games/shooter/index.js';
+import shooter, { ownLines, scoreboard } from '../../src/games/shooter/index.js';
 import { shooterStep } from '../../src/games/shooter/step.js';
 import { seenAt } from '../../src/sdk/interpolation.js';
 import { replayTrajectories } from '../helpers/trajectories.js';
@@ -133,12 +133,10 @@ test('the feed: tracers of others shots, markers for own hits and kills, a flash
   assert.ok(own.controls.aim !== undefined && own.controls.buttons?.[0].label === 'Fire', 'touch gets an aim stick and a Fire button');
 });
 
-test('the HUD: health or the respawn countdown, kills and deaths; kills on the scoreboard', () => {
-  const game = shooter.start({ schema: /** @type {any} */ ({}), config: CONFIG, tickRate: 30 });
+test('the HUD: health or the respawn countdown, kills and deaths', () => {
   const dead = { ...fighter(0), respawn: 45, kills: 2, deaths: 1 };
   const v = /** @type {any} */ (view({ Shot: shot(0, MISS), Fighter: dead }, { Shot: shot(0, MISS), Fighter: { ...fighter(100), kills: 1 } }));
   assert.deepEqual(ownLines(v, CONFIG), ['Dead: respawn in 2 s', 'Kills: 2 · Deaths: 1']);
-  assert.deepEqual(game.hud(v).scores, [{ entity: 1, score: 2, note: '1 death' }, { entity: 2, score: 1, note: undefined }]);
 });
 
 test('the input: the stick moves, the aim and trigger go with the moment seen', () => {
@@ -146,4 +144,16 @@ test('the input: the stick moves, the aim and trigger go with the moment seen', 
   const sample = { stick: { x: 127, y: -5 }, aim: { x: 0, y: 127 }, buttons: { action: false, alt: false } };
   assert.deepEqual(game.input(sample, { seen: { tick: 900, fraction: 5 } }), { x: 127, y: -5, aim_x: 0, aim_y: AIM_LENGTH, fire: 1, seen_tick: 900, seen_fraction: 5 });
   assert.deepEqual(game.input(idle, { seen: { tick: 901, fraction: 0 } }), { x: 0, y: 0, aim_x: 0, aim_y: AIM_LENGTH, fire: 0, seen_tick: 0, seen_fraction: 0 });
+});
+
+test('the scoreboard lists every player\'s line, near or far, and nothing else', () => {
+  const entities = [
+    { components: { Body: { x: 0, y: 0, vx: 0, vy: 0 }, Fighter: { health: 100, kills: 9, deaths: 9 } } },
+    { components: { Tally: { player: 1, kills: 2, deaths: 0 } } },
+    { components: { Tally: { player: 7, kills: 0, deaths: 1 } } },
+  ];
+  assert.deepEqual(scoreboard(entities), [
+    { entity: 1, score: 2, note: undefined },
+    { entity: 7, score: 0, note: '1 death' },
+  ]);
 });

@@ -25,8 +25,6 @@ use std::collections::VecDeque;
 use bevy_ecs::prelude::*;
 use glam::Vec2;
 
-use crate::metrics::METRICS;
-
 /// A hit shape: a circle in subunits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Circle {
@@ -206,14 +204,8 @@ impl HitHistory {
     ) -> (Option<Hit>, Claim) {
         let (at, claim) = self.judge(seen, window);
         match claim {
-            Claim::Future | Claim::TooOld => {
-                self.clamped += 1;
-                METRICS.rewind_clamped.inc();
-            }
-            Claim::Capped => {
-                self.capped += 1;
-                METRICS.rewind_capped.inc();
-            }
+            Claim::Future | Claim::TooOld => self.clamped += 1,
+            Claim::Capped => self.capped += 1,
             Claim::Honest => {}
         }
         let Some(direction) = direction.try_normalize() else {

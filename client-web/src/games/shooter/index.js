@@ -35,6 +35,17 @@ export function ownLines(view, cfg) {
 }
 
 /**
+ * The scoreboard: every player's line (a `Tally`, which everyone receives wherever its
+ * player is, while the players themselves reach only those near them).
+ * @param {{components: Record<string, Record<string, number>>}[]} entities
+ */
+export const scoreboard = (entities) =>
+  entities.flatMap((e) => {
+    const t = e.components.Tally;
+    return t === undefined ? [] : [{ entity: t.player, score: t.kills, note: deathsNote(t.deaths) }];
+  });
+
+/**
  * The scoreboard's note: deaths, once there are any.
  * @param {number} deaths
  */
@@ -128,10 +139,7 @@ export default {
         drawOverlay(surface, feed, now, { health: fighter?.health ?? 0, maxHealth: cfg.health, respawnSeconds, killedBy });
       },
       hud(view) {
-        const scores = view.entities
-          .filter((e) => 'Fighter' in e.components)
-          .map((e) => ({ entity: e.id, score: e.components.Fighter.kills, note: deathsNote(e.components.Fighter.deaths) }));
-        return { lines: ownLines(view, cfg), scores };
+        return { lines: ownLines(view, cfg), scores: scoreboard(view.entities) };
       },
     };
   },

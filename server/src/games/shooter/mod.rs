@@ -51,6 +51,8 @@ use tickwire_protocol::SUBUNITS_PER_UNIT;
 use tickwire_protocol::movement::MoveParams;
 
 use crate::kit::mover::{Body, PlayerRules};
+use crate::kit::view::ViewRules;
+use crate::lobby::interest::Audience;
 use crate::lobby::rewind::{Circle, HitHistory, HitShape, SeenAt, ViewLag};
 use crate::lobby::{CurrentTick, Game, Joining, LobbyBuilder, PlayerInput, Replicated};
 use crate::maps::{GameMap, MapView};
@@ -82,6 +84,22 @@ impl Fighter {
         self.health > 0
     }
 }
+
+tickwire_protocol::replicated! {
+    /// A player's line on the scoreboard, seen by everyone wherever the player is (the
+    /// player's own entity is only sent to those near it): the player's wire id, its kills
+    /// and deaths.
+    #[derive(Component)]
+    pub struct Tally {
+        pub player: Absolute,
+        pub kills: Absolute,
+        pub deaths: Absolute,
+    }
+}
+
+/// The scoreboard line of a player's entity.
+#[derive(Component, Debug, Clone, Copy)]
+struct TallyOf(Entity);
 
 tickwire_protocol::replicated! {
     /// A player's last shot: how many it has fired, where the shot stopped (subunits), the
@@ -129,6 +147,11 @@ pub struct ShooterRules {
     /// A player (re)spawns at least this far from the living where it can, units.
     pub spawn_clearance: i32,
     pub rewind: RewindRules,
+    /// Interest management: each client receives the players within this view of its own
+    /// (at least the camera's largest, [`VIEW_UNITS`] a side); by default everyone sees
+    /// everyone. The scoreboard is seen by everyone either way.
+    #[serde(default)]
+    pub view: Option<ViewRules>,
 }
 
 /// The gun as the lobby runs it, in subunits and inputs.
@@ -254,6 +277,14 @@ impl Game for Shooter {
                     .into(),
             );
         }
+        if let Some(view) = &rules.view {
+            view.check()?;
+            if view.width.min(view.height) < VIEW_UNITS {
+                return Err(format!(
+                    "view width and height must be at least the camera's {VIEW_UNITS} units"
+                ));
+            }
+        }
         map.check_spawns(rules.player.half_size * SUBUNITS_PER_UNIT)
     }
 
@@ -272,13 +303,24 @@ impl Game for Shooter {
             .replicate::<Body>()
             .replicate::<Fighter>()
             .replicate::<Shot>()
+            .replicate::<Tally>()
             .input::<ShooterInput>()
             .lag_compensation::<HitBox>(
                 Duration::from_millis(rules.rewind.history_ms.into()),
                 Duration::from_millis(rules.rewind.cap_ms.into()),
             )
-            .add_systems((apply_inputs, respawn, judge_shots, follow_bodies).chain())
+            .add_systems(
+                (
+                    apply_inputs,
+                    respawn,
+                    judge_shots,
+                    follow_bodies,
+                    keep_tally,
+                )
+                    .chain(),
+            )
             .on_join(join)
+            .on_leave(leave)
             .client_config(ClientConfig {
                 map: ctx.map.view(),
                 movement,
@@ -288,6 +330,9 @@ impl Game for Shooter {
                 radius: movement.half_size,
                 view: VIEW_UNITS * SUBUNITS_PER_UNIT,
             });
+        if let Some(view) = rules.view {
+            lobby.interest::<Body>(view.interest());
+        }
         let world = lobby.world();
         world.init_resource::<FiredThisTick>();
         world.insert_resource(ShooterState {
@@ -318,7 +363,7 @@ fn join(world: &mut World, _joining: &Joining) -> Entity {
     let state = world.resource::<ShooterState>();
     let spawn = state.spawn(&others);
     let (health, radius) = (state.health, state.movement.half_size);
-    world
+    let player = world
         .spawn((
             Replicated::default(),
             Body::at(spawn),
@@ -330,7 +375,40 @@ fn join(world: &mut World, _joining: &Joining) -> Entity {
             Trigger::default(),
             hit_box(spawn, radius),
         ))
-        .id()
+        .id();
+    let id = world.get::<Replicated>(player).map_or(0, Replicated::id);
+    let tally = Tally {
+        player: id as i32,
+        ..Tally::default()
+    };
+    let line = world
+        .spawn((Replicated::default(), tally, Audience::Everyone))
+        .id();
+    world.entity_mut(player).insert(TallyOf(line));
+    player
+}
+
+/// A player who leaves takes its scoreboard line with it.
+fn leave(world: &mut World, player: Entity) {
+    if let Some(TallyOf(line)) = world.get::<TallyOf>(player).copied() {
+        world.despawn(line);
+    }
+    world.despawn(player);
+}
+
+/// Copies kills and deaths to the scoreboard when they change.
+fn keep_tally(
+    players: Query<(&Fighter, &TallyOf), Changed<Fighter>>,
+    mut lines: Query<&mut Tally>,
+) {
+    for (fighter, TallyOf(line)) in &players {
+        if let Ok(mut tally) = lines.get_mut(*line)
+            && (tally.kills, tally.deaths) != (fighter.kills, fighter.deaths)
+        {
+            tally.kills = fighter.kills;
+            tally.deaths = fighter.deaths;
+        }
+    }
 }
 
 fn hit_box(pos: glam::IVec2, radius: i32) -> HitBox {
