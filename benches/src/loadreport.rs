@@ -259,6 +259,22 @@ pub struct Report {
     /// The window second by second (absent from reports of older builds).
     #[serde(default)]
     pub timeline: Timeline,
+    /// Each server on its own when the bots were spread over several (cluster nodes);
+    /// `server` then sums them. Empty for one server.
+    #[serde(default)]
+    pub nodes: Vec<NodeFigures>,
+}
+
+/// One server's figures over the measured window, when there are several.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NodeFigures {
+    pub url: String,
+    pub cpu_cores: Option<f64>,
+    pub rss_mib: Option<f64>,
+    pub tick_ms: Option<Percentiles>,
+    pub missed_ticks: Option<u64>,
+    pub lobbies: Option<f64>,
+    pub clients: Option<f64>,
 }
 
 /// The measured window over time.
@@ -457,6 +473,24 @@ impl Report {
             md.push(format!("| {k} | {v} |"));
         }
         md.push(String::new());
+        if !self.nodes.is_empty() {
+            md.push("| node | CPU (cores) | RSS (MiB) | tick p50 / p99 (ms) | missed ticks | lobbies / clients |".into());
+            md.push("| --- | --- | --- | --- | --- | --- |".into());
+            for n in &self.nodes {
+                md.push(format!(
+                    "| {} | {} | {} | {} | {} | {} / {} |",
+                    n.url,
+                    opt(n.cpu_cores, 3),
+                    opt(n.rss_mib, 1),
+                    n.tick_ms
+                        .map_or("n/a".into(), |t| format!("{:.3} / {:.3}", t.p50, t.p99)),
+                    n.missed_ticks.map_or("n/a".into(), |m| m.to_string()),
+                    opt(n.lobbies, 0),
+                    opt(n.clients, 0)
+                ));
+            }
+            md.push(String::new());
+        }
         if self.other_cpu_cores.is_some_and(|o| o > 0.2) {
             md.push(format!(
                 "Warning: other processes used {:.2} cores during the window; latency and tick figures are disturbed.\n",

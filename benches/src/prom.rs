@@ -29,6 +29,14 @@ impl Scrape {
         Self { samples }
     }
 
+    /// Several servers' scrapes as one (the nodes of a cluster): every counter, gauge and
+    /// histogram then sums over the servers as it does over label sets.
+    pub fn merge(parts: impl IntoIterator<Item = Scrape>) -> Self {
+        Self {
+            samples: parts.into_iter().flat_map(|p| p.samples).collect(),
+        }
+    }
+
     /// Whether any sample of this metric (or of its histogram series) is present.
     pub fn has(&self, name: &str) -> bool {
         self.samples.iter().any(|s| {
@@ -199,6 +207,18 @@ tickwire_bytes_out_total{kind="control"} 24
         assert!(s.has("tickwire_tick_duration_seconds"));
         assert!(!s.has("tickwire_tick"));
         assert!(Scrape::parse("not metrics at all {\n").sum("not").is_none());
+    }
+
+    #[test]
+    fn two_nodes_merged_sum_like_one() {
+        let both = Scrape::merge([Scrape::parse(TEXT), Scrape::parse(TEXT)]);
+        assert_eq!(both.sum("tickwire_missed_ticks_total"), Some(6.0));
+        let h = both
+            .histogram("tickwire_tick_duration_seconds")
+            .expect("histogram");
+        assert_eq!((h.count, h.sum), (200.0, 0.1));
+        assert_eq!(h.buckets[1], (0.001, 180.0));
+        assert_eq!(Scrape::merge([]).sum("tickwire_missed_ticks"), None);
     }
 
     /// What the server's metrics library writes (OpenMetrics text: `# EOF`, `_total`

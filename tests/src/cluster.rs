@@ -18,12 +18,18 @@ use crate::{Client, TIMEOUT, metric_value};
 /// Most redirects one join follows (a node never sends a redeemed ticket on again).
 const MAX_REDIRECTS: usize = 3;
 
-/// The `tickwire` binary: `$TICKWIRE_BIN`, else the one built beside this test binary.
+/// The `tickwire` binary: `$TICKWIRE_BIN`, else the one built beside this binary (a
+/// benchmark in `target/release/`) or beside its folder (a test in `target/debug/deps/`).
 pub fn server_bin() -> Result<PathBuf> {
     if let Some(bin) = std::env::var_os("TICKWIRE_BIN") {
         return Ok(PathBuf::from(bin));
     }
     let exe = std::env::current_exe()?;
+    if let Some(beside) = exe.parent().map(|dir| dir.join("tickwire"))
+        && beside.exists()
+    {
+        return Ok(beside);
+    }
     let dir = exe
         .parent()
         .and_then(|deps| deps.parent())
@@ -184,6 +190,11 @@ impl Node {
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
+    }
+
+    /// The node's process id (for its CPU time in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.pid
     }
 
     /// A plain HTTP GET: (status, body).

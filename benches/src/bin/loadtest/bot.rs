@@ -22,6 +22,8 @@ use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
 use tickwire_protocol::{Input, PROTOCOL_VERSION, decode_server};
 
+use crate::server::Target;
+
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{MissedTickBehavior, interval_at};
@@ -40,9 +42,8 @@ const PHASE_WINDOW: usize = 90;
 
 /// What every bot shares with the driver.
 pub struct Shared {
-    pub url: String,
-    /// The server's address, for the TCP connection under the WebSocket.
-    pub server: SocketAddr,
+    /// The servers (cluster nodes) the lobbies are spread over: lobby `i` on node `i % n`.
+    pub nodes: Vec<Target>,
     /// Bots per loopback source address (`None`: let the system choose).
     pub per_source_ip: Option<usize>,
     /// Send inputs this long before the estimated tick boundary (`None`: at a random phase).
@@ -59,10 +60,19 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The node lobby `index` is on.
+    pub fn node(&self, index: usize) -> &Target {
+        &self.nodes[index % self.nodes.len().max(1)]
+    }
+
     /// The source address of the `n`th bot: 127.0.0.1, then .2, ... every `per_source_ip` bots.
     pub fn source(&self, n: usize) -> Option<IpAddr> {
         let per = self.per_source_ip?;
-        if !self.server.ip().is_loopback() || !self.server.is_ipv4() {
+        if self
+            .nodes
+            .iter()
+            .any(|n| !n.http.ip().is_loopback() || !n.http.is_ipv4())
+        {
             return None;
         }
         let host = 1 + (n / per.max(1)).min(253) as u8;

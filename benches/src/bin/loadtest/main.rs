@@ -1,6 +1,9 @@
 //! Load test: L lobbies of P bots over real WebSockets against a Tickwire server on this
 //! machine, either one already running (`--url`) or the real `tickwire` binary started as a
 //! child process (`--spawn-server`), whose CPU time and memory are then read from `/proc`.
+//! Several servers (cluster nodes sharing one Redis: several `--url`s, or `--nodes N` with
+//! `--server-arg=--redis=URL`) share the lobbies out, lobby `i` on node `i % N`, and are
+//! reported together and each on its own.
 //! After everyone is seated it warms up, measures a window (reading the server's `/proc` and
 //! `/metrics` about once a second), and reports latency, bandwidth and the server's CPU, tick
 //! time and missed ticks as a terminal table, JSON, Markdown and an HTML page of charts.
@@ -24,8 +27,8 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use tickwire_benches::loadreport::{
-    Clients, Distribution, Latency, Machine, Percentiles, Report, Server, Setup, Target, Timeline,
-    Traffic,
+    Clients, Distribution, Latency, Machine, NodeFigures, Percentiles, Report, Server, Setup,
+    Target, Timeline, Traffic,
 };
 use tickwire_benches::usage;
 use tokio::sync::{Semaphore, watch};
@@ -43,16 +46,21 @@ struct Args {
     /// Bots per lobby (2 to 64; the first creates the lobby, the others join by its code).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(2..=64))]
     players: u8,
-    /// WebSocket URL of a running server (loopback addresses only).
+    /// WebSocket URL of a running server (loopback addresses only); repeat it for several
+    /// (a cluster's nodes), which share the lobbies out.
     #[arg(
         long,
         default_value = "ws://127.0.0.1:8080/ws",
         conflicts_with = "spawn_server"
     )]
-    url: String,
+    url: Vec<String>,
     /// Start the real `tickwire` binary on a free loopback port instead of using --url.
     #[arg(long)]
     spawn_server: bool,
+    /// Servers to start with --spawn-server, all with the same --server-arg options (give
+    /// them `--server-arg=--redis=redis://127.0.0.1:6379/` to make them one cluster).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    nodes: u8,
     /// The server binary for --spawn-server (default: `tickwire` beside this binary; build it
     /// with `cargo build --release -p tickwire-server`).
     #[arg(long)]
@@ -170,9 +178,10 @@ async fn run_lobby(
         let Ok(_permit) = permits.acquire().await else {
             return fail_all(&shared, players, "shut down".into());
         };
+        let node = shared.node(index);
         bot::seat(
-            &shared.url,
-            shared.server,
+            &node.url,
+            node.http,
             shared.source(index * players),
             &format!("bot{index}-0"),
             &role,
@@ -197,9 +206,10 @@ async fn run_lobby(
                     return BotReport::failed("shut down".into());
                 };
                 let source = shared.source(index * players + i);
+                let node = shared.node(index);
                 bot::seat(
-                    &shared.url,
-                    shared.server,
+                    &node.url,
+                    node.http,
                     source,
                     &format!("bot{index}-{i}"),
                     &Role::Join { code },
@@ -255,40 +265,56 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let local = if args.spawn_server {
-        let bin = args
-            .server_bin
+    let mut locals = Vec::new();
+    let bin = args.spawn_server.then(|| {
+        args.server_bin
             .clone()
-            .unwrap_or_else(server::default_server_bin);
+            .unwrap_or_else(server::default_server_bin)
+    });
+    if let Some(bin) = &bin {
         let mut extra = vec![
             "--max-lobbies".to_owned(),
             (args.lobbies + 16).max(1000).to_string(),
         ];
         extra.extend(args.server_arg.iter().cloned());
-        let log = args.out.as_ref().map(|d| d.join("server.log"));
-        Some((LocalServer::spawn(&bin, &extra, log.as_deref()).await?, bin))
+        for n in 0..args.nodes {
+            let log = args.out.as_ref().map(|d| match args.nodes {
+                1 => d.join("server.log"),
+                _ => d.join(format!("server-{n}.log")),
+            });
+            locals.push(LocalServer::spawn(bin, &extra, log.as_deref()).await?);
+        }
+    }
+    let urls: Vec<String> = if locals.is_empty() {
+        args.url.clone()
     } else {
-        None
+        locals
+            .iter()
+            .map(|s| format!("ws://{}/ws", s.addr))
+            .collect()
     };
-    let url = match &local {
-        Some((s, _)) => format!("ws://{}/ws", s.addr),
-        None => args.url.clone(),
-    };
-    let target = server::target(&url)?;
-    let pid = local.as_ref().map(|(s, _)| s.pid);
-    let metrics = server::Metrics::new(target.http)?;
-    if metrics.scrape().await.is_none() {
-        eprintln!(
-            "note: no /metrics at http://{}/metrics; server tick time and missed ticks will be n/a",
-            target.http
-        );
+    let targets = urls
+        .iter()
+        .map(|u| server::target(u))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let pids: Vec<u32> = locals.iter().map(|s| s.pid).collect();
+    let metrics = targets
+        .iter()
+        .map(|t| server::Metrics::new(t.http))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (m, t) in metrics.iter().zip(&targets) {
+        if m.scrape().await.is_none() {
+            eprintln!(
+                "note: no /metrics at http://{}/metrics; server tick time and missed ticks will be n/a",
+                t.http
+            );
+        }
     }
 
     let total = args.lobbies * usize::from(args.players);
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
-        url: target.url.clone(),
-        server: target.http,
+        nodes: targets.clone(),
         per_source_ip: (args.per_source_ip > 0).then_some(args.per_source_ip),
         input_lead: args.input_lead,
         window: OnceLock::new(),
@@ -369,9 +395,9 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             }
         })
     };
-    let readings = sampler::sample(start, end, pid, &metrics).await;
-    let memory = pid.and_then(usage::memory);
-    let threads = pid.and_then(usage::threads);
+    let readings = sampler::sample(start, end, &pids, &metrics).await;
+    let memory = readings.last().and_then(|r| r.server_memory);
+    let threads = pids.iter().map(|p| usage::threads(*p)).sum::<Option<u32>>();
     let _ = progress.await;
     pb.finish();
 
@@ -394,8 +420,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let tick_rate = tick_rate.get().copied().unwrap_or(30);
     let report = build_report(
         &args,
-        &target.url,
-        local.as_ref().map(|(_, b)| b.display().to_string()),
+        &urls,
+        bin.as_ref().map(|b| b.display().to_string()),
         tick_rate,
         &reports,
         total,
@@ -408,7 +434,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             threads,
         },
     );
-    if let Some((s, _)) = local {
+    for s in locals {
         s.stop().await;
     }
     let md = report.markdown();
@@ -445,7 +471,7 @@ struct Window {
 #[allow(clippy::too_many_arguments)]
 fn build_report(
     args: &Args,
-    url: &str,
+    urls: &[String],
     server_bin: Option<String>,
     tick_rate: u16,
     reports: &[BotReport],
@@ -587,7 +613,7 @@ fn build_report(
         setup: Setup {
             lobbies: args.lobbies,
             players: usize::from(args.players),
-            url: url.to_owned(),
+            url: urls.join(", "),
             server_bin,
             map: args.map.clone(),
             tick_rate,
@@ -626,7 +652,43 @@ fn build_report(
             clients: shared.timeline.seconds(args.duration, connected),
             server: sampler::intervals(&w.readings, w.start),
         },
+        nodes: if urls.len() > 1 {
+            node_figures(urls, first, last, wall)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// Each server's figures between the window's first and last readings.
+fn node_figures(
+    urls: &[String],
+    first: &Reading,
+    last: &Reading,
+    wall: Duration,
+) -> Vec<NodeFigures> {
+    urls.iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let (a, b) = (first.nodes.get(i), last.nodes.get(i));
+            let scrapes = a
+                .and_then(|a| a.scrape.as_ref())
+                .zip(b.and_then(|b| b.scrape.as_ref()));
+            NodeFigures {
+                url: url.clone(),
+                cpu_cores: cores(a.and_then(|a| a.cpu), b.and_then(|b| b.cpu), wall),
+                rss_mib: b
+                    .and_then(|b| b.memory)
+                    .map(|m| m.rss as f64 / (1 << 20) as f64),
+                tick_ms: scrapes.and_then(|(x, y)| histogram_ms(x, y, sampler::TICK_HISTOGRAM)),
+                missed_ticks: scrapes
+                    .and_then(|(x, y)| counter_delta(x, y, "tickwire_missed_ticks_total"))
+                    .map(|d| d.max(0.0) as u64),
+                lobbies: scrapes.and_then(|(_, y)| y.sum("tickwire_lobbies")),
+                clients: scrapes.and_then(|(_, y)| y.sum("tickwire_clients")),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,29 +20,68 @@ pub const TICK_HISTOGRAM: &str = "tickwire_tick_duration_seconds";
 /// One reading.
 pub struct Reading {
     pub at: Instant,
-    /// The server process's CPU time so far (`None` unless it is a child process).
+    /// The server processes' CPU time so far, summed (`None` unless they are child
+    /// processes).
     pub server_cpu: Option<Duration>,
     pub loadgen_cpu: Option<Duration>,
     pub machine_busy: Option<Duration>,
     pub server_memory: Option<Memory>,
+    /// Every server's `/metrics` as one scrape (a cluster's nodes summed).
+    pub scrape: Option<Scrape>,
+    /// Each server on its own, in the order given.
+    pub nodes: Vec<NodeReading>,
+}
+
+/// One server's share of a reading.
+pub struct NodeReading {
+    pub cpu: Option<Duration>,
+    pub memory: Option<Memory>,
     pub scrape: Option<Scrape>,
 }
 
+/// Sums of per-node values, `None` if any is unknown (or there are none).
+fn total<T>(values: impl Iterator<Item = Option<T>>, add: fn(T, T) -> T) -> Option<T> {
+    values.reduce(|a, b| Some(add(a?, b?))).flatten()
+}
+
 impl Reading {
-    /// `/proc` first, at one instant, then `/metrics`.
-    pub async fn take(server_pid: Option<u32>, metrics: &Metrics) -> Self {
+    /// `/proc` first, at one instant, then `/metrics`. `server_pids` are the servers this
+    /// load test started (empty for servers already running), one per entry of `metrics`.
+    pub async fn take(server_pids: &[u32], metrics: &[Metrics]) -> Self {
         let at = Instant::now();
-        let server_cpu = server_pid.and_then(usage::cpu_time);
+        let cpus: Vec<_> = server_pids.iter().map(|p| usage::cpu_time(*p)).collect();
         let loadgen_cpu = usage::cpu_time(std::process::id());
         let machine_busy = usage::machine_busy();
-        let server_memory = server_pid.and_then(usage::memory);
+        let memories: Vec<_> = server_pids.iter().map(|p| usage::memory(*p)).collect();
+        let mut scrapes = Vec::with_capacity(metrics.len());
+        for m in metrics {
+            scrapes.push(m.scrape().await);
+        }
+        let scrape = scrapes
+            .iter()
+            .cloned()
+            .collect::<Option<Vec<_>>>()
+            .map(Scrape::merge);
+        let nodes = scrapes
+            .into_iter()
+            .enumerate()
+            .map(|(i, scrape)| NodeReading {
+                cpu: cpus.get(i).copied().flatten(),
+                memory: memories.get(i).copied().flatten(),
+                scrape,
+            })
+            .collect();
         Self {
             at,
-            server_cpu,
+            server_cpu: total(cpus.into_iter(), |a, b| a + b),
             loadgen_cpu,
             machine_busy,
-            server_memory,
-            scrape: metrics.scrape().await,
+            server_memory: total(memories.into_iter(), |a, b| Memory {
+                rss: a.rss + b.rss,
+                peak_rss: a.peak_rss + b.peak_rss,
+            }),
+            scrape,
+            nodes,
         }
     }
 }
@@ -51,16 +90,16 @@ impl Reading {
 pub async fn sample(
     start: Instant,
     end: Instant,
-    server_pid: Option<u32>,
-    metrics: &Metrics,
+    server_pids: &[u32],
+    metrics: &[Metrics],
 ) -> Vec<Reading> {
     tokio::time::sleep_until(start.into()).await;
-    let mut readings = vec![Reading::take(server_pid, metrics).await];
+    let mut readings = vec![Reading::take(server_pids, metrics).await];
     let mut next = start;
     while next < end {
         next = (next + EVERY).min(end);
         tokio::time::sleep_until(next.into()).await;
-        readings.push(Reading::take(server_pid, metrics).await);
+        readings.push(Reading::take(server_pids, metrics).await);
     }
     readings
 }
@@ -158,6 +197,7 @@ mod tests {
                 peak_rss: 40 << 20,
             }),
             scrape,
+            nodes: Vec::new(),
         };
         let readings = [
             reading(s(0), 0, Some(metrics(0, 0, 0.0, 0))),
