@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Tickwire's tests need on a fresh Debian machine, then runs every suite:
-# formatting, lints and dependency checks, Rust unit, property and end-to-end tests (with
+# formatting, lints and dependency checks, Rust unit, property and end-to-end tests (with a
+# real redis-server and three nodes for the cluster tests, and
 # the WebSocket conformance run of a standard Python client), the golden-vector checks on
 # both sides, the browser client's unit tests, and the browser tests in headless Chromium.
 set -euo pipefail
@@ -15,6 +16,11 @@ apt_install() {
     "${as_root[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "$@" >/dev/null
 }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    step "installing redis-server (Debian package) for the cluster tests"
+    apt_install redis-server
+fi
 
 if ! command -v chromium >/dev/null 2>&1; then
     step "installing Chromium (Debian package) for the browser test"

@@ -47,10 +47,17 @@ describe('server messages, by hand from PROTOCOL.md', () => {
     assert.deepEqual(decodeServerMsg(fromHex('05 07 6400 00 00 00')), { type: 'Snapshot', last_input_seq: 7, body: fromHex('6400000000') });
     assert.equal(toHex(encodeServerMsg({ type: 'Snapshot', last_input_seq: 7, body: fromHex('6400000000') })), '05076400000000');
   });
-  test('the new error codes: UnknownGame 17, SchemaMismatch 18, InvalidInput 19', () => {
-    assert.deepEqual(ERROR_CODES.slice(16), ['ResumeRefused', 'UnknownGame', 'SchemaMismatch', 'InvalidInput']);
+  test('the newer error codes: UnknownGame 17, SchemaMismatch 18, InvalidInput 19, ClusterUnavailable 20', () => {
+    assert.deepEqual(ERROR_CODES.slice(16), ['ResumeRefused', 'UnknownGame', 'SchemaMismatch', 'InvalidInput', 'ClusterUnavailable']);
     assert.deepEqual(decodeServerMsg(Uint8Array.of(7, 19, 1, 0x78)), { type: 'Error', code: 'InvalidInput', message: 'x' });
-    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 20, 0)), /variant/);
+    assert.deepEqual(decodeServerMsg(Uint8Array.of(7, 20, 0)), { type: 'Error', code: 'ClusterUnavailable', message: '' });
+    assert.throws(() => decodeServerMsg(Uint8Array.of(7, 21, 0)), /variant/);
+  });
+  test('Redirect: a URL, then an optional 16-byte ticket; JoinLobby by Ticket is variant 2', () => {
+    const ticket = Array.from({ length: 16 }, (_, i) => i);
+    assert.deepEqual(decodeServerMsg(Uint8Array.of(8, 1, 0x77, 1, ...ticket)), { type: 'Redirect', url: 'w', ticket });
+    assert.deepEqual(decodeServerMsg(Uint8Array.of(8, 0, 0)), { type: 'Redirect', url: '', ticket: null });
+    assert.equal(toHex(encodeClientMsg({ type: 'JoinLobby', target: { Ticket: ticket }, schema: null })), '0302' + toHex(ticket) + '00');
   });
 });
 
@@ -80,9 +87,9 @@ describe('reconnection fields', () => {
 describe('malformed frames are refused', () => {
   test('trailing bytes, unknown variants, bad bools and UTF-8', () => {
     assert.throws(() => decodeClientMsg(Uint8Array.of(0x01, 0x00)), /trailing/);
-    assert.throws(() => decodeServerMsg(Uint8Array.of(8)), /variant/);
+    assert.throws(() => decodeServerMsg(Uint8Array.of(9)), /variant/);
     assert.throws(() => decodeClientMsg(Uint8Array.of(9)), /variant/);
-    assert.throws(() => decodeClientMsg(fromHex('030200')), /variant/);
+    assert.throws(() => decodeClientMsg(fromHex('030300')), /variant/);
     assert.throws(() => decodeClientMsg(fromHex('0205617265 6e61 014c 05617265 6e61 08 02'.replace(/ /g, ''))), /bool/);
     assert.throws(() => decodeClientMsg(fromHex('000202c328')), /UTF-8/);
   });

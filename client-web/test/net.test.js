@@ -224,3 +224,42 @@ test('reconnecting gives up once it has failed for BACKOFF_GIVE_UP_MS; retry() t
   ws.drop();
   assert.deepEqual(statuses.at(-1), { state: 'lost', wasOpen: true, retryAt: clock + BACKOFF_FIRST_MS });
 });
+
+test('a Redirect moves the socket to the other node at once, keeps the ticket, and is not shown to the page', () => {
+  const conn = connect();
+  conn.open('Ada');
+  const ws = FakeSocket.all[0];
+  ws.open();
+  ws.receive(welcome(7, 1));
+  const ticket = token(9);
+  ws.receive({ type: 'Redirect', url: 'wss://node-2.example/ws', ticket });
+  assert.equal(ws.readyState, 3, 'the first socket is closed');
+  const next = FakeSocket.all[1];
+  assert.equal(next.url, 'wss://node-2.example/ws');
+  next.open();
+  assert.deepEqual(next.sent, [{ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: 'Ada', resume: null }]);
+  assert.deepEqual(conn.takeTicket(), ticket);
+  assert.equal(conn.takeTicket(), null, 'a ticket is taken once');
+  assert.ok(!received.some((m) => m.type === 'Redirect'));
+});
+
+test('a Redirect while resuming asks the other node for the seat; a page URL or a loop is refused', () => {
+  const conn = connect();
+  conn.open('Ada');
+  FakeSocket.all[0].open();
+  FakeSocket.all[0].receive(welcome(7, 1));
+  FakeSocket.all[0].receive(joined);
+  FakeSocket.all[0].drop();
+  mock.timers.tick(BACKOFF_FIRST_MS);
+  const back = FakeSocket.all[1];
+  back.open();
+  back.receive({ type: 'Redirect', url: 'ws://node-3.example/ws', ticket: null });
+  const there = FakeSocket.all[2];
+  there.open();
+  assert.deepEqual(there.sent[0].resume, token(1), 'the same token, on the node holding the seat');
+  there.receive({ type: 'Redirect', url: 'javascript:alert(1)', ticket: null });
+  assert.equal(FakeSocket.all.length, 3, 'not a WebSocket URL: not followed');
+  for (let i = 0; i < 3; i++) FakeSocket.all.at(-1).receive({ type: 'Redirect', url: `ws://n${i}.example/ws`, ticket: null });
+  assert.equal(FakeSocket.all.length, 5, 'at most MAX_REDIRECTS in a row');
+  assert.equal(conn.url, 'ws://n1.example/ws');
+});

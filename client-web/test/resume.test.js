@@ -23,6 +23,11 @@ describe('requestAfterWelcome', () => {
   test('not resumed while a lobby was being played: join it again by its code', () => {
     assert.deepEqual(requestAfterWelcome({ resumed: false, rejoinCode: 'KQ7XZM', pending: null }), { type: 'JoinLobby', target: { Code: 'KQ7XZM' }, schema: null });
   });
+  test('a seat ticket from a Redirect is presented first, unless the seat was resumed', () => {
+    const ticket = token(3);
+    assert.deepEqual(requestAfterWelcome({ resumed: false, rejoinCode: 'KQ7XZM', pending: listLobbies, ticket }), { type: 'JoinLobby', target: { Ticket: ticket }, schema: null });
+    assert.equal(requestAfterWelcome({ resumed: true, rejoinCode: null, pending: null, ticket }), null);
+  });
   test('otherwise the request made before connecting, if any', () => {
     assert.equal(requestAfterWelcome({ resumed: false, rejoinCode: null, pending: listLobbies }), listLobbies);
     assert.equal(requestAfterWelcome({ resumed: false, rejoinCode: null, pending: null }), null);

@@ -12,6 +12,11 @@ use crate::schema::Schema;
 /// 128 random bits that let a dropped client resume its seat; single use.
 pub type ReconnectToken = [u8; 16];
 
+/// 128 random bits a cluster node hands a client it sends to another node: presented there
+/// in `JoinLobby { target: Ticket(..) }`, it takes the seat reserved for it. Single use and
+/// short-lived.
+pub type SeatTicket = [u8; 16];
+
 /// Longest player name, in characters.
 pub const MAX_NAME_CHARS: usize = 24;
 /// Longest lobby name, in characters.
@@ -66,6 +71,8 @@ pub enum LobbyTarget {
     Id(u32),
     /// Any lobby, public or private, by its join code.
     Code(String),
+    /// The seat a `Redirect` reserved on this node (cluster mode).
+    Ticket(SeatTicket),
 }
 
 /// One tick's worth of player input.
@@ -110,6 +117,16 @@ pub enum ServerMsg {
     Error {
         code: ErrorCode,
         message: String,
+    },
+    /// Cluster mode: what the client asked for is on another node. Connect to `url`, say
+    /// `Hello` there (with the reconnect token, if resuming), then send
+    /// `JoinLobby { target: Ticket(ticket) }` if a ticket is given. The server closes this
+    /// connection after sending it.
+    Redirect {
+        /// The other node's WebSocket URL, from the cluster's own records (never the client's).
+        url: String,
+        /// A seat reserved there; `None` when a reconnect token is what the other node needs.
+        ticket: Option<SeatTicket>,
     },
 }
 
@@ -212,6 +229,9 @@ pub enum ErrorCode {
     SchemaMismatch,
     /// 19: an input's values do not fit the game's input fields.
     InvalidInput,
+    /// 20: cluster mode: the shared lobby directory (Redis) cannot be reached, so lobbies on
+    /// other nodes cannot be joined right now; this node's lobbies still can.
+    ClusterUnavailable,
 }
 
 /// Whether `name` is acceptable as a player or lobby name: 1 to `max_chars` characters, no

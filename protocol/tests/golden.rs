@@ -207,6 +207,15 @@ fn messages() {
             },
         ),
         (
+            "join_by_ticket",
+            ClientMsg::JoinLobby {
+                target: LobbyTarget::Ticket([
+                    255, 0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187, 204, 221, 238,
+                ]),
+                schema: None,
+            },
+        ),
+        (
             "quick_join",
             ClientMsg::QuickJoin {
                 game: String::new(),
@@ -315,8 +324,22 @@ fn messages() {
                 message: "input field x is 300, outside -127..=127".into(),
             },
         ),
+        (
+            "redirect",
+            ServerMsg::Redirect {
+                url: "wss://node-2.game.example/ws".into(),
+                ticket: Some([3; 16]),
+            },
+        ),
+        (
+            "redirect_resume",
+            ServerMsg::Redirect {
+                url: "ws://127.0.0.1:9002/ws".into(),
+                ticket: None,
+            },
+        ),
     ];
-    let codes: Vec<Value> = (0u32..20)
+    let codes: Vec<Value> = (0u32..21)
         .map(|i| {
             let code: ErrorCode =
                 bincode::decode_from_slice(&encode(&i), tickwire_protocol::codec::CONFIG)

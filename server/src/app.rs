@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::catalog::GameCatalog;
+use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lobbies::{Lobbies, LobbyDefaults};
 use crate::lobby::Game;
@@ -41,8 +42,20 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
-        let own_origins =
-            upgrade::own_origins(listener.local_addr()?, config.public_url.as_deref());
+        let bound = listener.local_addr()?;
+        if let Some(redis) = &config.redis {
+            let url = match &config.public_url {
+                Some(public) => cluster::ws_url(public),
+                None if bound.ip().is_unspecified() => anyhow::bail!(
+                    "cluster mode: this node listens on every interface ({bound}); say with --public-url how browsers reach it"
+                ),
+                None => format!("ws://{bound}/ws"),
+            };
+            let cluster = Cluster::new(redis, url, config.cluster_ttl)?;
+            cluster.start(&lobbies).await?;
+            lobbies.join_cluster(cluster);
+        }
+        let own_origins = upgrade::own_origins(bound, config.public_url.as_deref());
         if config.allowed_origins.is_empty() {
             tracing::info!(?own_origins, "pages from these origins may open sockets");
         }
@@ -70,6 +83,10 @@ impl Server {
         let app = self.app.clone();
         tokio::spawn(async move {
             shutdown.await;
+            // Other nodes stop sending players here at once; then the clients are told.
+            if let Some(cluster) = app.lobbies.cluster() {
+                cluster::directory::withdraw(cluster, &app.lobbies).await;
+            }
             app.begin_shutdown();
         });
         let config = &self.app.config;

@@ -83,9 +83,23 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
 
     /// The URL players reach this server at (e.g. `https://game.example`, behind a proxy):
-    /// its origin may open sockets.
+    /// its origin may open sockets. In cluster mode, where other nodes send browsers to
+    /// reach this node (its WebSocket is this URL's `/ws`, `wss://` for `https://`); it
+    /// defaults to the bound address, which must then not be 0.0.0.0 or [::].
     #[arg(long, env = "TICKWIRE_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Cluster mode: the Redis holding the lobby directory every node shares
+    /// (`redis://[:password@]host:port[/db]`; `rediss://` for TLS). Without it the server is
+    /// a single node and needs no Redis.
+    #[arg(long, env = "TICKWIRE_REDIS", hide_env_values = true)]
+    pub redis: Option<String>,
+
+    /// Cluster mode: seconds a node's records (its lobbies, itself) live in Redis without a
+    /// heartbeat (sent every third of this): a killed node's lobbies leave the directory
+    /// within this time.
+    #[arg(long, env = "TICKWIRE_CLUSTER_TTL", default_value = "10", value_parser = seconds)]
+    pub cluster_ttl: Duration,
 
     /// Require `Authorization: Bearer TOKEN` on `/metrics` (by default it is public).
     #[arg(long, env = "TICKWIRE_METRICS_TOKEN", hide_env_values = true)]
@@ -169,5 +183,15 @@ mod tests {
         let token = "0123456789abcdef";
         let c = Config::try_parse_from(["tickwire", "--admin-token", token]).expect("parses");
         assert_eq!(c.admin_token.as_deref(), Some(token));
+        assert!(c.redis.is_none(), "a single node by default");
+        let c = Config::try_parse_from([
+            "tickwire",
+            "--redis",
+            "redis://127.0.0.1:6379",
+            "--cluster-ttl",
+            "1.5",
+        ])
+        .expect("parses");
+        assert_eq!(c.cluster_ttl, Duration::from_millis(1500));
     }
 }

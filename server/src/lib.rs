@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod catalog;
+pub mod cluster;
 pub mod config;
 pub mod games;
 pub mod kit;

@@ -1,11 +1,13 @@
 //! The directory of live lobbies: creating them (each on its own task), finding them by id
 //! or join code, listing the public ones (a capped listing, encoded once and shared until it
 //! changes), choosing one for quick join, and handing every lobby to the operator's
-//! dashboard.
+//! dashboard. In cluster mode ([`crate::cluster`]) ids come from the cluster's blocks, the
+//! listing and quick join's candidates take in the other nodes' lobbies, and a closing
+//! lobby tells the shared directory.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use rand::Rng;
@@ -16,6 +18,8 @@ use tokio::sync::mpsc;
 use tickwire_protocol::Schema;
 
 use crate::catalog::GameCatalog;
+use crate::cluster::Cluster;
+use crate::cluster::redirect::Candidate;
 use crate::lobby::runner::{Command, LobbyShared, Play, Runner, RunnerLimits, inbox};
 use crate::lobby::threads::LobbyThreads;
 use crate::lobby::{Lobby, LobbySettings};
@@ -34,7 +38,8 @@ pub const MAX_LISTED: usize = 50;
 /// The public lobby listing, encoded once for every client that asks until it changes.
 #[derive(Debug)]
 pub struct Listing {
-    /// What it was built from: the directory's generation and its lobbies' player counts.
+    /// What it was built from: the directory's generation and its lobbies' player counts
+    /// (and, in cluster mode, the generation of the cluster's view).
     fingerprint: u64,
     /// A whole `ServerMsg::LobbyList` frame.
     pub frame: Bytes,
@@ -133,12 +138,13 @@ impl Directory {
         true
     }
 
-    fn remove(&mut self, id: u32) {
-        if let Some(h) = self.by_id.remove(&id) {
-            self.by_code.remove(&h.code);
-            self.generation += 1;
-            METRICS.lobbies.dec();
-        }
+    /// Removes a lobby; returns its code if it was here.
+    fn remove(&mut self, id: u32) -> Option<String> {
+        let h = self.by_id.remove(&id)?;
+        self.by_code.remove(&h.code);
+        self.generation += 1;
+        METRICS.lobbies.dec();
+        Some(h.code)
     }
 }
 
@@ -149,6 +155,7 @@ pub struct Lobbies {
     directory: Mutex<Directory>,
     next_id: AtomicU32,
     listing: Mutex<Option<Arc<Listing>>>,
+    cluster: OnceLock<Arc<Cluster>>,
 }
 
 /// A request to open a lobby.
@@ -168,6 +175,34 @@ fn new_code(rng: &mut impl Rng, len: usize) -> String {
         .collect()
 }
 
+/// A code no lobby in `dir` has.
+fn new_free_code(dir: &Directory, private: bool) -> String {
+    let len = if private {
+        PRIVATE_CODE_LEN
+    } else {
+        PUBLIC_CODE_LEN
+    };
+    let mut rng = rand::rng();
+    loop {
+        let code = new_code(&mut rng, len);
+        if !dir.by_code.contains_key(&code) {
+            break code;
+        }
+    }
+}
+
+/// The listing's order: lobbies with a free seat first, then the fullest, then the oldest.
+fn listing_order(lobbies: &mut Vec<LobbyInfo>) {
+    lobbies.sort_by_key(|l| {
+        (
+            l.players >= l.max_players,
+            std::cmp::Reverse(l.players),
+            l.id,
+        )
+    });
+    lobbies.truncate(MAX_LISTED);
+}
+
 impl Lobbies {
     pub fn new(games: GameCatalog, defaults: LobbyDefaults, threads: LobbyThreads) -> Arc<Self> {
         Arc::new(Self {
@@ -177,7 +212,32 @@ impl Lobbies {
             directory: Mutex::default(),
             next_id: AtomicU32::new(1),
             listing: Mutex::default(),
+            cluster: OnceLock::new(),
         })
+    }
+
+    /// Cluster mode: lobby ids, the listing and quick join go through `cluster` from now on.
+    pub fn join_cluster(&self, cluster: Arc<Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.get()
+    }
+
+    /// The id the next lobby will get: from the cluster's blocks in cluster mode (`None`
+    /// when this node has none left), else counted here.
+    pub fn next_lobby_id(&self) -> Option<u32> {
+        match self.cluster() {
+            Some(c) => c.next_lobby_id(),
+            None => Some(self.next_id.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+
+    /// A new join code of the right length that no lobby here has.
+    pub fn fresh_code(&self, private: bool) -> String {
+        let dir = self.dir();
+        new_free_code(&dir, private)
     }
 
     fn dir(&self) -> std::sync::MutexGuard<'_, Directory> {
@@ -202,6 +262,19 @@ impl Lobbies {
 
     /// Opens a lobby and starts its task. Must run inside a tokio runtime.
     pub fn create(self: &Arc<Self>, req: NewLobby) -> Result<LobbyHandle, ErrorCode> {
+        let id = self.next_lobby_id().ok_or(ErrorCode::ServerFull)?;
+        self.open(req, id, None)
+    }
+
+    /// Opens a lobby with id `id` (from [`Lobbies::next_lobby_id`]) and the join `code` if
+    /// given (one the cluster registered; else a new one), and starts its task. Must run
+    /// inside a tokio runtime.
+    pub fn open(
+        self: &Arc<Self>,
+        req: NewLobby,
+        id: u32,
+        code: Option<String>,
+    ) -> Result<LobbyHandle, ErrorCode> {
         if !(MIN_PLAYERS..=MAX_PLAYERS).contains(&req.max_players) {
             return Err(ErrorCode::InvalidMaxPlayers);
         }
@@ -217,7 +290,6 @@ impl Lobbies {
             .cloned()
             .ok_or(ErrorCode::UnknownMap)?;
         let game = entry.game.clone();
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, plays, rx) = inbox();
         let shared = Arc::new(LobbyShared::default());
         let handle = {
@@ -225,18 +297,10 @@ impl Lobbies {
             if dir.by_id.len() >= self.defaults.max_lobbies && !dir.evict_an_empty_lobby() {
                 return Err(ErrorCode::ServerFull);
             }
-            let mut rng = rand::rng();
-            let code = loop {
-                let len = if req.private {
-                    PRIVATE_CODE_LEN
-                } else {
-                    PUBLIC_CODE_LEN
-                };
-                let code = new_code(&mut rng, len);
-                if !dir.by_code.contains_key(&code) {
-                    break code;
-                }
-            };
+            let code = code
+                .or_else(|| self.cluster().and_then(|c| c.take_code(req.private)))
+                .filter(|c| !dir.by_code.contains_key(c))
+                .unwrap_or_else(|| new_free_code(&dir, req.private));
             let handle = LobbyHandle {
                 id,
                 game: game.name().to_owned(),
@@ -257,6 +321,9 @@ impl Lobbies {
             METRICS.lobbies.inc();
             handle
         };
+        if let Some(c) = self.cluster() {
+            c.lobby_opened();
+        }
         let lobby = Lobby::new(LobbySettings {
             id,
             game,
@@ -300,7 +367,10 @@ impl Lobbies {
     }
 
     fn remove(&self, id: u32) {
-        self.dir().remove(id);
+        let code = self.dir().remove(id);
+        if let (Some(code), Some(c)) = (code, self.cluster()) {
+            c.lobby_closed(id, &code);
+        }
     }
 
     /// A public lobby by id. Private lobbies are reachable only by their code.
@@ -318,9 +388,15 @@ impl Lobbies {
     /// At most [`MAX_LISTED`] public lobbies: those with a free seat first, then the
     /// fullest, then the oldest. Built anew only when a lobby opened or closed or a player
     /// count changed since the last call; otherwise every caller shares the same bytes.
+    /// In cluster mode the other nodes' public lobbies (as the cluster's view last read
+    /// them) are merged in: the listing is the whole cluster's.
     pub fn listing(&self) -> Arc<Listing> {
         let dir = self.dir();
-        let fingerprint = dir.fingerprint();
+        let view = self.cluster().map(|c| c.view());
+        let fingerprint = dir.fingerprint()
+            ^ view
+                .as_ref()
+                .map_or(0, |v| v.generation.wrapping_mul(0xc4ce_b9fe_1a85_ec53));
         let mut cached = self.listing.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(l) = cached.as_ref().filter(|l| l.fingerprint == fingerprint) {
             return l.clone();
@@ -332,14 +408,10 @@ impl Lobbies {
             .map(LobbyHandle::info)
             .collect();
         drop(dir);
-        lobbies.sort_by_key(|l| {
-            (
-                l.players >= l.max_players,
-                std::cmp::Reverse(l.players),
-                l.id,
-            )
-        });
-        lobbies.truncate(MAX_LISTED);
+        if let Some(view) = &view {
+            lobbies.extend(view.lobbies.iter().map(|l| l.info.clone()));
+        }
+        listing_order(&mut lobbies);
         let json = serde_json::to_vec(&lobbies).unwrap_or_default();
         let listing = Arc::new(Listing {
             fingerprint,
@@ -348,6 +420,59 @@ impl Lobbies {
         });
         *cached = Some(listing.clone());
         listing
+    }
+
+    /// This node's own public lobbies in the listing's order, capped (what a cluster node
+    /// publishes for the others' listings).
+    pub fn local_listed(&self) -> Vec<LobbyInfo> {
+        let mut lobbies: Vec<LobbyInfo> = self
+            .dir()
+            .by_id
+            .values()
+            .filter(|h| !h.private)
+            .map(LobbyHandle::info)
+            .collect();
+        listing_order(&mut lobbies);
+        lobbies
+    }
+
+    /// Cluster mode: the public lobbies of `game` with a free seat on every node, fullest
+    /// first (this node's before others' among equals, then the oldest), this node's with
+    /// their current counts and the others' as last read.
+    pub fn cluster_candidates(&self, game: &str) -> Vec<Candidate> {
+        let mut c: Vec<Candidate> = self
+            .quick_join_candidates(game)
+            .iter()
+            .map(|h| Candidate {
+                id: h.id,
+                players: h.shared.players.load(Ordering::Relaxed),
+                node: None,
+            })
+            .collect();
+        if let Some(cluster) = self.cluster() {
+            let view = cluster.view();
+            c.extend(
+                view.lobbies
+                    .iter()
+                    .filter(|l| l.info.game == game && l.info.players < l.info.max_players)
+                    .map(|l| Candidate {
+                        id: l.info.id,
+                        players: l.info.players,
+                        node: Some(l.node.clone()),
+                    }),
+            );
+        }
+        c.sort_by_key(|c| (std::cmp::Reverse(c.players), c.node.is_some(), c.id));
+        c
+    }
+
+    /// Players seated in this node's lobbies (its load, for the cluster).
+    pub fn players(&self) -> u32 {
+        self.dir()
+            .by_id
+            .values()
+            .map(|h| u32::from(h.shared.players.load(Ordering::Relaxed)))
+            .sum()
     }
 
     /// Public lobbies of `game` with a free seat, fullest first (then oldest).

@@ -23,6 +23,14 @@ pub struct Metrics {
     pub inputs_dropped: Counter,
     /// Connections closed at accept: over the plain HTTP caps.
     pub http_refused: Counter,
+    /// Cluster mode: time of each Redis command, pipeline or script.
+    pub cluster_op_duration: Histogram,
+    /// Cluster mode: clients sent to another node.
+    pub cluster_redirects: Counter,
+    /// Cluster mode: seat tickets refused (unknown, used, expired, or for another node).
+    pub cluster_ticket_refusals: Counter,
+    /// Cluster mode: 1 while the last Redis command reached Redis.
+    pub cluster_redis_up: Gauge,
 }
 
 /// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
@@ -51,6 +59,10 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         snapshots_dropped: Counter::default(),
         inputs_dropped: Counter::default(),
         http_refused: Counter::default(),
+        cluster_op_duration: seconds_histogram(),
+        cluster_redirects: Counter::default(),
+        cluster_ticket_refusals: Counter::default(),
+        cluster_redis_up: Gauge::default(),
         registry: Registry::default(),
     };
     let r = &mut registry;
@@ -109,6 +121,26 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "tickwire_http_refused",
         "TCP connections closed at accept because of the plain HTTP connection caps",
         m.http_refused.clone(),
+    );
+    r.register(
+        "tickwire_cluster_op_seconds",
+        "Cluster mode: time of one directory operation in Redis (a command, pipeline or script)",
+        m.cluster_op_duration.clone(),
+    );
+    r.register(
+        "tickwire_cluster_redirects",
+        "Cluster mode: clients sent to another node with a Redirect",
+        m.cluster_redirects.clone(),
+    );
+    r.register(
+        "tickwire_cluster_ticket_refusals",
+        "Cluster mode: seat tickets refused (unknown, used, expired or for another node)",
+        m.cluster_ticket_refusals.clone(),
+    );
+    r.register(
+        "tickwire_cluster_redis_up",
+        "Cluster mode: 1 while Redis answers, 0 while it does not",
+        m.cluster_redis_up.clone(),
     );
     Metrics { registry, ..m }
 });

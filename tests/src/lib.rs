@@ -2,6 +2,7 @@
 //! client over tokio-tungstenite that keeps the world its snapshots describe.
 
 pub mod attacks;
+pub mod cluster;
 pub mod honest;
 pub mod hostile;
 

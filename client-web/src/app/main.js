@@ -205,7 +205,7 @@ class App {
       case 'Welcome': {
         this.clientId = msg.client_id;
         this.tickRate = msg.tick_rate;
-        const req = requestAfterWelcome({ resumed: this.conn.resumed, rejoinCode: this.rejoinCode, pending: this.pending });
+        const req = requestAfterWelcome({ resumed: this.conn.resumed, rejoinCode: this.rejoinCode, pending: this.pending, ticket: this.conn.takeTicket() });
         if (req !== null) this.conn.send(req);
         this.pending = null;
         break;

@@ -133,14 +133,17 @@ function option(inner) {
 /** A reconnect token: 16 raw bytes (`ReconnectToken` in messages.rs). */
 export const TOKEN_BYTES = 16;
 const reconnectToken = bytes(TOKEN_BYTES);
+/** A seat ticket from a Redirect: 16 raw bytes (`SeatTicket` in messages.rs). */
+const seatTicket = bytes(TOKEN_BYTES);
 
-/** LobbyTarget as {Id: n} or {Code: "..."}. */
+/** LobbyTarget as {Id: n}, {Code: "..."} or {Ticket: [16 bytes]}. */
 /** @type {Type} */
 const lobbyTarget = {
   read(r) {
     const i = r.variant();
     if (i === 0) return { Id: r.u32() };
     if (i === 1) return { Code: r.string() };
+    if (i === 2) return { Ticket: seatTicket.read(r) };
     throw new DecodeError(`unknown LobbyTarget variant ${i}`);
   },
   write(w, v) {
@@ -150,8 +153,11 @@ const lobbyTarget = {
     } else if ('Code' in v) {
       w.variant(1);
       w.string(v.Code);
+    } else if ('Ticket' in v) {
+      w.variant(2);
+      seatTicket.write(w, v.Ticket);
     } else {
-      throw new RangeError('LobbyTarget needs Id or Code');
+      throw new RangeError('LobbyTarget needs Id, Code or Ticket');
     }
   },
 };
@@ -173,7 +179,7 @@ export const ERROR_CODES = [
   'BadVersion', 'Malformed', 'TooLarge', 'BadHandshake', 'UnknownLobby', 'LobbyFull',
   'NotInLobby', 'AlreadyInLobby', 'InvalidName', 'UnknownMap', 'InvalidMaxPlayers',
   'RateLimited', 'ServerFull', 'LobbyClosed', 'ShuttingDown', 'Internal', 'ResumeRefused',
-  'UnknownGame', 'SchemaMismatch', 'InvalidInput',
+  'UnknownGame', 'SchemaMismatch', 'InvalidInput', 'ClusterUnavailable',
 ];
 
 /** @type {Type} */
@@ -234,6 +240,7 @@ const SERVER = variants([
   ['Snapshot', [['last_input_seq', prim.u32], ['body', rest]]],
   ['Pong', [['client_time', prim.u32], ['server_tick', prim.u32]]],
   ['Error', [['code', unitEnum(ERROR_CODES)], ['message', prim.string]]],
+  ['Redirect', [['url', prim.string], ['ticket', option(seatTicket)]]],
 ]);
 
 /**

@@ -5,7 +5,10 @@
 // client holds a seat in a lobby, the next Hello presents that token to take the seat back
 // (a resume). `resumed` says, once welcomed, whether that worked: then the server follows
 // with Joined for the same seat; otherwise (ResumeRefused, or no seat to resume) the
-// connection is in no lobby.
+// connection is in no lobby. A Redirect (cluster mode: what was asked for is on another
+// node) is followed at once and unseen by the page: the socket moves to the node's URL
+// (ws: or wss: only, at most MAX_REDIRECTS in a row), says Hello there (with the token, if
+// resuming) and keeps the seat ticket for the page to present (`takeTicket`).
 
 import { Backoff } from './backoff.js';
 import { decodeServerMsg, encodeClientMsg } from './codec.js';
@@ -16,6 +19,8 @@ export const BACKOFF_FIRST_MS = 500;
 export const BACKOFF_MAX_MS = 10000;
 /** Reconnecting stops once it has failed for this long (the status is then `stopped`). */
 export const BACKOFF_GIVE_UP_MS = 60000;
+/** Most Redirects followed without a Joined in between (a loop between nodes stops). */
+export const MAX_REDIRECTS = 3;
 /** Close code (application range) for a server frame this client cannot decode. */
 const CLOSE_UNDECODABLE = 4000;
 
@@ -35,6 +40,19 @@ const CLOSE_UNDECODABLE = 4000;
  *   now?: () => number,
  * }} ConnectionOptions
  */
+
+/**
+ * The URL a Redirect names, if it is a WebSocket URL (never a page or another scheme).
+ * @param {string} url
+ */
+export function redirectUrl(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'ws:' || u.protocol === 'wss:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The client clock a Ping carries: milliseconds, wrapped to u32. */
 const clientTime = (/** @type {number} */ ms) => Math.trunc(ms) >>> 0;
@@ -75,6 +93,17 @@ export class Connection {
     this.resuming = false;
     /** Whether the current connection took back the seat of an earlier one. */
     this.resumed = false;
+    /** The seat ticket of the latest Redirect, until taken. @type {number[] | null} */
+    this.ticket = null;
+    /** Redirects followed since the last Joined. */
+    this.redirects = 0;
+  }
+
+  /** The seat ticket a Redirect brought, once (null if none). */
+  takeTicket() {
+    const ticket = this.ticket;
+    this.ticket = null;
+    return ticket;
   }
 
   /**
@@ -176,6 +205,20 @@ export class Connection {
 
   /** @param {Msg} msg */
   onServerMsg(msg) {
+    if (msg.type === 'Redirect') {
+      const url = redirectUrl(msg.url);
+      if (url !== null && this.redirects < MAX_REDIRECTS) {
+        this.redirects++;
+        this.url = url;
+        this.ticket = msg.ticket;
+        // Same token and seat: a resume asks the other node for it.
+        this.drop();
+        this.connect();
+        return;
+      }
+      console.error('refused a redirect to', msg.url);
+      return;
+    }
     if (msg.type === 'Welcome') {
       this.token = msg.reconnect_token;
       this.resumed = this.resuming;
@@ -192,6 +235,7 @@ export class Connection {
       this.seated = false;
     } else if (msg.type === 'Joined') {
       this.seated = true;
+      this.redirects = 0;
     } else if (msg.type === 'Left') {
       this.seated = false;
     } else if (msg.type === 'Pong') {

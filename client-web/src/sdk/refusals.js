@@ -23,6 +23,7 @@ const BY_CODE = {
   UnknownGame: 'The server has no game by that name.',
   SchemaMismatch: 'That lobby runs a different version of its game than this page expects. Reload the page.',
   InvalidInput: 'The server refused an input from this page (a value out of range for the game).',
+  ClusterUnavailable: 'Lobbies on the other servers cannot be reached right now. Quick join and the lobbies listed here still work; try again in a moment.',
 };
 
 /**

@@ -23,6 +23,7 @@ use tickwire_protocol::{PROTOCOL_VERSION, decode_client};
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
+mod cluster;
 mod requests;
 
 use super::budgets::{Budgets, MOVES};
@@ -128,11 +129,17 @@ enum Pending {
     },
     /// A command with no answer.
     Sent,
+    /// Cluster mode: a request to the shared directory (`cluster.rs`).
+    Cluster(cluster::Waiting),
 }
 
 struct QuickJoin {
     candidates: std::vec::IntoIter<LobbyHandle>,
     fallback: NewLobby,
+    /// Times the candidates were looked up again after running out (many quick joins at
+    /// once fill a lobby while they are on their way; the one opened meanwhile is joined
+    /// rather than one more opened).
+    rechecks: u8,
 }
 
 pub struct Connection {
@@ -251,6 +258,7 @@ impl Connection {
                 previous,
                 hello_name,
             }) => self.resume_answered(ticket, token, previous, hello_name, answer),
+            Some(Pending::Cluster(waiting)) => self.cluster_answered(now, waiting, answer),
             Some(Pending::Sent) | None => Step::Read,
         };
         self.settle(step)
@@ -265,15 +273,14 @@ impl Connection {
             tokio::time::Instant::from_std(now) + self.app.config.reconnect_grace,
         );
         let lobby = self.lobby.take()?;
+        if let Some(cluster) = self.app.lobbies.cluster() {
+            cluster.seat_held(self.token, self.app.config.reconnect_grace);
+        }
         let command = Command::Disconnect {
             client: self.client,
             outbox: self.outbox.clone(),
         };
-        Some(Call {
-            lobby,
-            command,
-            reply: Reply::None,
-        })
+        Some(Call::lobby(lobby, command, Reply::None))
     }
 
     /// Sends the ending's error, if any, and its close frame.
@@ -331,7 +338,7 @@ impl Connection {
             }
         };
         let Some(name) = self.name.clone() else {
-            return self.hello(msg);
+            return self.hello(now, msg);
         };
         if let Some(id) = self.outbox.take_removal() {
             // The lobby closed or the operator removed this player (the lobby said so).
@@ -387,28 +394,15 @@ impl Connection {
                 }
             }
             ClientMsg::JoinLobby { target, schema } => {
-                if matches!(target, LobbyTarget::Code(_)) && !self.budgets.guess(&self.app, now) {
+                // Codes and seat tickets are secrets: only failed guesses cost.
+                if !matches!(target, LobbyTarget::Id(_)) && !self.budgets.guess(&self.app, now) {
                     self.refuse(
                         ErrorCode::RateLimited,
                         "too many joins by code that found no lobby: try again in a few seconds",
                     );
                     return Step::Read;
                 }
-                let found = match &target {
-                    LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
-                    LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
-                };
-                match found {
-                    _ if self.lobby.is_some() => {
-                        self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first")
-                    }
-                    Some(handle) => {
-                        if self.schema_fits(&handle, schema) {
-                            return self.join(handle, name, None);
-                        }
-                    }
-                    None => self.failed_join(now, &target),
-                }
+                return self.join_target(now, name, target, schema);
             }
             ClientMsg::QuickJoin { game, schema } => {
                 return self.quick_join(now, name, &game, schema);
@@ -451,7 +445,7 @@ impl Connection {
         Step::Read
     }
 
-    fn hello(&mut self, msg: ClientMsg) -> Step {
+    fn hello(&mut self, now: Instant, msg: ClientMsg) -> Step {
         let ClientMsg::Hello {
             protocol_version,
             name,
@@ -481,6 +475,12 @@ impl Connection {
         if let Some(token) = resume {
             match self.app.redeem(&token) {
                 Some(ticket) => return self.resume(ticket, token, hello_name),
+                // Cluster mode: the seat may be on another node.
+                None if self.app.lobbies.cluster().is_some()
+                    && self.budgets.guess(&self.app, now) =>
+                {
+                    return self.find_seat(token, hello_name);
+                }
                 None => self.refuse(ErrorCode::ResumeRefused, RESUME_REFUSED),
             }
         }
@@ -525,11 +525,7 @@ impl Connection {
             previous,
             hello_name,
         });
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::Resume(answer),
-        })
+        Step::Call(Call::lobby(lobby, command, Reply::Resume(answer)))
     }
 
     fn resume_answered(
@@ -594,5 +590,5 @@ impl Connection {
     }
 }
 
-const RESUME_REFUSED: &str =
+pub(super) const RESUME_REFUSED: &str =
     "that reconnect token is unknown, already used, or its seat was given up";

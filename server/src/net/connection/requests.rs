@@ -1,12 +1,19 @@
 //! The connection's lobby requests: joining (by id, by code, quick join into the fullest
 //! lobby of a game or a new one), opening a lobby within the budgets, listing and leaving.
+//! In cluster mode, what this node does not hold goes to the shared directory
+//! (`cluster.rs`).
 
 use std::time::Instant;
 
 use tickwire_protocol::messages::{ErrorCode, LobbyTarget, MAX_LOBBY_NAME_CHARS};
+use tickwire_protocol::{ServerMsg, encode};
 use tokio::sync::oneshot;
 
+use super::cluster::Waiting;
 use super::{Connection, Pending, QUICK_JOIN_SEATS, QuickJoin, Step};
+
+/// Most times a quick join looks for lobbies with room again before it opens one.
+const QUICK_JOIN_RECHECKS: u8 = 4;
 use crate::lobbies::{LobbyHandle, NewLobby};
 use crate::lobby::runner::Command;
 use crate::net::Ticket;
@@ -34,11 +41,45 @@ impl Connection {
             name,
             quick,
         });
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::Join(answer),
-        })
+        Step::Call(Call::lobby(lobby, command, Reply::Join(answer)))
+    }
+
+    /// `JoinLobby`: a lobby here by id or code; in cluster mode one elsewhere (reserved and
+    /// redirected to) or the seat a ticket holds here.
+    pub(super) fn join_target(
+        &mut self,
+        now: Instant,
+        name: String,
+        target: LobbyTarget,
+        schema: Option<u64>,
+    ) -> Step {
+        if self.lobby.is_some() {
+            self.refuse(ErrorCode::AlreadyInLobby, "leave your lobby first");
+            return Step::Read;
+        }
+        let found = match &target {
+            LobbyTarget::Id(id) => self.app.lobbies.by_id(*id),
+            LobbyTarget::Code(code) => self.app.lobbies.by_code(code),
+            LobbyTarget::Ticket(ticket) => {
+                if self.app.lobbies.cluster().is_some() {
+                    return self.redeem_ticket(*ticket, name, schema);
+                }
+                self.failed_join(now, &target);
+                return Step::Read;
+            }
+        };
+        match found {
+            Some(handle) => {
+                if self.schema_fits(&handle, schema) {
+                    return self.join(handle, name, None);
+                }
+            }
+            None if self.app.lobbies.cluster().is_some() => {
+                return self.join_elsewhere(target, name, schema);
+            }
+            None => self.failed_join(now, &target),
+        }
+        Step::Read
     }
 
     pub(super) fn join_answered(
@@ -55,12 +96,25 @@ impl Connection {
                 return Step::Read;
             }
             Answer::Joined(Err(code)) => code,
-            Answer::Gone | Answer::Sent | Answer::Resumed(_) => ErrorCode::UnknownLobby,
+            Answer::Gone | Answer::Sent | Answer::Resumed(_) | Answer::Cluster(_) => {
+                ErrorCode::UnknownLobby
+            }
         };
         if let Some(mut quick) = quick {
+            if quick.candidates.len() == 0 && quick.rechecks < QUICK_JOIN_RECHECKS {
+                quick.rechecks += 1;
+                quick.candidates = self
+                    .app
+                    .lobbies
+                    .quick_join_candidates(&quick.fallback.game)
+                    .into_iter()
+                    .filter(|h| h.id != lobby.id)
+                    .collect::<Vec<_>>()
+                    .into_iter();
+            }
             return match quick.candidates.next() {
                 Some(next) => self.join(next, name, Some(quick)),
-                None => self.create(now, quick.fallback, name),
+                None => self.create_quick(now, quick, name),
             };
         }
         let message = match code {
@@ -81,6 +135,25 @@ impl Connection {
 
     /// Opens a lobby, within the connection's and the address's budgets, and joins it.
     pub(super) fn create(&mut self, now: Instant, req: NewLobby, name: String) -> Step {
+        self.create_then(now, req, name, None)
+    }
+
+    /// Opens quick join's lobby and joins it; if others fill it first, the quick join goes
+    /// on (looking again, then opening another), a bounded number of times.
+    fn create_quick(&mut self, now: Instant, mut quick: QuickJoin, name: String) -> Step {
+        let req = quick.fallback.clone();
+        quick.rechecks += 1;
+        let quick = (quick.rechecks <= QUICK_JOIN_RECHECKS).then_some(quick);
+        self.create_then(now, req, name, quick)
+    }
+
+    fn create_then(
+        &mut self,
+        now: Instant,
+        req: NewLobby,
+        name: String,
+        quick: Option<QuickJoin>,
+    ) -> Step {
         if !self.budgets.creation(&self.app, now) {
             self.refuse(
                 ErrorCode::RateLimited,
@@ -89,7 +162,7 @@ impl Connection {
             return Step::Read;
         }
         match self.app.lobbies.create(req) {
-            Ok(handle) => self.join(handle, name, None),
+            Ok(handle) => self.join(handle, name, quick),
             Err(code) => {
                 self.refuse(code, create_refusal(code));
                 Step::Read
@@ -147,7 +220,27 @@ impl Connection {
             return Step::Read;
         }
         let game = entry.game.name().to_owned();
-        let fallback = NewLobby {
+        let Some(fallback) = self.quick_fallback(&name, &game) else {
+            return Step::Read;
+        };
+        if let Some(cluster) = self.app.lobbies.cluster().cloned() {
+            let candidates = self.app.lobbies.cluster_candidates(&game);
+            // The fullest lobby is elsewhere, or there is none: ask the cluster (unless
+            // Redis is away: then this node's lobbies are the choice).
+            if cluster.is_up() && candidates.first().is_none_or(|c| c.node.is_some()) {
+                let players = self.app.lobbies.players();
+                self.pending = Some(Pending::Cluster(Waiting::Quick { name, fallback }));
+                return Step::Call(Call::cluster(cluster.quick_call(game, candidates, players)));
+            }
+        }
+        self.local_quick_join(now, name, fallback)
+    }
+
+    /// What quick join opens for `name` when no lobby of `game` has room: a public lobby
+    /// on the game's first map, named after the player.
+    pub(super) fn quick_fallback(&self, name: &str, game: &str) -> Option<NewLobby> {
+        let entry = self.app.lobbies.games().get(game)?;
+        Some(NewLobby {
             name: format!("{name}'s lobby")
                 .chars()
                 .take(MAX_LOBBY_NAME_CHARS)
@@ -155,8 +248,17 @@ impl Connection {
             map: entry.maps.keys().next().cloned().unwrap_or_default(),
             max_players: QUICK_JOIN_SEATS,
             private: false,
-            game,
-        };
+            game: game.to_owned(),
+        })
+    }
+
+    /// Quick join among this node's lobbies only: the fullest with room, or a new one.
+    pub(super) fn local_quick_join(
+        &mut self,
+        now: Instant,
+        name: String,
+        fallback: NewLobby,
+    ) -> Step {
         let mut candidates = self
             .app
             .lobbies
@@ -169,9 +271,18 @@ impl Connection {
                 Some(QuickJoin {
                     candidates,
                     fallback,
+                    rechecks: 0,
                 }),
             ),
-            None => self.create(now, fallback, name),
+            None => self.create_quick(
+                now,
+                QuickJoin {
+                    candidates: Vec::new().into_iter(),
+                    fallback,
+                    rechecks: 0,
+                },
+                name,
+            ),
         }
     }
 
@@ -196,6 +307,10 @@ impl Connection {
                 self.budgets.failed_guess(&self.app, now);
                 format!("no lobby with code {code:?}")
             }
+            LobbyTarget::Ticket(_) => {
+                self.budgets.failed_guess(&self.app, now);
+                "seat tickets are for servers in cluster mode; this one is a single node".into()
+            }
         };
         self.refuse(ErrorCode::UnknownLobby, message);
     }
@@ -205,15 +320,14 @@ impl Connection {
             return Step::Read;
         };
         self.app.forget_seat(&self.token);
+        if let Some(cluster) = self.app.lobbies.cluster() {
+            cluster.seat_forgotten(self.token);
+        }
         self.pending = Some(Pending::Sent);
         let command = Command::Leave {
             client: self.client,
         };
-        Step::Call(Call {
-            lobby,
-            command,
-            reply: Reply::None,
-        })
+        Step::Call(Call::lobby(lobby, command, Reply::None))
     }
 
     /// Now seated in `lobby`: the seat is filed under this connection's token.
@@ -225,8 +339,21 @@ impl Connection {
             expires: None,
         };
         self.app.file_seat(self.token, ticket);
+        if let Some(cluster) = self.app.lobbies.cluster() {
+            cluster.seat_filed(self.token);
+        }
         self.lobby = Some(lobby);
         self.let_go = false;
+    }
+
+    /// Sends the client to another node, and ends this connection.
+    pub(super) fn redirect(&mut self, msg: &ServerMsg) -> Step {
+        self.send_frame(bytes::Bytes::from(encode(msg)));
+        Step::End(super::Ending::new(
+            None,
+            "sent to another node",
+            super::close::NORMAL,
+        ))
     }
 }
 
