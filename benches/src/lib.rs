@@ -4,6 +4,7 @@
 //! server's Prometheus text and for process and machine usage in `/proc`, and the load
 //! test's report (JSON, Markdown, HTML with SVG charts) and the sweep's.
 
+pub mod bot_input;
 pub mod charts;
 pub mod html;
 pub mod loadreport;

@@ -89,7 +89,7 @@ describe('lobby screen', () => {
   browserTest('the create form offers the server\'s games, each with its maps and its default map', async () => {
     const ada = await newPlayer('Ada');
     const games = await (await fetch(`${suite.server.url}/api/games`)).json();
-    assert.deepEqual(games.map((/** @type {any} */ g) => g.name).sort(), ['arena', 'tag']);
+    assert.deepEqual(games.map((/** @type {any} */ g) => g.name).sort(), ['arena', 'shooter', 'tag']);
     await ada.waitForFunction((n) => document.querySelectorAll('#lobby-game option').length === n, games.length, WAIT);
     for (const g of games) {
       await ada.selectOption('#lobby-game', g.name);

@@ -47,6 +47,8 @@ test('touch over keys and gamepad: its stick where deflected, its aim when it ha
   const pad = { stick: still, aim: { x: -127, y: 0 }, buttons: up };
   assert.deepEqual(combineSamples(pad, { stick: still, aim: still, buttons: up }).aim, { x: -127, y: 0 }, "a gamepad's right stick aims while the touch one rests");
   assert.deepEqual(combineSamples(pad, { stick: still, aim: { x: 5, y: 127 }, buttons: up }).aim, { x: 5, y: 127 });
+  const mouse = { x: 300, y: 200, down: true };
+  assert.deepEqual(combineSamples({ ...keys, pointer: mouse }, { stick: still, aim: null, buttons: up }).pointer, mouse, 'the mouse goes through an idle touch pad');
 });
 
 test('the device in use is the one used last; keys until another is used', () => {
@@ -61,12 +63,12 @@ test('the hint says the game\'s actions in the words of the device in use', () =
   const tag = { buttons: [{ button: 'action', label: 'Dash' }] };
   assert.equal(controlsHint(tag, 'touch'), 'Drag to move, tap Dash.');
   assert.equal(controlsHint(tag, 'keyboard'), 'Move: WASD or arrow keys (or a gamepad). Dash: Space.');
-  assert.equal(controlsHint(tag, 'gamepad'), 'Move: left stick. Dash: A.');
+  assert.equal(controlsHint(tag, 'gamepad'), 'Move: left stick. Dash: A or RT.');
   assert.equal(controlsHint({}, 'touch'), 'Drag to move.');
   const shooter = { move: 'run', aim: 'aim', buttons: [{ button: 'action', label: 'Fire' }, { button: 'alt', label: 'Reload' }] };
   assert.equal(controlsHint(shooter, 'touch'), 'Drag on the left to run, on the right to aim, tap Fire and Reload.');
-  assert.equal(controlsHint(shooter, 'gamepad'), 'Run: left stick. Aim: right stick. Fire: A. Reload: B.');
-  assert.match(controlsHint(shooter, 'keyboard'), /Aim: a gamepad's right stick\./);
+  assert.equal(controlsHint(shooter, 'gamepad'), 'Run: left stick. Aim: right stick. Fire: A or RT. Reload: B.');
+  assert.match(controlsHint(shooter, 'keyboard'), /Aim: the mouse\./);
   assert.equal(playHint({}, 'Grab the orbs.', 'touch'), 'Drag to move. Grab the orbs.');
 });
 

@@ -31,6 +31,10 @@ pub struct Metrics {
     pub cluster_ticket_refusals: Counter,
     /// Cluster mode: 1 while the last Redis command reached Redis.
     pub cluster_redis_up: Gauge,
+    /// Lag-compensated shots whose claimed time was clamped (future, or older than the
+    /// shooter can have seen), and honest ones stopped at the game's rewind cap.
+    pub rewind_clamped: Counter,
+    pub rewind_capped: Counter,
 }
 
 /// Buckets from 10 µs to 1 s in 1-2.5-5 steps, with a bound at exactly 1 ms.
@@ -63,6 +67,8 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         cluster_redirects: Counter::default(),
         cluster_ticket_refusals: Counter::default(),
         cluster_redis_up: Gauge::default(),
+        rewind_clamped: Counter::default(),
+        rewind_capped: Counter::default(),
         registry: Registry::default(),
     };
     let r = &mut registry;
@@ -141,6 +147,16 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "tickwire_cluster_redis_up",
         "Cluster mode: 1 while Redis answers, 0 while it does not",
         m.cluster_redis_up.clone(),
+    );
+    r.register(
+        "tickwire_rewind_clamped",
+        "Lag-compensated shots whose claimed time was clamped: a future tick, or older than the shooter's lag and interpolation allow",
+        m.rewind_clamped.clone(),
+    );
+    r.register(
+        "tickwire_rewind_capped",
+        "Lag-compensated shots with an honest claimed time older than the game's rewind cap, judged at the cap",
+        m.rewind_capped.clone(),
     );
     Metrics { registry, ..m }
 });

@@ -19,8 +19,9 @@ async fn the_server_lists_its_games_and_runs_one_lobby_of_each() -> Result<()> {
         .iter()
         .filter_map(|g| g["name"].as_str())
         .collect();
-    assert_eq!(names, ["arena", "tag"]);
+    assert_eq!(names, ["arena", "tag", "shooter"]);
     assert_eq!(games[1]["maps"][0], "yard");
+    assert_eq!(games[2]["maps"][0], "outpost");
     assert!(games[0]["title"].as_str().is_some_and(|t| !t.is_empty()));
 
     let mut ada = server.client("Ada").await?;

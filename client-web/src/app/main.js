@@ -33,7 +33,7 @@ class App {
     this.ui = new Ui();
     this.canvas = new Canvas(this.ui.canvas);
     this.touch = new TouchControls(/** @type {HTMLElement} */ (document.getElementById('stage')), /** @type {HTMLElement} */ (document.getElementById('touch-controls')));
-    this.devices = new DeviceSampler([this.touch]);
+    this.devices = new DeviceSampler([this.touch], this.ui.canvas);
     /** @type {import('../sdk/device.js').DeviceKind | null} the device the shown hint is for */
     this.hintKind = null;
     this.conn = new Connection({
@@ -70,6 +70,9 @@ class App {
     this.netStats = new NetStats();
     this.netGraph = new NetGraph();
     this.lastHudMs = 0;
+    /** The entities as last drawn (others interpolated, the own one predicted), for tests. */
+    /** @type {import('../sdk/game_api.js').SceneEntity[]} */
+    this.drawn = [];
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.bannerTimer = undefined;
     /** The next lobby list fetch, while the lobby screen shows. */
@@ -297,6 +300,7 @@ class App {
   toLobby(message) {
     this.stopTicking();
     this.session = null;
+    this.drawn = [];
     this.touch.setControls(null);
     this.inLobby = false;
     this.rejoinCode = null;
@@ -339,7 +343,9 @@ class App {
       this.hintKind = kind;
       this.ui.hint(playHint(session.game.controls, session.game.hint, kind));
     }
-    session.game.draw(this.canvas.surface(this.touch.reserved()), session.view(now, alpha));
+    const view = session.view(now, alpha);
+    this.drawn = view.entities;
+    session.game.draw(this.canvas.surface(this.touch.reserved()), view);
     if (nowMs - this.lastHudMs >= HUD_INTERVAL_MS) {
       this.lastHudMs = nowMs;
       this.updateHud(session);
@@ -389,6 +395,7 @@ class App {
       bufferDepth: s?.interpolator.bufferDepth ?? 0,
       own: s?.ownState() ?? null,
       entities: structuredClone(world?.entities ?? []),
+      drawn: this.drawn.map((e) => ({ id: e.id, components: structuredClone(e.components) })),
       roster: s?.roster.players.map((p) => ({ ...p })) ?? [],
       hud: s?.hud() ?? { lines: [], scores: [] },
       resumed: this.conn.resumed,

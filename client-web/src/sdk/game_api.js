@@ -9,6 +9,15 @@
  * @typedef {import('./interpolation.js').InterpolationSpec} InterpolationSpec
  * @typedef {import('./players.js').Player} Player
  * @typedef {Record<string, Record<string, number>>} Components
+ * @typedef {import('./interpolation.js').SeenAt} SeenAt
+ */
+
+/**
+ * When an input is sampled: `seen` is the moment on the server's timeline the other
+ * entities were last drawn at (the interpolation tick and its fraction; null before the
+ * first frame). A game that judges shots with the server's lag compensation sends it with
+ * a shot.
+ * @typedef {{seen: SeenAt | null}} InputMoment
  */
 
 /**
@@ -62,7 +71,7 @@
 /**
  * One stay's game, built by `GameModule.start` for a lobby's config.
  * @typedef {{
- *   input: (sample: DeviceSample) => Record<string, number>,
+ *   input: (sample: DeviceSample, moment: InputMoment) => Record<string, number>,
  *   predict?: PredictionSpec,
  *   interpolate: InterpolationSpec,
  *   draw: (surface: Surface, view: View) => void,

@@ -42,6 +42,23 @@ export function blend(from, to, alpha, fields, limit = Infinity) {
   return out;
 }
 
+/**
+ * A moment on the server's timeline as a tick and the fraction of the next one in
+ * 65536ths (how a game's input names the moment its player saw, for lag compensation).
+ * @typedef {{tick: number, fraction: number}} SeenAt
+ */
+
+/**
+ * A fractional tick as a SeenAt (never before tick 0).
+ * @param {number} tick
+ * @returns {SeenAt}
+ */
+export function seenAt(tick) {
+  const t = Math.max(0, tick);
+  const whole = Math.floor(t);
+  return { tick: whole, fraction: Math.min(65535, Math.floor((t - whole) * 65536)) };
+}
+
 /** @param {Components} a @param {Components} b */
 const samePresence = (a, b) => {
   const ka = Object.keys(a);
@@ -91,6 +108,16 @@ export class Interpolator {
   /** The tick being drawn (fractional); null before the first frame. */
   get renderTick() {
     return this.renderMs === null ? null : this.renderMs / this.tickMs;
+  }
+
+  /**
+   * The moment the other entities were last drawn at, as a tick and fraction; null before
+   * the first frame.
+   * @returns {SeenAt | null}
+   */
+  get seen() {
+    const t = this.renderTick;
+    return t === null ? null : seenAt(t);
   }
 
   /** Snapshots received but not yet reached by the render time. */

@@ -154,7 +154,7 @@ export class GameSession {
    * @param {DeviceSample} sample
    */
   tick(sample) {
-    const { values, input } = this.schema.encodeInput(this.game.input(sample));
+    const { values, input } = this.schema.encodeInput(this.game.input(sample, { seen: this.interpolator.seen }));
     this.seq++;
     if (this.predictor !== null) {
       this.ownFrom = this.predictor.state;

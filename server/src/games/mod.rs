@@ -2,6 +2,7 @@
 //! the public game API (`crate::lobby::game`), like any game a developer adds.
 
 pub mod arena;
+pub mod shooter;
 pub mod tag;
 
 use std::sync::Arc;
@@ -10,5 +11,9 @@ use crate::lobby::Game;
 
 /// Every built-in game; the first is the default.
 pub fn built_in() -> Vec<Arc<dyn Game>> {
-    vec![Arc::new(arena::Arena), Arc::new(tag::Tag)]
+    vec![
+        Arc::new(arena::Arena),
+        Arc::new(tag::Tag),
+        Arc::new(shooter::Shooter),
+    ]
 }

@@ -302,6 +302,14 @@ impl Lobby {
         }
     }
 
+    /// Lag-compensated shots so far whose claimed time was clamped, and those capped
+    /// (none without lag compensation). The runner adds them to `/metrics`.
+    pub fn rewind_counts(&self) -> (u64, u64) {
+        self.world
+            .get_resource::<rewind::HitHistory>()
+            .map_or((0, 0), |h| (h.clamped, h.capped))
+    }
+
     /// What the per-client views have cost so far (none without interest or a budget).
     pub fn view_counts(&self) -> Option<views::ViewCounts> {
         self.views.as_ref().map(|v| v.counts)

@@ -115,7 +115,9 @@ pub struct HitHistory {
     cap: u32,
     /// [`MAX_INTERPOLATION`] in ticks.
     interpolation: u32,
-    /// Claims clamped (future or too old) and shots capped, since the lobby opened.
+    /// Claims clamped (future or too old) and shots capped, since the lobby opened (the
+    /// process-wide totals are `tickwire_rewind_clamped` and `tickwire_rewind_capped` in
+    /// `/metrics`).
     pub clamped: u64,
     pub capped: u64,
 }

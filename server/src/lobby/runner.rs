@@ -181,6 +181,8 @@ pub struct Runner {
     roster_published: u64,
     /// The roster change last published as the player count and host.
     seats_published: u64,
+    /// The lobby's rewind counts already added to `/metrics` (clamped, capped).
+    rewind_published: (u64, u64),
 }
 
 impl Runner {
@@ -201,6 +203,7 @@ impl Runner {
             closing: false,
             roster_published: 0,
             seats_published: u64::MAX,
+            rewind_published: (0, 0),
         }
     }
 
@@ -277,6 +280,7 @@ impl Runner {
         let lobby = &mut self.lobby;
         let seats = &self.seats;
         let stats = &self.shared.stats;
+        let rewind = &mut self.rewind_published;
         let ok = catch_unwind(AssertUnwindSafe(|| {
             let start = std::time::Instant::now();
             for _ in 0..steps {
@@ -290,6 +294,10 @@ impl Runner {
             });
             let encode = encode_start.elapsed();
             let tick = start.elapsed();
+            let (clamped, capped) = lobby.rewind_counts();
+            METRICS.rewind_clamped.inc_by(clamped - rewind.0);
+            METRICS.rewind_capped.inc_by(capped - rewind.1);
+            *rewind = (clamped, capped);
             METRICS.encode_duration.observe(encode.as_secs_f64());
             METRICS.tick_duration.observe(tick.as_secs_f64());
             stats.encode.record(encode.as_nanos() as u64);
@@ -623,6 +631,53 @@ mod tests {
             Some(Outgoing::Frame(f)) => decode_server(&f).expect("decodes"),
             other => panic!("expected a frame, got {other:?}"),
         }
+    }
+
+    /// The lobby core counts clamped shot claims; the runner adds them to `/metrics`.
+    #[tokio::test(start_paused = true)]
+    async fn lag_compensation_clamped_claims_reach_the_metrics() {
+        use crate::games::shooter::{Shooter, ShooterInput};
+        use tickwire_protocol::schema::GameInput;
+        let map = MapCatalog::embedded()
+            .expect("maps")
+            .get("outpost")
+            .expect("outpost");
+        let lobby = Lobby::new(crate::testing::settings(Arc::new(Shooter), map, 8)).expect("lobby");
+        let limits = RunnerLimits {
+            empty_grace: Duration::from_secs(600),
+            stuck_after: Duration::from_secs(5),
+        };
+        let (tx, plays, inbox) = super::inbox();
+        tokio::spawn(Runner::new(lobby, Arc::default(), limits).run(inbox, || {}));
+        let (outbox, mut reader) = join(&tx, 1).await;
+        let before = METRICS.rewind_clamped.get();
+        // A shot claiming a moment the server has not simulated yet.
+        let shot = ShooterInput {
+            aim_x: 100,
+            fire: 1,
+            seen_tick: 1_000_000,
+            ..ShooterInput::default()
+        };
+        let input = tickwire_protocol::Input {
+            seq: 1,
+            client_tick: 1,
+            ack: 0,
+            values: tickwire_protocol::InputValues::new(&shot.to_values()),
+        };
+        plays
+            .send(Play::Input { client: 1, input })
+            .await
+            .expect("lobby running");
+        let mut snapshots = 0;
+        while snapshots < 3 {
+            if matches!(next_msg(&outbox, &mut reader).await, ServerMsg::Snapshot(_)) {
+                snapshots += 1;
+            }
+        }
+        assert!(
+            METRICS.rewind_clamped.get() > before,
+            "the clamped claim is in /metrics"
+        );
     }
 
     /// Paused clock: time only moves when every task waits, so no machine load can make a

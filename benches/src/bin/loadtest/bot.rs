@@ -16,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use tickwire_benches::view::{Applied, WorldStore};
 
 use crate::timeline::Timeline;
+use tickwire_benches::bot_input::BotInput;
 use tickwire_benches::wander::Wander;
 use tickwire_protocol::codec::encode;
 use tickwire_protocol::messages::{ClientMsg, LobbyTarget, ServerMsg};
@@ -81,6 +82,8 @@ impl Shared {
 
 pub enum Role {
     Create {
+        /// The game the lobby plays (its maps name it too).
+        game: String,
         lobby_name: String,
         map: String,
         max_players: u8,
@@ -95,6 +98,8 @@ pub struct Seated {
     pub code: String,
     pub tick_rate: u16,
     schema: tickwire_protocol::Schema,
+    /// The bot's own entity.
+    entity: u32,
 }
 
 /// Everything one bot measured in the window. Times are microseconds.
@@ -238,11 +243,12 @@ pub async fn seat(
     };
     let request = match role {
         Role::Create {
+            game,
             lobby_name,
             map,
             max_players,
         } => ClientMsg::CreateLobby {
-            game: "arena".into(),
+            game: game.clone(),
             name: lobby_name.clone(),
             map: map.clone(),
             max_players: *max_players,
@@ -262,6 +268,7 @@ pub async fn seat(
                     code: j.code,
                     tick_rate,
                     schema: j.schema,
+                    entity: j.entity,
                 });
             }
             ServerMsg::Error { code, message } => bail!("refused a seat: {code:?}: {message}"),
@@ -329,8 +336,10 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
         ws,
         tick_rate,
         schema,
+        entity,
         ..
     } = seated;
+    let bot_input = BotInput::new(&schema.input);
     let tick_rate = tick_rate.max(1);
     let period = Duration::from_secs(1) / u32::from(tick_rate);
     let epoch = Instant::now();
@@ -374,7 +383,9 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                     });
                     inputs.as_mut().reset(next_input.into());
                     seq += 1;
-                    let input = Input { seq, client_tick: seq, ack: store.ack(), values: wander.next_input() };
+                    let world = store.latest().map(|w| (w, &schema, store.layout()));
+                    let values = bot_input.next(&mut wander, world, entity);
+                    let input = Input { seq, client_tick: seq, ack: store.ack(), values };
                     let msg = encode(&ClientMsg::Input(input));
                     let sent = Instant::now();
                     if let Some(second) = shared.second_of(sent) {

@@ -60,7 +60,10 @@ struct Args {
     /// Extra arguments for the spawned server, e.g. --server-arg=--tick-rate=60.
     #[arg(long, allow_hyphen_values = true)]
     server_arg: Vec<String>,
-    /// Map the lobbies play on.
+    /// The game the lobbies play (`shooter` bots also aim at the nearest player and fire).
+    #[arg(long, default_value = "arena")]
+    game: String,
+    /// Map the lobbies play on (one of the game's).
     #[arg(long, default_value = "arena")]
     map: String,
     /// Time after everyone is seated before measuring.
@@ -158,6 +161,7 @@ async fn run_lobby(
             .collect::<Vec<_>>()
     };
     let role = Role::Create {
+        game: args.game.clone(),
         lobby_name: format!("load {index}"),
         map: args.map.clone(),
         max_players: args.players,
