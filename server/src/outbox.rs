@@ -2,6 +2,11 @@
 //! bounded in frames and in bytes; the roster and snapshots each wait in a one-frame slot,
 //! where a newer one replaces an unsent older one, so a slow reader gets stale rosters and
 //! snapshots dropped and never holds up its lobby.
+//!
+//! A snapshot offered while nothing waits and the writer is idle is written straight to the
+//! socket from the lobby's thread, when the edge gave the outbox a [`DirectWrite`]: the
+//! common case costs one write and wakes nothing. What the socket does not take at once
+//! stays queued below, for the writer to finish before anything else.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +27,31 @@ pub enum Outgoing {
     Frame(Bytes),
     /// Send a close frame with this code and reason, then stop.
     Close(u16, String),
+    /// Finish writing what a direct write left queued.
+    Drain,
+}
+
+/// What a [`DirectWrite::write_now`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The socket took the whole frame.
+    All,
+    /// The socket took part (or none) of it; the rest is queued for the writer.
+    Queued,
+    /// Bytes were already queued: nothing was written.
+    Busy,
+    /// The socket is broken.
+    Failed,
+}
+
+/// A socket a frame can be written to at once, from any thread, without blocking (the
+/// edge's; see `net::wire`).
+pub trait DirectWrite: Send + Sync + std::fmt::Debug {
+    /// Writes a binary frame of `payload` (its parts, in order) now, unless bytes are
+    /// queued ahead of it.
+    fn write_now(&self, payload: &[&[u8]]) -> Written;
+    /// Bytes queued and not yet taken by the socket.
+    fn queued(&self) -> usize;
 }
 
 #[derive(Debug, Default)]
@@ -32,6 +62,22 @@ struct Queue {
     snapshot: Option<Bytes>,
     close: Option<(u16, String)>,
     writer_gone: bool,
+    /// The socket, for direct writes.
+    direct: Option<Arc<dyn DirectWrite>>,
+    /// The writer took something and has not finished writing it.
+    writing: bool,
+}
+
+impl Queue {
+    /// Nothing waits and the writer is idle: a frame may go straight to the socket.
+    fn idle(&self) -> bool {
+        !self.writing
+            && self.control.is_empty()
+            && self.roster.is_none()
+            && self.snapshot.is_none()
+            && self.close.is_none()
+            && !self.writer_gone
+    }
 }
 
 #[derive(Debug, Default)]
@@ -103,10 +149,42 @@ impl Outbox {
         ok
     }
 
+    /// Lets snapshots go straight to `socket` when the writer is idle.
+    pub fn attach(&self, socket: Arc<dyn DirectWrite>) {
+        self.queue().direct = Some(socket);
+    }
+
+    /// Lets go of the socket (the connection ended: the outbox must not keep it open).
+    pub fn detach(&self) {
+        self.queue().direct = None;
+    }
+
     /// Offers the newest snapshot; an unsent older one is dropped. Returns false when it
     /// replaced an unsent one.
     pub fn send_snapshot(&self, frame: Bytes) -> bool {
-        let replaced = self.queue().snapshot.replace(frame).is_some();
+        let mut q = self.queue();
+        if q.idle()
+            && let Some(direct) = &q.direct
+        {
+            match direct.write_now(&[&frame]) {
+                Written::All => {
+                    METRICS.messages_out.inc();
+                    METRICS.bytes_out.inc_by(frame.len() as u64);
+                    return true;
+                }
+                Written::Queued => {
+                    METRICS.messages_out.inc();
+                    METRICS.bytes_out.inc_by(frame.len() as u64);
+                    drop(q);
+                    self.ready.notify_one();
+                    return true;
+                }
+                // Behind queued bytes, or broken (the writer finds out): the slot.
+                Written::Busy | Written::Failed => {}
+            }
+        }
+        let replaced = q.snapshot.replace(frame).is_some();
+        drop(q);
         if replaced {
             METRICS.snapshots_dropped.inc();
         }
@@ -138,19 +216,29 @@ impl Outbox {
         self.queue().writer_gone
     }
 
+    /// The next thing to write; the writer calls [`Outbox::written`] once it has.
     pub(crate) fn take(&self) -> Option<Outgoing> {
         let mut q = self.queue();
-        if let Some(frame) = q.control.pop_front() {
+        let out = if let Some(frame) = q.control.pop_front() {
             q.control_bytes -= frame.len();
-            return Some(Outgoing::Frame(frame));
-        }
-        if let Some((code, reason)) = q.close.take() {
-            return Some(Outgoing::Close(code, reason));
-        }
-        q.roster
-            .take()
-            .or_else(|| q.snapshot.take())
-            .map(Outgoing::Frame)
+            Some(Outgoing::Frame(frame))
+        } else if let Some((code, reason)) = q.close.take() {
+            Some(Outgoing::Close(code, reason))
+        } else if let Some(frame) = q.roster.take().or_else(|| q.snapshot.take()) {
+            Some(Outgoing::Frame(frame))
+        } else if q.direct.as_ref().is_some_and(|d| d.queued() > 0) {
+            Some(Outgoing::Drain)
+        } else {
+            None
+        };
+        // Only a direct write needs to know (an outbox with no socket has none).
+        q.writing = out.is_some() && q.direct.is_some();
+        out
+    }
+
+    /// The writer finished writing what it took last.
+    pub(crate) fn written(&self) {
+        self.queue().writing = false;
     }
 }
 

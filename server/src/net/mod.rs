@@ -15,6 +15,7 @@ pub mod rate;
 pub mod session;
 pub mod static_files;
 pub mod upgrade;
+pub mod wire;
 pub mod writer;
 
 use std::collections::HashMap;

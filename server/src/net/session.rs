@@ -18,6 +18,7 @@ use tracing::{Instrument, debug, info_span};
 use super::connection::{Connection, Ending, Incoming, Step, close};
 use super::frames::FrameWatch;
 use super::upgrade::Socket;
+use super::wire::Wire;
 use super::writer;
 use super::{AppState, ConnectionSlot, Refusal};
 use crate::metrics::METRICS;
@@ -28,6 +29,7 @@ const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 
 pub async fn run(
     socket: Socket,
+    wire: Arc<Wire>,
     frames: Arc<FrameWatch>,
     app: Arc<AppState>,
     peer: SocketAddr,
@@ -40,6 +42,7 @@ pub async fn run(
         METRICS.clients.inc();
         let (sink, mut stream) = socket.split();
         let (outbox, reader) = Outbox::new();
+        outbox.attach(wire);
         let ping_every = app.config.ping_timeout / 3;
         let last_ping = Arc::new(AtomicU64::new(0));
         let writer = tokio::spawn(writer::write_loop(
@@ -49,6 +52,7 @@ pub async fn run(
             ping_every,
             last_ping.clone(),
         ));
+        let outbox_of_session = outbox.clone();
         let mut conn = Connection::new(app.clone(), client, outbox, peer.ip(), Instant::now());
         // The slot counts this connection until its close frame is flushed (shutdown waits
         // for every slot to be given back).
@@ -79,6 +83,8 @@ pub async fn run(
         };
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
+        // The lobby may still hold the outbox a moment: it must not hold the socket open.
+        outbox_of_session.detach();
         drop(slot);
         METRICS.clients.dec();
         debug!("disconnected");

@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::frames::FrameGuard;
+use super::wire::{Wire, WireIo};
 use super::{AppState, session};
 
 /// Bytes the codec buffers for one incoming message before refusing it outright; frames
@@ -24,7 +25,7 @@ const WS_READ_LIMIT: usize = 64 << 10;
 const WS_READ_BUFFER: usize = 4 << 10;
 
 /// The socket a session runs on.
-pub type Socket = WebSocketStream<FrameGuard<TokioIo<hyper::upgrade::Upgraded>>>;
+pub type Socket = WebSocketStream<FrameGuard<WireIo>>;
 
 /// This server's own origins: the bound address (with `localhost` and `127.0.0.1` when it
 /// is loopback or every interface) and the origin of `public_url`.
@@ -114,14 +115,24 @@ pub async fn upgrade(
                 return;
             }
         };
-        let (io, frames) = FrameGuard::new(TokioIo::new(upgraded), app.config.rate_limit);
+        // The listener serves plain TCP: take the socket back from the HTTP server, to
+        // share it between the connection's task and its lobby's thread.
+        let parts = match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+            Ok(parts) => parts,
+            Err(_) => {
+                tracing::error!(%peer, "an upgraded connection is not a TCP socket");
+                return;
+            }
+        };
+        let wire = Wire::new(parts.io.into_inner(), parts.read_buf);
+        let (io, frames) = FrameGuard::new(WireIo(wire.clone()), app.config.rate_limit);
         // Client frames are tiny: a small read buffer saves zeroing 128 KiB on every read.
         let config = WebSocketConfig::default()
             .read_buffer_size(WS_READ_BUFFER)
             .max_message_size(Some(WS_READ_LIMIT))
             .max_frame_size(Some(WS_READ_LIMIT));
         let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        session::run(socket, frames, app, peer, slot).await;
+        session::run(socket, wire, frames, app, peer, slot).await;
     });
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

@@ -46,6 +46,14 @@ pub async fn write_loop(
                 if sink.send(Message::Binary(frame)).await.is_err() {
                     return;
                 }
+                outbox.written();
+            }
+            Some(Outgoing::Drain) => {
+                // The codec has nothing buffered; its flush drains the socket's queue.
+                if sink.flush().await.is_err() {
+                    return;
+                }
+                outbox.written();
             }
             Some(Outgoing::Close(code, mut reason)) => {
                 // A close reason must fit in a control frame (123 bytes).

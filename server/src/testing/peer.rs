@@ -104,6 +104,7 @@ impl Peer {
         match self.next().await? {
             Outgoing::Frame(frame) => Ok(decode_server(&frame)?),
             Outgoing::Close(code, reason) => anyhow::bail!("closed {code}: {reason}"),
+            Outgoing::Drain => anyhow::bail!("an in-process outbox has no socket to drain"),
         }
     }
 

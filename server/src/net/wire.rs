@@ -1,0 +1,289 @@
+//! A connection's TCP socket, shared by the connection's task and its lobby's thread, with
+//! the one queue every byte sent to it passes through, in order.
+//!
+//! The WebSocket codec (tungstenite) reads and writes through [`WireIo`]: its writes land
+//! in the queue whole, and its flush drains the queue into the socket. The lobby's thread
+//! may write a snapshot frame straight to the socket ([`Wire::write_now`]) when nothing is
+//! queued: one vectored write of the frame's few header bytes and the shared body, with no
+//! copy, no task woken and no thread crossed. What the socket does not take at once is
+//! queued, and the connection's task finishes it. Server frames are not masked, so a
+//! binary frame is its RFC 6455 header and the payload as is.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::outbox::{DirectWrite, Written};
+
+/// Bytes queued before the socket took them, oldest first.
+#[derive(Debug, Default)]
+struct Queue {
+    chunks: VecDeque<Bytes>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+pub struct Wire {
+    tcp: TcpStream,
+    queue: Mutex<Queue>,
+    /// Bytes the HTTP server read past the upgrade request, read before the socket's.
+    early: Mutex<Bytes>,
+}
+
+/// The header of an unmasked binary frame (FIN set) of `len` payload bytes.
+pub fn binary_header(len: usize, out: &mut [u8; 10]) -> &[u8] {
+    out[0] = 0x82;
+    if len < 126 {
+        out[1] = len as u8;
+        &out[..2]
+    } else if len <= usize::from(u16::MAX) {
+        out[1] = 126;
+        out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        &out[..4]
+    } else {
+        out[1] = 127;
+        out[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        &out[..10]
+    }
+}
+
+impl Wire {
+    pub fn new(tcp: TcpStream, early: Bytes) -> Arc<Self> {
+        Arc::new(Self {
+            tcp,
+            queue: Mutex::new(Queue::default()),
+            early: Mutex::new(early),
+        })
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues bytes behind what is queued (the codec's writes).
+    fn push(&self, bytes: &[u8]) {
+        let mut q = self.queue();
+        q.bytes += bytes.len();
+        q.chunks.push_back(Bytes::copy_from_slice(bytes));
+    }
+
+    /// Writes what is queued until the socket would block or nothing is left; true when
+    /// nothing is left.
+    fn try_drain(&self) -> io::Result<bool> {
+        let mut q = self.queue();
+        while q.bytes > 0 {
+            let slices: Vec<IoSlice<'_>> =
+                q.chunks.iter().take(16).map(|c| IoSlice::new(c)).collect();
+            let mut n = match self.tcp.try_write_vectored(&slices) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            q.bytes -= n;
+            while n > 0 {
+                let Some(front) = q.chunks.front_mut() else {
+                    break;
+                };
+                if front.len() <= n {
+                    n -= front.len();
+                    q.chunks.pop_front();
+                } else {
+                    front.advance(n);
+                    n = 0;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Writes what is queued, waking `cx` when the socket can take more.
+    fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if self.try_drain()? {
+                return Poll::Ready(Ok(()));
+            }
+            match self.tcp.poll_write_ready(cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Waits until everything queued is written (or the socket fails).
+    pub async fn drain(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_drain(cx)).await
+    }
+}
+
+impl DirectWrite for Wire {
+    fn queued(&self) -> usize {
+        self.queue().bytes
+    }
+
+    /// Writes a binary frame of `payload` (its parts, in order) now if nothing is queued
+    /// ahead of it. Never blocks: the socket takes what it can.
+    fn write_now(&self, payload: &[&[u8]]) -> Written {
+        let mut q = self.queue();
+        if q.bytes > 0 {
+            return Written::Busy;
+        }
+        let len: usize = payload.iter().map(|p| p.len()).sum();
+        let mut head = [0u8; 10];
+        let head = binary_header(len, &mut head);
+        let mut slices = Vec::with_capacity(payload.len() + 1);
+        slices.push(IoSlice::new(head));
+        slices.extend(payload.iter().map(|p| IoSlice::new(p)));
+        let total = head.len() + len;
+        let sent = match self.tcp.try_write_vectored(&slices) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(_) => return Written::Failed,
+        };
+        if sent == total {
+            return Written::All;
+        }
+        // Queue the rest, as one chunk.
+        let mut rest = Vec::with_capacity(total - sent);
+        let mut skip = sent;
+        for part in std::iter::once(head).chain(payload.iter().copied()) {
+            let from = skip.min(part.len());
+            skip -= from;
+            rest.extend_from_slice(&part[from..]);
+        }
+        q.bytes += rest.len();
+        q.chunks.push_back(Bytes::from(rest));
+        Written::Queued
+    }
+}
+
+/// The socket as the WebSocket codec sees it: reads from the socket, writes into the
+/// wire's queue.
+#[derive(Debug, Clone)]
+pub struct WireIo(pub Arc<Wire>);
+
+impl AsyncRead for WireIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let wire = &self.0;
+        {
+            let mut early = wire.early.lock().unwrap_or_else(|e| e.into_inner());
+            if !early.is_empty() {
+                let n = early.len().min(buf.remaining());
+                buf.put_slice(&early[..n]);
+                early.advance(n);
+                return Poll::Ready(Ok(()));
+            }
+        }
+        loop {
+            let unfilled = buf.initialize_unfilled();
+            match wire.tcp.try_read(unfilled) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    match wire.tcp.poll_read_ready(cx) {
+                        Poll::Ready(Ok(())) => continue,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for WireIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        // Written at once where the socket takes it, as a plain socket's write would be:
+        // the codec does not flush every reply it writes (a pong, a close).
+        self.0.push(buf);
+        self.0.try_drain()?;
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_drain(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // The socket closes when the connection lets go of it.
+        self.0.poll_drain(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn pair() -> (Arc<Wire>, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let client = TcpStream::connect(addr).await.expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        (Wire::new(server, Bytes::from_static(b"early")), client)
+    }
+
+    #[test]
+    fn headers_follow_rfc_6455() {
+        let mut h = [0u8; 10];
+        assert_eq!(binary_header(5, &mut h), &[0x82, 5]);
+        assert_eq!(binary_header(126, &mut h), &[0x82, 126, 0, 126]);
+        assert_eq!(
+            binary_header(70_000, &mut h),
+            &[0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]
+        );
+    }
+
+    #[tokio::test]
+    async fn frames_written_now_and_queued_arrive_whole_and_in_order() {
+        let (wire, mut client) = pair().await;
+        let mut io = WireIo(wire.clone());
+        // The codec's writes go out at once while the socket takes them.
+        io.write_all(b"codec").await.expect("written");
+        assert_eq!(wire.queued(), 0);
+        assert_eq!(wire.write_now(&[b"ab", b"cd"]), Written::All);
+        // A frame larger than the socket's buffers goes partly now, the rest queued; what
+        // comes after waits behind it, whoever writes it.
+        let big = vec![7u8; 8 << 20];
+        assert_eq!(wire.write_now(&[&big]), Written::Queued);
+        io.write_all(b"after").await.expect("queued");
+        assert_eq!(wire.write_now(&[b"late"]), Written::Busy);
+        let reading = tokio::spawn(async move {
+            let mut got = vec![0u8; 5 + 6 + 10 + big.len() + 5];
+            client.read_exact(&mut got).await.expect("read");
+            got
+        });
+        io.flush().await.expect("drained");
+        let got = reading.await.expect("reader");
+        assert_eq!(&got[..5], b"codec");
+        assert_eq!(&got[5..11], &[0x82, 4, b'a', b'b', b'c', b'd']);
+        assert_eq!(&got[11..13], &[0x82, 127]);
+        let end = got.len() - 5;
+        assert!(got[21..end].iter().all(|b| *b == 7));
+        assert_eq!(&got[end..], b"after");
+        // What the HTTP server read early comes first.
+        let mut first = [0u8; 5];
+        io.read_exact(&mut first).await.expect("early bytes");
+        assert_eq!(&first, b"early");
+    }
+}
