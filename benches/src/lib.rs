@@ -10,6 +10,7 @@ pub mod html;
 pub mod loadreport;
 pub mod prom;
 pub mod scenario;
+pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod usage;

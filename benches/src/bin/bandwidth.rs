@@ -10,7 +10,6 @@
 //!
 //! `cargo run --release -p tickwire-benches --bin bandwidth -- --help`
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -18,12 +17,13 @@ use anyhow::{Context, bail};
 use bytes::Bytes;
 use clap::Parser;
 use tickwire_benches::scenario::{Bot, TICK_RATE, arena_map, new_lobby};
+use tickwire_benches::sim::{SimClient, delays, ws_header};
 use tickwire_benches::stats::Summary;
-use tickwire_benches::view::{Applied, WorldStore};
+use tickwire_benches::view::Applied;
 use tickwire_benches::wander::Wander;
 use tickwire_protocol::codec::{encode, snapshot_frame};
 use tickwire_protocol::messages::ServerMsg;
-use tickwire_protocol::{Input, SnapshotBody, decode_server};
+use tickwire_protocol::{SnapshotBody, decode_server};
 use tickwire_server::lobby::{Delivery, Lobby};
 
 #[derive(Debug, Parser)]
@@ -61,16 +61,6 @@ struct Args {
     out: Option<PathBuf>,
 }
 
-/// One simulated client: a bot, what it holds, and its two delayed pipes.
-struct SimClient {
-    bot: Bot,
-    store: WorldStore,
-    /// Frames on their way down: (tick they arrive, frame).
-    down: VecDeque<(u32, Bytes)>,
-    /// Inputs on their way up: (tick they arrive, input).
-    up: VecDeque<(u32, Input)>,
-}
-
 /// Everything measured in one scenario run.
 #[derive(Default)]
 struct Run {
@@ -102,21 +92,11 @@ struct Scenario {
     time_unshared: bool,
 }
 
-/// WebSocket header bytes of a server-to-client binary frame (servers do not mask).
-fn ws_header(len: usize) -> usize {
-    match len {
-        0..=125 => 2,
-        126..=65535 => 4,
-        _ => 10,
-    }
-}
-
 fn run(s: &Scenario) -> anyhow::Result<Run> {
     let map = arena_map()?;
     let max = u8::try_from(s.players).context("at most 255 players")?;
     let mut lobby: Lobby = new_lobby(map, max.max(2), s.seed);
-    let rtt_ticks = (s.rtt_ms * u32::from(TICK_RATE) + 500) / 1000;
-    let (down_delay, up_delay) = (rtt_ticks.div_ceil(2), rtt_ticks / 2);
+    let delays = delays(s.rtt_ms, TICK_RATE);
     let mut clients = Vec::with_capacity(s.players);
     for i in 0..s.players {
         let client = i as u32 + 1;
@@ -124,16 +104,12 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
             .join(client, &format!("bot{client}"))
             .map_err(|e| anyhow::anyhow!("join: {e:?}"))?;
         let wander = Wander::new(s.seed ^ (u64::from(client) << 20), TICK_RATE);
-        clients.push(SimClient {
-            bot: Bot {
-                client,
-                wander,
-                seq: 0,
-            },
-            store: WorldStore::new(lobby.schema()).context("the arena's schema")?,
-            down: VecDeque::new(),
-            up: VecDeque::new(),
-        });
+        let bot = Bot {
+            client,
+            wander,
+            seq: 0,
+        };
+        clients.push(SimClient::new(bot, lobby.schema(), delays)?);
     }
     lobby.drain_outbox().for_each(drop);
     let layout = lobby.layout().clone();
@@ -150,11 +126,7 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
     for t in 1..=total {
         let measured = t > warm_ticks;
         for c in &mut clients {
-            while c.up.front().is_some_and(|(at, _)| *at <= t) {
-                if let Some((_, input)) = c.up.pop_front() {
-                    lobby.input(c.bot.client, input);
-                }
-            }
+            c.deliver_inputs(t, &mut lobby);
         }
         let start = Instant::now();
         lobby.step();
@@ -202,13 +174,10 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
                     .push(env.frame.len() as f64 / moving.max(1) as f64);
                 out.moving_entities += moving as u64;
             }
-            c.down.push_back((t + down_delay, env.frame));
+            c.send_down(t, env.frame);
         }
         for c in &mut clients {
-            while c.down.front().is_some_and(|(at, _)| *at <= t) {
-                let Some((_, frame)) = c.down.pop_front() else {
-                    break;
-                };
+            while let Some(frame) = c.arrived(t) {
                 let ServerMsg::Snapshot(snap) =
                     decode_server(&frame).context("decoding a snapshot")?
                 else {
@@ -233,8 +202,7 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
                     }
                 }
             }
-            let input = c.bot.input(c.store.ack());
-            c.up.push_back((t + up_delay, input));
+            c.send_input(t);
         }
     }
     Ok(out)

@@ -7,19 +7,18 @@
 //!
 //! `cargo run --release -p tickwire-benches --bin interest -- --help`
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use bytes::Bytes;
 use clap::Parser;
 use tickwire_benches::scenario::{Bot, TICK_RATE, bench_map, bench_map_with_view, new_lobby};
+use tickwire_benches::sim::{SimClient, delays, ws_header};
 use tickwire_benches::stats::Summary;
-use tickwire_benches::view::{Applied, WorldStore};
+use tickwire_benches::view::Applied;
 use tickwire_benches::wander::Wander;
+use tickwire_protocol::decode_server;
 use tickwire_protocol::messages::ServerMsg;
-use tickwire_protocol::{Input, decode_server};
 use tickwire_server::lobby::{Delivery, Lobby};
 
 #[derive(Debug, Parser)]
@@ -51,13 +50,6 @@ struct Args {
     out: Option<PathBuf>,
 }
 
-struct SimClient {
-    bot: Bot,
-    store: WorldStore,
-    down: VecDeque<(u32, Bytes)>,
-    up: VecDeque<(u32, Input)>,
-}
-
 #[derive(Default)]
 struct Run {
     /// Snapshot bytes (with the WebSocket header) received, in the measured window.
@@ -75,33 +67,20 @@ struct Run {
     max_stale_ticks: u32,
 }
 
-fn ws_header(len: usize) -> usize {
-    match len {
-        0..=125 => 2,
-        126..=65535 => 4,
-        _ => 10,
-    }
-}
-
 fn run(lobby: &mut Lobby, a: &Args) -> anyhow::Result<Run> {
-    let rtt_ticks = (a.rtt_ms * u32::from(TICK_RATE) + 500) / 1000;
-    let (down_delay, up_delay) = (rtt_ticks.div_ceil(2), rtt_ticks / 2);
+    let delays = delays(a.rtt_ms, TICK_RATE);
     let mut clients = Vec::with_capacity(a.players);
     for i in 0..a.players {
         let client = i as u32 + 1;
         lobby
             .join(client, &format!("bot{client}"))
             .map_err(|e| anyhow::anyhow!("join: {e:?}"))?;
-        clients.push(SimClient {
-            bot: Bot {
-                client,
-                wander: Wander::new(a.seed ^ (u64::from(client) << 20), TICK_RATE),
-                seq: 0,
-            },
-            store: WorldStore::new(lobby.schema()).context("the arena's schema")?,
-            down: VecDeque::new(),
-            up: VecDeque::new(),
-        });
+        let bot = Bot {
+            client,
+            wander: Wander::new(a.seed ^ (u64::from(client) << 20), TICK_RATE),
+            seq: 0,
+        };
+        clients.push(SimClient::new(bot, lobby.schema(), delays)?);
     }
     lobby.drain_outbox().for_each(drop);
     let warm = a.warmup * u32::from(TICK_RATE);
@@ -111,11 +90,7 @@ fn run(lobby: &mut Lobby, a: &Args) -> anyhow::Result<Run> {
     for t in 1..=total {
         let measured = t > warm;
         for c in &mut clients {
-            while c.up.front().is_some_and(|(at, _)| *at <= t) {
-                if let Some((_, input)) = c.up.pop_front() {
-                    lobby.input(c.bot.client, input);
-                }
-            }
+            c.deliver_inputs(t, lobby);
         }
         lobby.step();
         let start = Instant::now();
@@ -137,13 +112,10 @@ fn run(lobby: &mut Lobby, a: &Args) -> anyhow::Result<Run> {
             if measured {
                 out.bytes += (env.frame.len() + ws_header(env.frame.len())) as f64;
             }
-            c.down.push_back((t + down_delay, env.frame));
+            c.send_down(t, env.frame);
         }
         for c in &mut clients {
-            while c.down.front().is_some_and(|(at, _)| *at <= t) {
-                let Some((_, frame)) = c.down.pop_front() else {
-                    break;
-                };
+            while let Some(frame) = c.arrived(t) {
                 let ServerMsg::Snapshot(snap) = decode_server(&frame).context("a snapshot")? else {
                     bail!("expected a snapshot frame");
                 };
@@ -169,8 +141,7 @@ fn run(lobby: &mut Lobby, a: &Args) -> anyhow::Result<Run> {
                     }
                 }
             }
-            let input = c.bot.input(c.store.ack());
-            c.up.push_back((t + up_delay, input));
+            c.send_input(t);
         }
     }
     let after = lobby.view_counts().unwrap_or_default();
