@@ -14,11 +14,22 @@ _VECTOR_DIR = pathlib.Path(__file__).resolve().parents[2] / "client-web" / "test
 VECTORS = _VECTOR_DIR / "messages.json"
 SNAPSHOT_VECTORS = _VECTOR_DIR / "snapshots.json"
 
-PROTOCOL_VERSION = 3
+# The version the golden vectors were written for: the server's own.
+PROTOCOL_VERSION = json.loads(VECTORS.read_text())["limits"]["protocol_version"]
 
 # ServerMsg variant indexes.
-WELCOME, LOBBY_LIST, JOINED, LEFT, ROSTER, SNAPSHOT, PONG, ERROR = range(8)
-SERVER_VARIANTS = ("Welcome", "LobbyList", "Joined", "Left", "Roster", "Snapshot", "Pong", "Error")
+WELCOME, LOBBY_LIST, JOINED, LEFT, ROSTER, SNAPSHOT, PONG, ERROR, REDIRECT = range(9)
+SERVER_VARIANTS = (
+    "Welcome",
+    "LobbyList",
+    "Joined",
+    "Left",
+    "Roster",
+    "Snapshot",
+    "Pong",
+    "Error",
+    "Redirect",
+)
 
 _ERROR_CODES = [e["code"] for e in json.loads(VECTORS.read_text())["error_codes"]]
 
@@ -267,6 +278,9 @@ def decode_server(data: bytes) -> dict:
             raise Malformed(f"error code {code}")
         msg["code"] = _ERROR_CODES[code]
         msg["message"] = r.string()
+    elif variant == REDIRECT:
+        msg["url"] = r.string()
+        msg["ticket"] = list(r.take(16)) if r.bool() else None
     r.end()
     return msg
 
