@@ -79,7 +79,7 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     );
     r.register(
         "tickwire_encode_duration_seconds",
-        "Time to encode one lobby tick's snapshots for all its clients",
+        "Time to encode one lobby tick's snapshots for all its clients and hand them over (with the socket writes of those sent straight to an idle socket)",
         m.encode_duration.clone(),
     );
     r.register(
