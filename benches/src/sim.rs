@@ -3,13 +3,25 @@
 
 use std::collections::VecDeque;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use bytes::Bytes;
-use tickwire_protocol::{Input, Schema};
+use tickwire_protocol::messages::ServerMsg;
+use tickwire_protocol::{Input, Schema, WorldState, decode_server};
 use tickwire_server::lobby::Lobby;
 
 use crate::scenario::Bot;
-use crate::view::WorldStore;
+use crate::view::{Applied, WorldStore};
+
+/// What [`SimClient::receive`] saw of one applied snapshot.
+pub struct Received<'a> {
+    pub tick: u32,
+    /// Ticks between the snapshot and its baseline (0 for a full one).
+    pub age: u32,
+    /// The world the client rebuilt.
+    pub world: Option<&'a WorldState>,
+    /// It is not what the server says it sent (its world, or the client's own view).
+    pub mismatch: bool,
+}
 
 /// A round trip of `rtt_ms` as whole ticks each way: (down, up).
 pub fn delays(rtt_ms: u32, tick_rate: u16) -> (u32, u32) {
@@ -63,6 +75,47 @@ impl SimClient {
             return self.down.pop_front().map(|(_, f)| f);
         }
         None
+    }
+
+    /// Applies the snapshots that have arrived by tick `t`, calling `each` for every one
+    /// applied; a snapshot whose baseline the client lacks makes it ask `lobby` for a full
+    /// one. Returns how many it asked for.
+    pub fn receive(
+        &mut self,
+        t: u32,
+        lobby: &mut Lobby,
+        mut each: impl FnMut(Received<'_>),
+    ) -> anyhow::Result<u64> {
+        let mut full_requests = 0;
+        while let Some(frame) = self.arrived(t) {
+            let ServerMsg::Snapshot(snap) = decode_server(&frame).context("decoding a snapshot")?
+            else {
+                bail!("expected a snapshot frame");
+            };
+            let age = snap.body.baseline.map_or(0, |b| snap.body.tick - b);
+            match self.store.apply(&snap).context("applying a snapshot")? {
+                Applied::Tick(tick) => {
+                    let world = self.store.latest();
+                    // The server keeps a client's view until a later one is acked: compare
+                    // while it still has it.
+                    let sent = lobby.world_of(self.bot.client, tick);
+                    let mismatch = sent.is_some() && sent != world;
+                    each(Received {
+                        tick,
+                        age,
+                        world,
+                        mismatch,
+                    });
+                }
+                Applied::Stale => {}
+                Applied::MissingBaseline => {
+                    full_requests += 1;
+                    self.store.clear();
+                    lobby.request_full(self.bot.client);
+                }
+            }
+        }
+        Ok(full_requests)
     }
 
     /// The bot's next input, acking what the client holds, on its way up at tick `t`.

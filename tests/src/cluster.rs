@@ -13,7 +13,7 @@ use tickwire_protocol::messages::{ClientMsg, Joined, LobbyTarget, ReconnectToken
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::{Client, TIMEOUT, metric_value};
+use crate::{Client, metric_value};
 
 /// Most redirects one join follows (a node never sends a redeemed ticket on again).
 const MAX_REDIRECTS: usize = 3;
@@ -199,13 +199,7 @@ impl Node {
 
     /// A plain HTTP GET: (status, body).
     pub async fn get(&self, path: &str) -> Result<(u16, String)> {
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
-        let res = client
-            .get(format!("http://{}{path}", self.addr))
-            .send()
-            .await?;
-        let status = res.status().as_u16();
-        Ok((status, res.text().await?))
+        crate::http_get(self.addr, path).await
     }
 
     /// The ids of the lobbies `GET /api/lobbies` lists.

@@ -76,13 +76,7 @@ impl TestServer {
 
     /// A plain HTTP GET: (status, body).
     pub async fn get(&self, path: &str) -> Result<(u16, String)> {
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
-        let res = client
-            .get(format!("http://{}{path}", self.addr))
-            .send()
-            .await?;
-        let status = res.status().as_u16();
-        Ok((status, res.text().await?))
+        http_get(self.addr, path).await
     }
 
     /// The value of a counter or gauge in `/metrics`. Metrics are process-wide: a test that
@@ -443,4 +437,12 @@ impl Client {
     pub fn entity(&self, id: u32) -> Option<Body> {
         self.get::<Body>(id)
     }
+}
+
+/// A plain HTTP GET of `path` on the server at `addr`: (status, body).
+pub async fn http_get(addr: impl std::fmt::Display, path: &str) -> Result<(u16, String)> {
+    let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+    let res = client.get(format!("http://{addr}{path}")).send().await?;
+    let status = res.status().as_u16();
+    Ok((status, res.text().await?))
 }

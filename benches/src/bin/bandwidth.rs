@@ -19,11 +19,9 @@ use clap::Parser;
 use tickwire_benches::scenario::{Bot, TICK_RATE, arena_map, new_lobby};
 use tickwire_benches::sim::{SimClient, delays, ws_header};
 use tickwire_benches::stats::Summary;
-use tickwire_benches::view::Applied;
 use tickwire_benches::wander::Wander;
+use tickwire_protocol::SnapshotBody;
 use tickwire_protocol::codec::{encode, snapshot_frame};
-use tickwire_protocol::messages::ServerMsg;
-use tickwire_protocol::{SnapshotBody, decode_server};
 use tickwire_server::lobby::{Delivery, Lobby};
 
 #[derive(Debug, Parser)]
@@ -177,31 +175,12 @@ fn run(s: &Scenario) -> anyhow::Result<Run> {
             c.send_down(t, env.frame);
         }
         for c in &mut clients {
-            while let Some(frame) = c.arrived(t) {
-                let ServerMsg::Snapshot(snap) =
-                    decode_server(&frame).context("decoding a snapshot")?
-                else {
-                    bail!("expected a snapshot frame");
-                };
-                let age = snap.body.baseline.map_or(0, |b| snap.body.tick - b);
-                match c.store.apply(&snap).context("applying a snapshot")? {
-                    Applied::Tick(tick) => {
-                        if measured {
-                            out.baseline_age.push(f64::from(age));
-                        }
-                        let server = lobby.history().get(tick);
-                        if server != c.store.latest() {
-                            out.mismatches += 1;
-                        }
-                    }
-                    Applied::Stale => {}
-                    Applied::MissingBaseline => {
-                        out.full_requests += 1;
-                        c.store.clear();
-                        lobby.request_full(c.bot.client);
-                    }
+            out.full_requests += c.receive(t, &mut lobby, |r| {
+                if measured {
+                    out.baseline_age.push(f64::from(r.age));
                 }
-            }
+                out.mismatches += u64::from(r.mismatch);
+            })?;
             c.send_input(t);
         }
     }

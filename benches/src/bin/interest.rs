@@ -15,10 +15,7 @@ use clap::Parser;
 use tickwire_benches::scenario::{Bot, TICK_RATE, bench_map, bench_map_with_view, new_lobby};
 use tickwire_benches::sim::{SimClient, delays, ws_header};
 use tickwire_benches::stats::Summary;
-use tickwire_benches::view::Applied;
 use tickwire_benches::wander::Wander;
-use tickwire_protocol::decode_server;
-use tickwire_protocol::messages::ServerMsg;
 use tickwire_server::lobby::{Delivery, Lobby};
 
 #[derive(Debug, Parser)]
@@ -115,32 +112,12 @@ fn run(lobby: &mut Lobby, a: &Args) -> anyhow::Result<Run> {
             c.send_down(t, env.frame);
         }
         for c in &mut clients {
-            while let Some(frame) = c.arrived(t) {
-                let ServerMsg::Snapshot(snap) = decode_server(&frame).context("a snapshot")? else {
-                    bail!("expected a snapshot frame");
-                };
-                match c.store.apply(&snap).context("applying a snapshot")? {
-                    Applied::Tick(tick) => {
-                        let latest = c.store.latest();
-                        if measured {
-                            out.entities.push(latest.map_or(0, |w| w.len()) as f64);
-                        }
-                        // The server keeps a view until a later one is acked: compare
-                        // while it still has it.
-                        if let Some(sent) = lobby.world_of(c.bot.client, tick)
-                            && Some(sent) != latest
-                        {
-                            out.mismatches += 1;
-                        }
-                    }
-                    Applied::Stale => {}
-                    Applied::MissingBaseline => {
-                        out.full_requests += 1;
-                        c.store.clear();
-                        lobby.request_full(c.bot.client);
-                    }
+            out.full_requests += c.receive(t, lobby, |r| {
+                if measured {
+                    out.entities.push(r.world.map_or(0, |w| w.len()) as f64);
                 }
-            }
+                out.mismatches += u64::from(r.mismatch);
+            })?;
             c.send_input(t);
         }
     }
