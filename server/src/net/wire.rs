@@ -26,6 +26,34 @@ use crate::outbox::{DirectWrite, Written};
 struct Queue {
     chunks: VecDeque<Bytes>,
     bytes: usize,
+    /// The codec has written a close frame (its own reply to the peer's close, or the
+    /// connection's): nothing may follow it.
+    closed: bool,
+}
+
+/// Whether the server frames in `bytes` (whole, unmasked, as the codec writes them) include
+/// a close frame.
+fn has_close(mut bytes: &[u8]) -> bool {
+    while let [first, second, rest @ ..] = bytes {
+        if first & 0x0f == 0x8 {
+            return true;
+        }
+        let (len, header): (usize, usize) = match second & 0x7f {
+            126 if rest.len() >= 2 => (usize::from(u16::from_be_bytes([rest[0], rest[1]])), 2),
+            127 if rest.len() >= 8 => {
+                let mut n = [0u8; 8];
+                n.copy_from_slice(&rest[..8]);
+                (
+                    usize::try_from(u64::from_be_bytes(n)).unwrap_or(usize::MAX),
+                    8,
+                )
+            }
+            126 | 127 => return false,
+            n => (usize::from(n), 0),
+        };
+        bytes = rest.get(header.saturating_add(len)..).unwrap_or(&[]);
+    }
+    false
 }
 
 #[derive(Debug)]
@@ -69,6 +97,7 @@ impl Wire {
     /// Queues bytes behind what is queued (the codec's writes).
     fn push(&self, bytes: &[u8]) {
         let mut q = self.queue();
+        q.closed = q.closed || has_close(bytes);
         q.bytes += bytes.len();
         q.chunks.push_back(Bytes::copy_from_slice(bytes));
     }
@@ -132,6 +161,9 @@ impl DirectWrite for Wire {
     /// ahead of it. Never blocks: the socket takes what it can.
     fn write_now(&self, payload: &[&[u8]]) -> Written {
         let mut q = self.queue();
+        if q.closed {
+            return Written::Failed;
+        }
         if q.bytes > 0 {
             return Written::Busy;
         }
@@ -251,6 +283,25 @@ mod tests {
         assert_eq!(
             binary_header(70_000, &mut h),
             &[0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_is_written_after_the_codec_sends_a_close_frame() {
+        let (wire, _client) = pair().await;
+        let mut io = WireIo(wire.clone());
+        // A ping, then a close (code 1000), in one write, as the codec batches them.
+        io.write_all(&[0x89, 1, 7, 0x88, 2, 0x03, 0xe8])
+            .await
+            .expect("written");
+        assert_eq!(wire.write_now(&[b"late"]), Written::Failed);
+        assert!(
+            !has_close(&[0x82, 126, 0, 200]),
+            "a binary frame's header alone"
+        );
+        assert!(
+            has_close(&[0x82, 1, 0x88, 0x88, 0]),
+            "a close after a one-byte frame"
         );
     }
 
