@@ -186,14 +186,18 @@ async fn pass(
     let ttl = millis(cluster.ttl());
     let all = lobbies.all();
     let mut pipe = redis::pipe();
-    pipe.load_script(&PUBLISH_LOBBY).ignore();
-    pipe.load_script(&DELETE_CODE).ignore();
+    // A script is loaded (so that Redis has it, after a restart too) in the pipeline that
+    // first runs it, not on every pass: a pass with nothing to write sends nothing.
+    let (mut publish_loaded, mut delete_loaded) = (false, false);
     let mut changed = !notes.is_empty();
     for note in &notes {
         match note {
             Note::Closed { id, code } => {
                 published.remove(id);
                 pipe.del(&[key::lobby(*id), key::holds(*id)]).ignore();
+                if !std::mem::replace(&mut delete_loaded, true) {
+                    pipe.load_script(&DELETE_CODE).ignore();
+                }
                 pipe.invoke_script(DELETE_CODE.key(key::code(code)).arg(*id))
                     .ignore();
             }
@@ -218,6 +222,9 @@ async fn pass(
         }
         changed = true;
         let players = h.shared.players.load(std::sync::atomic::Ordering::Relaxed);
+        if !std::mem::replace(&mut publish_loaded, true) {
+            pipe.load_script(&PUBLISH_LOBBY).ignore();
+        }
         pipe.invoke_script(
             PUBLISH_LOBBY
                 .key(key::lobby(h.id))
@@ -271,6 +278,10 @@ async fn pass(
                 .arg(cluster.ids.newest()),
         )
         .ignore();
+    }
+    if pipe.is_empty() {
+        *published = next;
+        return Ok(());
     }
     let result = cluster
         .store
