@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use tickwire_protocol::messages::{ClientMsg, Joined, LobbyTarget, ReconnectToken, ServerMsg};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::process::{Listening, start_listening};
 use crate::{Client, metric_value};
 
 /// Most redirects one join follows (a node never sends a redeemed ticket on again).
@@ -150,32 +150,8 @@ impl Node {
         let mut cmd = Command::new(&bin);
         cmd.args(["--addr", "127.0.0.1:0", "--redis", &redis.url()])
             .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        if std::env::var_os("RUST_LOG").is_none() {
-            cmd.env("RUST_LOG", "warn");
-        }
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let pid = child.id().context("the node exited at once")?;
-        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("tickwire listening on http://") {
-                    return rest
-                        .trim_end_matches('/')
-                        .parse::<SocketAddr>()
-                        .context("the listening address");
-                }
-            }
-            bail!("the node exited before listening")
-        })
-        .await
-        .context("waiting 30 s for the node to listen")??;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .stderr(Stdio::null());
+        let Listening { child, pid, addr } = start_listening(cmd).await?;
         Ok(Self { child, pid, addr })
     }
 

@@ -5,6 +5,7 @@ pub mod attacks;
 pub mod cluster;
 pub mod honest;
 pub mod hostile;
+pub mod process;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

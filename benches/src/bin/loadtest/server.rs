@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tickwire_benches::prom::Scrape;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tickwire_tests::process::{Listening, start_listening};
 use tokio::process::{Child, Command};
 
 /// A `ws://` URL split into what the load test needs.
@@ -82,34 +82,8 @@ impl LocalServer {
         cmd.arg("--addr")
             .arg("127.0.0.1:0")
             .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
             .stderr(stderr);
-        if std::env::var_os("RUST_LOG").is_none() {
-            cmd.env("RUST_LOG", "warn");
-        }
-        let mut child = cmd
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let pid = child.id().context("the server exited at once")?;
-        let stdout = child.stdout.take().context("the server's stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("tickwire listening on http://") {
-                    return rest
-                        .trim_end_matches('/')
-                        .parse::<SocketAddr>()
-                        .context("the listening address");
-                }
-            }
-            bail!("the server closed its output before saying where it listens")
-        })
-        .await
-        .context("waiting 30 s for the server to listen")??;
-        // Keep reading its stdout so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let Listening { child, pid, addr } = start_listening(cmd).await?;
         Ok(Self { child, pid, addr })
     }
 
