@@ -84,6 +84,13 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
     decode_exact(frame, MAX_CLIENT_FRAME, CLIENT_DECODE)
 }
 
+/// Whether a client frame holds a play message (`Input`, `Ping` or `RequestFull`), told by
+/// its first byte (bincode's variant tag) without decoding it. A server can take these on
+/// its hot path and hand every other message to its slower one.
+pub fn is_play_frame(frame: &[u8]) -> bool {
+    matches!(frame.first(), Some(6..=8))
+}
+
 /// Decodes one server frame (used by Rust clients: tests, bots, tools).
 pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
     decode_exact(frame, MAX_SERVER_FRAME, SERVER_DECODE)
@@ -94,6 +101,40 @@ mod tests {
     use super::*;
     use crate::delta::SnapshotBody;
     use crate::messages::Snapshot;
+
+    #[test]
+    fn play_frames_are_told_by_their_first_byte() {
+        use crate::messages::{ClientMsg, LobbyTarget};
+        let play = [
+            ClientMsg::Input(crate::Input::default()),
+            ClientMsg::Ping { client_time: 7 },
+            ClientMsg::RequestFull,
+        ];
+        for msg in &play {
+            assert!(is_play_frame(&encode(msg)), "{msg:?}");
+        }
+        let other = [
+            ClientMsg::Hello {
+                protocol_version: 1,
+                name: "a".into(),
+                resume: None,
+            },
+            ClientMsg::ListLobbies,
+            ClientMsg::JoinLobby {
+                target: LobbyTarget::Id(1),
+                schema: None,
+            },
+            ClientMsg::QuickJoin {
+                game: String::new(),
+                schema: None,
+            },
+            ClientMsg::LeaveLobby,
+        ];
+        for msg in &other {
+            assert!(!is_play_frame(&encode(msg)), "{msg:?}");
+        }
+        assert!(!is_play_frame(&[]));
+    }
 
     #[test]
     fn shared_body_frame_equals_whole_message() {

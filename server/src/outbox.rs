@@ -54,6 +54,19 @@ pub trait DirectWrite: Send + Sync + std::fmt::Debug {
     fn queued(&self) -> usize;
 }
 
+/// A connection whose messages its lobby reads itself while the player is seated: at each
+/// tick, before the step, from the lobby's thread (the edge's; see `net::link`). Nothing
+/// is woken per message, and nothing crosses a thread.
+pub trait SeatedRead: Send + Sync + std::fmt::Debug {
+    /// The lobby seats this connection and reads it from now on, at every tick.
+    fn hold(&self);
+    /// Reads and takes the play messages that have arrived, without waiting; hands
+    /// anything else back to the connection's own task.
+    fn read_seated(&self);
+    /// The lobby no longer seats this connection: its own task reads again.
+    fn release(&self);
+}
+
 #[derive(Debug, Default)]
 struct Queue {
     control: VecDeque<Bytes>,
@@ -64,6 +77,8 @@ struct Queue {
     writer_gone: bool,
     /// The socket, for direct writes.
     direct: Option<Arc<dyn DirectWrite>>,
+    /// The connection, for its lobby to read while seated.
+    seated: Option<Arc<dyn SeatedRead>>,
     /// The writer took something and has not finished writing it.
     writing: bool,
 }
@@ -154,9 +169,41 @@ impl Outbox {
         self.queue().direct = Some(socket);
     }
 
-    /// Lets go of the socket (the connection ended: the outbox must not keep it open).
+    /// Lets the lobby that seats this client read its messages ([`Outbox::read_seated`]).
+    pub fn attach_reader(&self, reader: Arc<dyn SeatedRead>) {
+        self.queue().seated = Some(reader);
+    }
+
+    /// Lets go of the socket and the connection (it ended: the outbox must not keep either).
     pub fn detach(&self) {
-        self.queue().direct = None;
+        let mut q = self.queue();
+        q.direct = None;
+        q.seated = None;
+    }
+
+    fn reader(&self) -> Option<Arc<dyn SeatedRead>> {
+        self.queue().seated.clone()
+    }
+
+    /// The lobby reads what its seated client sent (see [`SeatedRead`]).
+    pub fn read_seated(&self) {
+        if let Some(reader) = self.reader() {
+            reader.read_seated();
+        }
+    }
+
+    /// The lobby seats this client and reads it at every tick from now on.
+    pub fn hold_reader(&self) {
+        if let Some(reader) = self.reader() {
+            reader.hold();
+        }
+    }
+
+    /// The lobby lets go of its seated client: the connection reads for itself again.
+    pub fn release_reader(&self) {
+        if let Some(reader) = self.reader() {
+            reader.release();
+        }
     }
 
     /// Offers the newest snapshot; an unsent older one is dropped. Returns false when it

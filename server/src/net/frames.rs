@@ -4,14 +4,10 @@
 //! it stops passing bytes on (the offending frame never reaches the codec) and tells the
 //! session, which closes the connection with a reason.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 
 use super::rate::{RateLimiter, Verdict};
@@ -47,6 +43,11 @@ impl FrameWatch {
             2 => Some(Violation::TooManyFragments),
             _ => None,
         }
+    }
+
+    /// Whether a violation has been raised.
+    pub fn raised(&self) -> bool {
+        self.get().is_some()
     }
 
     /// Waits for a violation.
@@ -153,21 +154,19 @@ impl Parser {
     }
 }
 
-/// Wraps a client's socket; see the module comment.
-pub struct FrameGuard<S> {
-    inner: S,
+/// Checks a client's bytes as they are read; see the module comment.
+pub struct FrameGuard {
     watch: Arc<FrameWatch>,
     limiter: RateLimiter,
     parser: Parser,
     blocked: bool,
 }
 
-impl<S> FrameGuard<S> {
+impl FrameGuard {
     /// `rate` frames a second with bursts of twice that, like the message limit.
-    pub fn new(inner: S, rate: u32) -> (Self, Arc<FrameWatch>) {
+    pub fn new(rate: u32) -> (Self, Arc<FrameWatch>) {
         let watch = Arc::new(FrameWatch::default());
         let guard = Self {
-            inner,
             watch: watch.clone(),
             limiter: RateLimiter::new(rate, Instant::now()),
             parser: Parser::default(),
@@ -175,49 +174,27 @@ impl<S> FrameGuard<S> {
         };
         (guard, watch)
     }
-}
 
-impl<S: AsyncRead + Unpin> AsyncRead for FrameGuard<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if this.blocked {
-            // The session has been told and is closing the connection.
-            return Poll::Pending;
+    /// Takes bytes just read and returns how many of them may go on to the codec: all of
+    /// them, or those before the first frame that breaks a rule (the session is then told,
+    /// and nothing more passes).
+    pub fn pass(&mut self, fresh: &[u8]) -> usize {
+        if self.blocked {
+            return 0;
         }
-        let before = buf.filled().len();
-        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
-        let fresh = &buf.filled()[before..];
-        if let Some((offset, v)) = this.parser.feed(fresh, &mut this.limiter, Instant::now()) {
-            this.blocked = true;
-            this.watch.raise(v);
-            buf.set_filled(before + offset);
-            if offset == 0 {
-                return Poll::Pending;
+        match self.parser.feed(fresh, &mut self.limiter, Instant::now()) {
+            Some((offset, v)) => {
+                self.blocked = true;
+                self.watch.raise(v);
+                offset
             }
+            None => fresh.len(),
         }
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for FrameGuard<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    /// A rule was broken: nothing passes any more.
+    pub fn blocked(&self) -> bool {
+        self.blocked
     }
 }
 

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod frames;
 pub mod http;
 pub mod limits;
+pub mod link;
 pub mod listener;
 pub mod rate;
 pub mod session;

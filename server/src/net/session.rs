@@ -1,23 +1,22 @@
 //! One WebSocket connection's socket loop: reads frames and hands them, with the time, to
 //! the connection's protocol logic ([`Connection`]), carries out the lobby calls it asks
 //! for, and ends the connection on shutdown, a missing pong, a frame-level violation or the
-//! logic's say-so. Everything sent goes through the client's [`Outbox`], written by
-//! [`writer::write_loop`] on a task of its own.
+//! logic's say-so. While the player is seated, its lobby reads the play messages instead,
+//! and hands the rest back here ([`Link`]). Everything sent goes through the client's
+//! [`Outbox`], written by [`writer::write_loop`] on a task of its own.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use futures_util::stream::SplitStream;
 use tickwire_protocol::messages::ErrorCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info_span};
 
 use super::connection::{Connection, Ending, Incoming, Step, close};
-use super::frames::FrameWatch;
-use super::upgrade::Socket;
+use super::frames::{FrameGuard, FrameWatch};
+use super::link::{Handback, Link};
 use super::wire::Wire;
 use super::writer;
 use super::{AppState, ConnectionSlot, Refusal};
@@ -27,10 +26,16 @@ use crate::outbox::Outbox;
 /// How long queued frames (and the close frame) may take to flush after the session ends.
 const FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 
+/// What a session starts from: the upgraded socket, its frame guard and codec settings.
+pub struct Upgraded {
+    pub wire: Arc<Wire>,
+    pub guard: FrameGuard,
+    pub frames: Arc<FrameWatch>,
+    pub config: WebSocketConfig,
+}
+
 pub async fn run(
-    socket: Socket,
-    wire: Arc<Wire>,
-    frames: Arc<FrameWatch>,
+    socket: Upgraded,
     app: Arc<AppState>,
     peer: SocketAddr,
     slot: Result<ConnectionSlot, Refusal>,
@@ -40,42 +45,54 @@ pub async fn run(
     async move {
         debug!("connected");
         METRICS.clients.inc();
-        let (sink, mut stream) = socket.split();
+        let Upgraded {
+            wire,
+            guard,
+            frames,
+            config,
+        } = socket;
         let (outbox, reader) = Outbox::new();
-        outbox.attach(wire);
+        outbox.attach(wire.clone());
+        let conn = Connection::new(
+            app.clone(),
+            client,
+            outbox.clone(),
+            peer.ip(),
+            Instant::now(),
+        );
+        let link = Link::new(wire, guard, conn, config);
+        outbox.attach_reader(link.clone());
         let ping_every = app.config.ping_timeout / 3;
-        let last_ping = Arc::new(AtomicU64::new(0));
         let writer = tokio::spawn(writer::write_loop(
-            sink,
+            link.clone(),
             reader,
             outbox.clone(),
             ping_every,
-            last_ping.clone(),
         ));
-        let outbox_of_session = outbox.clone();
-        let mut conn = Connection::new(app.clone(), client, outbox, peer.ip(), Instant::now());
         // The slot counts this connection until its close frame is flushed (shutdown waits
         // for every slot to be given back).
         let (slot, ending) = match slot {
             Ok(slot) => {
-                let ending = read_loop(&mut conn, &app, &mut stream, &frames, &last_ping).await;
+                let ending = read_loop(&link, &app, &frames).await;
                 (Some(slot), ending)
             }
             Err(refusal) => (None, Some(refused(refusal))),
         };
-        if let Some(call) = conn.disconnect(Instant::now()) {
+        link.unseat();
+        if let Some(call) = link.conn(|c| c.disconnect(Instant::now())) {
             let _ = call.perform().await;
         }
-        conn.end(ending.unwrap_or_else(|| Ending {
-            code: None,
-            message: "bye".into(),
-            close: close::NORMAL,
-        }));
-        drop(conn);
+        link.conn(|c| {
+            c.end(ending.unwrap_or_else(|| Ending {
+                code: None,
+                message: "bye".into(),
+                close: close::NORMAL,
+            }))
+        });
         // Finish the closing handshake: flush what is queued, and keep reading (discarding)
         // until the peer's close, so it is not reset while it still sends.
         let drain = async {
-            while let Some(Ok(msg)) = stream.next().await {
+            while let Handback::Read(Ok(msg)) = link.next().await {
                 if matches!(msg, Message::Close(_)) {
                     break;
                 }
@@ -83,8 +100,9 @@ pub async fn run(
         };
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
-        // The lobby may still hold the outbox a moment: it must not hold the socket open.
-        outbox_of_session.detach();
+        // The lobby may still hold the outbox a moment: it must not hold the socket or the
+        // connection open.
+        outbox.detach();
         drop(slot);
         METRICS.clients.dec();
         debug!("disconnected");
@@ -107,22 +125,17 @@ fn refused(refusal: Refusal) -> Ending {
 
 /// Reads frames until the peer leaves (`None`) or the connection must end (`Some`): the
 /// logic says so, a frame-level violation, a missing pong, or server shutdown.
-async fn read_loop(
-    conn: &mut Connection,
-    app: &AppState,
-    stream: &mut SplitStream<Socket>,
-    frames: &FrameWatch,
-    last_ping: &AtomicU64,
-) -> Option<Ending> {
+async fn read_loop(link: &Link, app: &AppState, frames: &FrameWatch) -> Option<Ending> {
     let mut shutdown = app.shutdown_signal();
     let timeout = app.config.ping_timeout;
-    // Both futures live for the whole loop: making them anew for every frame would
+    // These futures live for the whole loop: making them anew for every frame would
     // register a timer and a watch waiter per message.
     let shutdown = shutdown.wait_for(|down| *down);
     let pong_deadline = tokio::time::sleep(timeout);
-    tokio::pin!(shutdown, pong_deadline);
+    let violated = frames.violated();
+    tokio::pin!(shutdown, pong_deadline, violated);
     loop {
-        let msg = tokio::select! {
+        let got = tokio::select! {
             biased;
             _ = &mut shutdown => {
                 return Some(Ending {
@@ -132,39 +145,54 @@ async fn read_loop(
                 });
             }
             () = &mut pong_deadline => {
+                let deadline = link.pongs().deadline(timeout);
+                if deadline > Instant::now() {
+                    pong_deadline.as_mut().reset(deadline.into());
+                    continue;
+                }
                 // The peer is gone or not reading: a close frame is all it may still get.
                 let message = format!("no pong for {} ms", timeout.as_millis());
                 return Some(Ending { code: None, message, close: close::GOING_AWAY });
             }
-            violation = frames.violated() => return Some(Ending::violation(violation)),
-            msg = stream.next() => msg?,
+            violation = &mut violated => return Some(Ending::violation(violation)),
+            got = link.next() => got,
         };
-        let frame = match &msg {
-            Ok(Message::Binary(bytes)) => Incoming::Binary(bytes),
-            Ok(Message::Pong(payload)) => {
-                // Unsolicited pongs (or answers to an older ping) prove nothing.
-                let expected = last_ping.load(Ordering::Relaxed).to_be_bytes();
-                if payload.as_ref() == expected {
-                    pong_deadline
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + timeout);
-                }
-                continue;
+        let mut step = match got {
+            Handback::Step(step) => step,
+            Handback::Read(msg) => {
+                let frame = match &msg {
+                    Ok(Message::Binary(bytes)) => Incoming::Binary(bytes),
+                    Ok(Message::Pong(payload)) => {
+                        link.pongs().answer(payload);
+                        link.settle();
+                        continue;
+                    }
+                    Ok(Message::Ping(_) | Message::Frame(_)) => {
+                        link.settle();
+                        continue;
+                    }
+                    Ok(Message::Close(_)) => return None,
+                    Ok(Message::Text(_)) => Incoming::Text,
+                    Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => return None,
+                    // The frame guard stopped the bytes: the violation branch says why.
+                    Err(WsError::Io(_)) if frames.raised() => continue,
+                    Err(WsError::Io(_)) => return None,
+                    Err(WsError::Capacity(e)) => Incoming::TooLarge(e.to_string()),
+                    Err(e) => Incoming::Broken(e.to_string()),
+                };
+                link.conn(|c| c.on_frame(Instant::now(), frame))
             }
-            Ok(Message::Ping(_) | Message::Frame(_)) => continue,
-            Ok(Message::Close(_)) => return None,
-            Ok(Message::Text(_)) => Incoming::Text,
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Io(_)) => {
-                return None;
-            }
-            Err(WsError::Capacity(e)) => Incoming::TooLarge(e.to_string()),
-            Err(e) => Incoming::Broken(e.to_string()),
         };
-        let mut step = conn.on_frame(Instant::now(), frame);
         loop {
             match step {
-                Step::Read => break,
-                Step::Call(call) => step = conn.answered(Instant::now(), call.perform().await),
+                Step::Read => {
+                    link.settle();
+                    break;
+                }
+                Step::Call(call) => {
+                    let answer = call.perform().await;
+                    step = link.conn(|c| c.answered(Instant::now(), answer));
+                }
                 Step::End(ending) => return Some(ending),
             }
         }

@@ -10,22 +10,19 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::AppState;
 use super::frames::FrameGuard;
-use super::wire::{Wire, WireIo};
-use super::{AppState, session};
+use super::session::{self, Upgraded};
+use super::wire::Wire;
 
 /// Bytes the codec buffers for one incoming message before refusing it outright; frames
 /// between the protocol limit and this get a protocol `Error TooLarge` with close 1009.
 const WS_READ_LIMIT: usize = 64 << 10;
 /// The codec's read buffer; larger frames still arrive, over several reads.
 const WS_READ_BUFFER: usize = 4 << 10;
-
-/// The socket a session runs on.
-pub type Socket = WebSocketStream<FrameGuard<WireIo>>;
 
 /// This server's own origins: the bound address (with `localhost` and `127.0.0.1` when it
 /// is loopback or every interface) and the origin of `public_url`.
@@ -124,15 +121,26 @@ pub async fn upgrade(
                 return;
             }
         };
-        let wire = Wire::new(parts.io.into_inner(), parts.read_buf);
-        let (io, frames) = FrameGuard::new(WireIo(wire.clone()), app.config.rate_limit);
+        let wire = match Wire::new(parts.io.into_inner(), parts.read_buf) {
+            Ok(wire) => wire,
+            Err(e) => {
+                tracing::warn!(%peer, "could not take the socket over: {e}");
+                return;
+            }
+        };
+        let (guard, frames) = FrameGuard::new(app.config.rate_limit);
         // Client frames are tiny: a small read buffer saves zeroing 128 KiB on every read.
         let config = WebSocketConfig::default()
             .read_buffer_size(WS_READ_BUFFER)
             .max_message_size(Some(WS_READ_LIMIT))
             .max_frame_size(Some(WS_READ_LIMIT));
-        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        session::run(socket, wire, frames, app, peer, slot).await;
+        let socket = Upgraded {
+            wire,
+            guard,
+            frames,
+            config,
+        };
+        session::run(socket, app, peer, slot).await;
     });
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

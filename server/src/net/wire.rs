@@ -1,8 +1,8 @@
 //! A connection's TCP socket, shared by the connection's task and its lobby's thread, with
 //! the one queue every byte sent to it passes through, in order.
 //!
-//! The WebSocket codec (tungstenite) reads and writes through [`WireIo`]: its writes land
-//! in the queue whole, and its flush drains the queue into the socket. The lobby's thread
+//! The WebSocket codec (tungstenite, driven by `link.rs`) reads from the socket, and its
+//! writes land in the queue whole. The lobby's thread
 //! may write a snapshot frame straight to the socket ([`Wire::write_now`]) when nothing is
 //! queued: one vectored write of the frame's few header bytes and the shared body, with no
 //! copy, no task woken and no thread crossed. What the socket does not take at once is
@@ -11,13 +11,14 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
 use bytes::{Buf, Bytes};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::io::Interest;
 
 use crate::outbox::{DirectWrite, Written};
 
@@ -56,9 +57,14 @@ fn has_close(mut bytes: &[u8]) -> bool {
     false
 }
 
+/// The socket is in the runtime's event loop only while a task may wait on it (the
+/// connection's task to read, or the writer for room), under a duplicate descriptor made
+/// for that. A seated player's inputs are read by its lobby at each tick, so they wake
+/// nothing as they arrive.
 #[derive(Debug)]
 pub struct Wire {
     tcp: TcpStream,
+    events: Mutex<Option<Arc<tokio::net::TcpStream>>>,
     queue: Mutex<Queue>,
     /// Bytes the HTTP server read past the upgrade request, read before the socket's.
     early: Mutex<Bytes>,
@@ -82,12 +88,15 @@ pub fn binary_header(len: usize, out: &mut [u8; 10]) -> &[u8] {
 }
 
 impl Wire {
-    pub fn new(tcp: TcpStream, early: Bytes) -> Arc<Self> {
-        Arc::new(Self {
-            tcp,
+    /// Takes the socket out of the runtime's hands (it must be in one: the wire registers
+    /// it with that runtime's event loop).
+    pub fn new(tcp: tokio::net::TcpStream, early: Bytes) -> io::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            tcp: tcp.into_std()?,
+            events: Mutex::new(None),
             queue: Mutex::new(Queue::default()),
             early: Mutex::new(early),
-        })
+        }))
     }
 
     fn queue(&self) -> MutexGuard<'_, Queue> {
@@ -109,7 +118,7 @@ impl Wire {
         while q.bytes > 0 {
             let slices: Vec<IoSlice<'_>> =
                 q.chunks.iter().take(16).map(|c| IoSlice::new(c)).collect();
-            let mut n = match self.tcp.try_write_vectored(&slices) {
+            let mut n = match (&self.tcp).write_vectored(&slices) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
@@ -132,14 +141,33 @@ impl Wire {
         Ok(true)
     }
 
+    /// The socket in the runtime's event loop (registered now if it is not).
+    fn events(&self) -> io::Result<Arc<tokio::net::TcpStream>> {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ev) = &*events {
+            return Ok(ev.clone());
+        }
+        let ev = Arc::new(tokio::net::TcpStream::from_std(self.tcp.try_clone()?)?);
+        *events = Some(ev.clone());
+        Ok(ev)
+    }
+
     /// Writes what is queued, waking `cx` when the socket can take more.
-    fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_drain(&self, ev: &tokio::net::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            if self.try_drain()? {
-                return Poll::Ready(Ok(()));
+            // Through the registration, so that a full socket clears its readiness.
+            let drained = ev.try_io(Interest::WRITABLE, || match self.try_drain() {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(io::ErrorKind::WouldBlock.into()),
+                Err(e) => Err(e),
+            });
+            match drained {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
             }
-            match self.tcp.poll_write_ready(cx) {
-                Poll::Ready(Ok(())) => continue,
+            match ev.poll_write_ready(cx) {
+                Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             }
@@ -148,7 +176,71 @@ impl Wire {
 
     /// Waits until everything queued is written (or the socket fails).
     pub async fn drain(&self) -> io::Result<()> {
-        std::future::poll_fn(|cx| self.poll_drain(cx)).await
+        if self.try_drain()? {
+            return Ok(());
+        }
+        let ev = self.events()?;
+        std::future::poll_fn(|cx| self.poll_drain(&ev, cx)).await
+    }
+
+    /// Reads what has arrived into `buf` without waiting: first what the HTTP server read
+    /// past the upgrade request, then the socket's. `WouldBlock` when nothing has (through
+    /// the registration, if there is one, which then waits for more).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        {
+            let mut early = self.early.lock().unwrap_or_else(|e| e.into_inner());
+            if !early.is_empty() {
+                let n = early.len().min(buf.len());
+                buf[..n].copy_from_slice(&early[..n]);
+                early.advance(n);
+                return Ok(n);
+            }
+        }
+        let events = self
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match events {
+            Some(ev) => ev.try_read(buf),
+            None => (&self.tcp).read(buf),
+        }
+    }
+
+    /// Waits until the socket may have something to read (it may not: read, and wait
+    /// again on `WouldBlock`).
+    pub async fn readable(&self) -> io::Result<()> {
+        self.events()?.readable().await
+    }
+
+    /// Nothing waits on the socket any more (its lobby reads it at each tick): arrivals stop
+    /// waking the event loop. A writer waiting for room keeps its registration until done.
+    pub fn stop_events(&self) {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// Queues the codec's bytes (whole frames: pongs, pings, close frames) behind what is
+    /// queued, and writes what the socket takes now.
+    pub fn write_codec(&self, bytes: &[u8]) -> io::Result<()> {
+        self.push(bytes);
+        self.try_drain().map(|_| ())
+    }
+
+    /// Queues a binary frame of `payload` behind what is queued (no copy of the payload),
+    /// and writes what the socket takes now. An error once a close frame has been queued.
+    pub fn send_binary(&self, payload: Bytes) -> io::Result<()> {
+        {
+            let mut q = self.queue();
+            if q.closed {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let mut head = [0u8; 10];
+            let head = binary_header(payload.len(), &mut head);
+            q.bytes += head.len() + payload.len();
+            q.chunks.push_back(Bytes::copy_from_slice(head));
+            q.chunks.push_back(payload);
+        }
+        self.try_drain().map(|_| ())
     }
 }
 
@@ -174,7 +266,7 @@ impl DirectWrite for Wire {
         slices.push(IoSlice::new(head));
         slices.extend(payload.iter().map(|p| IoSlice::new(p)));
         let total = head.len() + len;
-        let sent = match self.tcp.try_write_vectored(&slices) {
+        let sent = match (&self.tcp).write_vectored(&slices) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
             Err(_) => return Written::Failed,
@@ -196,83 +288,20 @@ impl DirectWrite for Wire {
     }
 }
 
-/// The socket as the WebSocket codec sees it: reads from the socket, writes into the
-/// wire's queue.
-#[derive(Debug, Clone)]
-pub struct WireIo(pub Arc<Wire>);
-
-impl AsyncRead for WireIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let wire = &self.0;
-        {
-            let mut early = wire.early.lock().unwrap_or_else(|e| e.into_inner());
-            if !early.is_empty() {
-                let n = early.len().min(buf.remaining());
-                buf.put_slice(&early[..n]);
-                early.advance(n);
-                return Poll::Ready(Ok(()));
-            }
-        }
-        loop {
-            let unfilled = buf.initialize_unfilled();
-            match wire.tcp.try_read(unfilled) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    match wire.tcp.poll_read_ready(cx) {
-                        Poll::Ready(Ok(())) => continue,
-                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                        Poll::Pending => return Poll::Pending,
-                    }
-                }
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-}
-
-impl AsyncWrite for WireIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        // Written at once where the socket takes it, as a plain socket's write would be:
-        // the codec does not flush every reply it writes (a pong, a close).
-        self.0.push(buf);
-        self.0.try_drain()?;
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_drain(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // The socket closes when the connection lets go of it.
-        self.0.poll_drain(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
 
-    async fn pair() -> (Arc<Wire>, TcpStream) {
+    async fn pair() -> (Arc<Wire>, tokio::net::TcpStream) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let client = TcpStream::connect(addr).await.expect("connect");
+        let client = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let (server, _) = listener.accept().await.expect("accept");
-        (Wire::new(server, Bytes::from_static(b"early")), client)
+        let wire = Wire::new(server, Bytes::from_static(b"early")).expect("wire");
+        (wire, client)
     }
 
     #[test]
@@ -289,12 +318,11 @@ mod tests {
     #[tokio::test]
     async fn nothing_is_written_after_the_codec_sends_a_close_frame() {
         let (wire, _client) = pair().await;
-        let mut io = WireIo(wire.clone());
         // A ping, then a close (code 1000), in one write, as the codec batches them.
-        io.write_all(&[0x89, 1, 7, 0x88, 2, 0x03, 0xe8])
-            .await
+        wire.write_codec(&[0x89, 1, 7, 0x88, 2, 0x03, 0xe8])
             .expect("written");
         assert_eq!(wire.write_now(&[b"late"]), Written::Failed);
+        assert!(wire.send_binary(Bytes::from_static(b"late")).is_err());
         assert!(
             !has_close(&[0x82, 126, 0, 200]),
             "a binary frame's header alone"
@@ -308,33 +336,34 @@ mod tests {
     #[tokio::test]
     async fn frames_written_now_and_queued_arrive_whole_and_in_order() {
         let (wire, mut client) = pair().await;
-        let mut io = WireIo(wire.clone());
         // The codec's writes go out at once while the socket takes them.
-        io.write_all(b"codec").await.expect("written");
+        wire.write_codec(b"codec").expect("written");
         assert_eq!(wire.queued(), 0);
         assert_eq!(wire.write_now(&[b"ab", b"cd"]), Written::All);
         // A frame larger than the socket's buffers goes partly now, the rest queued; what
         // comes after waits behind it, whoever writes it.
         let big = vec![7u8; 8 << 20];
         assert_eq!(wire.write_now(&[&big]), Written::Queued);
-        io.write_all(b"after").await.expect("queued");
+        wire.write_codec(b"after").expect("queued");
+        wire.send_binary(Bytes::from_static(b"xy")).expect("queued");
         assert_eq!(wire.write_now(&[b"late"]), Written::Busy);
         let reading = tokio::spawn(async move {
-            let mut got = vec![0u8; 5 + 6 + 10 + big.len() + 5];
+            let mut got = vec![0u8; 5 + 6 + 10 + big.len() + 5 + 4];
             client.read_exact(&mut got).await.expect("read");
             got
         });
-        io.flush().await.expect("drained");
+        wire.drain().await.expect("drained");
         let got = reading.await.expect("reader");
         assert_eq!(&got[..5], b"codec");
         assert_eq!(&got[5..11], &[0x82, 4, b'a', b'b', b'c', b'd']);
         assert_eq!(&got[11..13], &[0x82, 127]);
-        let end = got.len() - 5;
+        let end = got.len() - 9;
         assert!(got[21..end].iter().all(|b| *b == 7));
-        assert_eq!(&got[end..], b"after");
+        assert_eq!(&got[end..end + 5], b"after");
+        assert_eq!(&got[end + 5..], &[0x82, 2, b'x', b'y']);
         // What the HTTP server read early comes first.
-        let mut first = [0u8; 5];
-        io.read_exact(&mut first).await.expect("early bytes");
-        assert_eq!(&first, b"early");
+        let mut first = [0u8; 8];
+        assert_eq!(wire.try_read(&mut first).expect("early bytes"), 5);
+        assert_eq!(&first[..5], b"early");
     }
 }

@@ -6,6 +6,8 @@
 //! messages (inputs, full-snapshot requests) arrive at every player's send rate and only
 //! matter at the next step, so they wait in their own queue, taken just before the step (or
 //! before a command, to keep each connection's order) without waking the lobby for each.
+//! A seated player's connection is read by the lobby itself, just before the step
+//! ([`Outbox::read_seated`]): its play messages then reach that queue with no task woken.
 //!
 //! It also keeps the lobby's [`LobbyStats`] for the dashboard: a few relaxed atomics per
 //! tick, and the roster republished when it changes.
@@ -142,6 +144,14 @@ struct Seat {
     stale: u32,
 }
 
+impl Drop for Seat {
+    /// However the seat goes (a leave, a drop, a kick, a resume elsewhere, the lobby's
+    /// end), its connection reads for itself again.
+    fn drop(&mut self) {
+        self.outbox.release_reader();
+    }
+}
+
 /// A resume waiting for the seat's old connection to go quiet.
 struct PendingResume {
     client: ClientId,
@@ -221,8 +231,10 @@ impl Runner {
             tokio::select! {
                 biased;
                 _ = tokio::time::sleep_until(deadline) => {
-                    // Everything that arrived before the deadline counts for this tick: inputs
-                    // waiting in the queue are applied now, not a tick later.
+                    // Everything that arrived before the deadline counts for this tick: what
+                    // seated players sent is read now, and inputs waiting in the queue are
+                    // applied now, not a tick later.
+                    self.read_seated();
                     let mut queued = Vec::new();
                     waiting(&mut commands, &mut queued);
                     for cmd in queued {
@@ -268,6 +280,21 @@ impl Runner {
         commands.close();
         while let Some(cmd) = commands.recv().await {
             refuse_closed(cmd);
+        }
+    }
+
+    /// Reads what the seated players sent. A connection's logic never panics on what a
+    /// client sends; if it did, that connection would read for itself again and the lobby
+    /// would go on.
+    fn read_seated(&self) {
+        for (client, seat) in &self.seats {
+            if catch_unwind(AssertUnwindSafe(|| seat.outbox.read_seated())).is_err() {
+                warn!(
+                    lobby = self.lobby.settings().id,
+                    client, "reading a seated connection panicked"
+                );
+                seat.outbox.release_reader();
+            }
         }
     }
 
@@ -393,6 +420,7 @@ impl Runner {
             } => {
                 let result = self.lobby.join(client, &name);
                 if result.is_ok() {
+                    outbox.hold_reader();
                     self.seats.insert(client, Seat { outbox, stale: 0 });
                 }
                 let _ = reply.send(result);
@@ -493,6 +521,7 @@ impl Runner {
         match self.lobby.resume(p.client, self.quiet_ticks) {
             Resume::Resumed(id) => {
                 p.outbox.send(p.welcome);
+                p.outbox.hold_reader();
                 let seat = Seat {
                     outbox: p.outbox,
                     stale: 0,

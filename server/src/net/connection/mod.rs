@@ -187,6 +187,11 @@ impl Connection {
         }
     }
 
+    /// Whether the connection holds a seat in a lobby.
+    pub fn in_lobby(&self) -> bool {
+        self.lobby.is_some()
+    }
+
     /// The client id this connection plays as (a resume changes it).
     pub fn client(&self) -> u32 {
         self.client
