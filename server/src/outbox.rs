@@ -54,17 +54,19 @@ pub trait DirectWrite: Send + Sync + std::fmt::Debug {
     fn queued(&self) -> usize;
 }
 
-/// A connection whose messages its lobby reads itself while the player is seated: at each
-/// tick, before the step, from the lobby's thread (the edge's; see `net::link`). Nothing
-/// is woken per message, and nothing crosses a thread.
-pub trait SeatedRead: Send + Sync + std::fmt::Debug {
-    /// The lobby seats this connection and reads it from now on, at every tick.
-    fn hold(&self);
-    /// Reads and takes the play messages that have arrived, without waiting; hands
-    /// anything else back to the connection's own task.
-    fn read_seated(&self);
-    /// The lobby no longer seats this connection: its own task reads again.
-    fn release(&self);
+/// A connection whose messages its lobby reads itself while it holds the player's seat: at
+/// each tick, before the step, from the lobby's thread (the edge's; see `net::link`).
+/// Nothing is woken per message, and nothing crosses a thread.
+pub trait LobbyReads: Send + Sync + std::fmt::Debug {
+    /// A lobby seats this connection and reads it at every tick from now on; returns the
+    /// hold's number, which the lobby reads and lets go by.
+    fn hold(&self) -> u64;
+    /// Takes the play messages that have arrived, without waiting, and hands anything
+    /// else back to the connection's own task; nothing if `hold` is no longer the newest.
+    fn read(&self, hold: u64);
+    /// The lobby no longer seats this connection: its own task reads again (unless a newer
+    /// hold has replaced `hold`).
+    fn release(&self, hold: u64);
 }
 
 #[derive(Debug, Default)]
@@ -77,8 +79,8 @@ struct Queue {
     writer_gone: bool,
     /// The socket, for direct writes.
     direct: Option<Arc<dyn DirectWrite>>,
-    /// The connection, for its lobby to read while seated.
-    seated: Option<Arc<dyn SeatedRead>>,
+    /// The connection, for its lobby to read while it holds the seat.
+    reads: Option<Arc<dyn LobbyReads>>,
     /// The writer took something and has not finished writing it.
     writing: bool,
 }
@@ -169,40 +171,43 @@ impl Outbox {
         self.queue().direct = Some(socket);
     }
 
-    /// Lets the lobby that seats this client read its messages ([`Outbox::read_seated`]).
-    pub fn attach_reader(&self, reader: Arc<dyn SeatedRead>) {
-        self.queue().seated = Some(reader);
+    /// Lets the lobby that seats this client read its messages ([`LobbyReads`]).
+    pub fn attach_reads(&self, reads: Arc<dyn LobbyReads>) {
+        self.queue().reads = Some(reads);
     }
 
     /// Lets go of the socket and the connection (it ended: the outbox must not keep either).
     pub fn detach(&self) {
         let mut q = self.queue();
         q.direct = None;
-        q.seated = None;
+        q.reads = None;
     }
 
-    fn reader(&self) -> Option<Arc<dyn SeatedRead>> {
-        self.queue().seated.clone()
+    fn reads(&self) -> Option<Arc<dyn LobbyReads>> {
+        self.queue().reads.clone()
     }
 
-    /// The lobby reads what its seated client sent (see [`SeatedRead`]).
-    pub fn read_seated(&self) {
-        if let Some(reader) = self.reader() {
-            reader.read_seated();
+    /// The lobby seats this client and reads it at every tick from now on: the hold's
+    /// number (0 when the connection is not one its lobby can read).
+    pub fn hold_reads(&self) -> u64 {
+        self.reads().map_or(0, |r| r.hold())
+    }
+
+    /// The lobby reads what its client sent under `hold` (see [`LobbyReads`]).
+    pub fn read_held(&self, hold: u64) {
+        if hold != 0
+            && let Some(reads) = self.reads()
+        {
+            reads.read(hold);
         }
     }
 
-    /// The lobby seats this client and reads it at every tick from now on.
-    pub fn hold_reader(&self) {
-        if let Some(reader) = self.reader() {
-            reader.hold();
-        }
-    }
-
-    /// The lobby lets go of its seated client: the connection reads for itself again.
-    pub fn release_reader(&self) {
-        if let Some(reader) = self.reader() {
-            reader.release();
+    /// The lobby lets go of its client: the connection reads for itself again.
+    pub fn release_reads(&self, hold: u64) {
+        if hold != 0
+            && let Some(reads) = self.reads()
+        {
+            reads.release(hold);
         }
     }
 

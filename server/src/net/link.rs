@@ -1,20 +1,21 @@
 //! A connection's WebSocket: tungstenite's codec state over the connection's [`Wire`], with
 //! the connection's protocol logic beside it. One of two reads it at a time: the
-//! connection's own task ([`Link::next`]), or, while the player is seated in a lobby, the
-//! lobby's thread at each tick, before the step ([`SeatedRead`]). The lobby takes play
-//! messages (inputs, pings, full-snapshot requests) itself and hands anything else back to
-//! the task with the message as read, so every message is taken once and in order, and the
-//! common one wakes nothing and crosses no thread. The codec's replies (pongs, the close
-//! handshake) land in the wire's queue either way.
+//! connection's own task ([`Link::next`]), or, while the player holds a seat, the lobby's
+//! thread at each tick, before the step ([`LobbyReads`]). The lobby takes play messages
+//! (inputs, pings, full-snapshot requests) itself and hands anything else back to the task
+//! as read, so every message is taken once and in order, and an input wakes nothing and
+//! crosses no thread (a ping's pong is sent by the connection's writer). The codec's own
+//! replies (pongs to WebSocket pings, the close handshake) join the wire's queue either way.
 
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tickwire_protocol::codec::is_play_frame;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{
     CloseFrame, Role, WebSocketConfig, WebSocketContext,
@@ -24,18 +25,19 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use super::connection::{Connection, Incoming, Step};
 use super::frames::FrameGuard;
 use super::wire::Wire;
-use crate::outbox::SeatedRead;
+use crate::outbox::LobbyReads;
 
-/// Most messages a lobby takes from one seated connection in one tick; the rest waits in
-/// the socket for the next (an honest client sends one or two).
-const SEATED_READS: usize = 32;
+/// Most messages a lobby takes from one connection in one tick; the rest waits (in the
+/// socket or the codec's buffer) for the next. An honest client sends one or two. A
+/// message that is not a play message ends the tick's reading of that connection: the
+/// connection's task takes it, and the lobby reads on at the next tick.
+const LOBBY_READS: usize = 32;
 
 /// What the connection's task is handed to act on.
 pub enum Handback {
     /// A message (or the codec's error) as read.
     Read(Result<Message, WsError>),
-    /// What the connection's logic asked for on a play message the lobby read: a call or
-    /// an ending.
+    /// What the connection's logic asked for on a play message the lobby read: an ending.
     Step(Step),
 }
 
@@ -76,36 +78,32 @@ struct State {
     codec: WebSocketContext,
     guard: FrameGuard,
     conn: Connection,
-    /// A lobby seats this connection and reads it at each tick (see [`SeatedRead::hold`]).
-    held: bool,
+    /// The lobby seat this connection's messages are read by: its hold number, 0 for none
+    /// ([`LobbyReads::hold`]).
+    hold: u64,
     /// The lobby reads; the connection's task waits for a hand-back.
-    seated: bool,
+    lobby_reads: bool,
     /// What the lobby read and left to the connection's task.
     handed: Option<Handback>,
-}
-
-impl State {
-    fn seat_if_held(&mut self) {
-        self.seated = self.held && self.handed.is_none() && self.conn.in_lobby();
-    }
 }
 
 /// The codec's view of the socket: reads pass the frame guard, writes join the wire's queue.
 struct Io<'a> {
     wire: &'a Wire,
     guard: &'a mut FrameGuard,
-    /// A seated read: once a read comes back short, the socket is taken to be empty for the
-    /// rest of the tick (saving the system call that would say so).
-    once: bool,
+    /// The lobby's read: the socket is out of the event loop, and once a read comes back
+    /// short it is taken to be empty for the rest of the tick (saving the system call that
+    /// would say so).
+    lobby: bool,
     drained: bool,
 }
 
 impl<'a> Io<'a> {
-    fn new(wire: &'a Wire, guard: &'a mut FrameGuard, once: bool) -> Self {
+    fn new(wire: &'a Wire, guard: &'a mut FrameGuard, lobby: bool) -> Self {
         Self {
             wire,
             guard,
-            once,
+            lobby,
             drained: false,
         }
     }
@@ -123,8 +121,12 @@ impl Read for Io<'_> {
         if self.guard.blocked() {
             return Err(broke_limits());
         }
-        let n = self.wire.try_read(buf)?;
-        self.drained = self.once && n < buf.len();
+        let n = if self.lobby {
+            self.wire.read_direct(buf)?
+        } else {
+            self.wire.try_read(buf)?
+        };
+        self.drained = self.lobby && n < buf.len();
         let pass = self.guard.pass(&buf[..n]);
         if pass == 0 && n > 0 {
             return Err(broke_limits());
@@ -135,7 +137,7 @@ impl Read for Io<'_> {
 
 impl Write for Io<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.wire.write_codec(buf)?;
+        self.wire.write_codec(buf);
         Ok(buf.len())
     }
 
@@ -147,8 +149,11 @@ impl Write for Io<'_> {
 pub struct Link {
     wire: Arc<Wire>,
     state: Mutex<State>,
+    /// `State::lobby_reads`, readable without the lock.
+    lobby_reads: AtomicBool,
     handed: Notify,
     pongs: Pongs,
+    holds: AtomicU64,
 }
 
 impl std::fmt::Debug for Link {
@@ -172,12 +177,14 @@ impl Link {
                 codec: WebSocketContext::new(Role::Server, Some(config)),
                 guard,
                 conn,
-                held: false,
-                seated: false,
+                hold: 0,
+                lobby_reads: false,
                 handed: None,
             }),
+            lobby_reads: AtomicBool::new(false),
             handed: Notify::new(),
             pongs: Pongs::new(),
+            holds: AtomicU64::new(0),
         })
     }
 
@@ -198,21 +205,27 @@ impl Link {
         f(&mut self.state().conn)
     }
 
-    /// The connection's task has acted on everything it was handed: while a lobby seats
-    /// the player, the next messages are the lobby's to read.
-    pub fn settle(&self) {
+    fn set_lobby_reads(&self, s: &mut State, on: bool) {
+        s.lobby_reads = on;
+        self.lobby_reads.store(on, Ordering::Release);
+    }
+
+    /// The connection's task has acted on everything it was handed: while a lobby holds
+    /// the player's seat, the next messages are the lobby's to read.
+    pub fn pass_to_lobby(&self) {
         let mut s = self.state();
-        s.seat_if_held();
-        if s.seated {
+        let on = s.hold != 0 && s.handed.is_none() && s.conn.in_lobby();
+        self.set_lobby_reads(&mut s, on);
+        if on {
             self.wire.stop_events();
         }
     }
 
-    /// The connection's task reads again (the connection is ending).
-    pub fn unseat(&self) {
+    /// The connection's task reads from now on, whatever the lobby holds (it is ending).
+    pub fn take_back(&self) {
         let mut s = self.state();
-        s.held = false;
-        s.seated = false;
+        s.hold = 0;
+        self.set_lobby_reads(&mut s, false);
     }
 
     /// The next message (or what the lobby handed back) for the connection's task.
@@ -223,7 +236,7 @@ impl Link {
                 if let Some(h) = s.handed.take() {
                     return h;
                 }
-                if s.seated {
+                if s.lobby_reads {
                     None
                 } else {
                     let State { codec, guard, .. } = &mut *s;
@@ -253,42 +266,55 @@ impl Link {
         codec.flush(&mut io)
     }
 
-    /// Sends a close frame (the codec then expects the peer's close).
+    /// Sends a close frame (the codec then expects the peer's close). A pong the codec
+    /// still owes goes first: nothing follows a close frame.
     pub fn close(&self, code: u16, reason: String) {
         let mut s = self.state();
         let State { codec, guard, .. } = &mut *s;
+        let mut io = Io::new(&self.wire, guard, false);
+        let _ = codec.flush(&mut io);
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: reason.into(),
         };
-        let _ = codec.close(&mut Io::new(&self.wire, guard, false), Some(frame));
+        let _ = codec.close(&mut io, Some(frame));
     }
 
     fn hand_back(&self, mut s: MutexGuard<'_, State>, handback: Option<Handback>) {
-        s.seated = false;
+        self.set_lobby_reads(&mut s, false);
         s.handed = handback;
         drop(s);
         self.handed.notify_one();
     }
 }
 
-impl SeatedRead for Link {
-    fn hold(&self) {
-        self.state().held = true;
+impl LobbyReads for Link {
+    fn hold(&self) -> u64 {
+        let hold = self.holds.fetch_add(1, Ordering::Relaxed) + 1;
+        self.state().hold = hold;
+        hold
     }
 
-    fn read_seated(&self) {
-        let mut s = self.state();
-        if !s.seated {
+    fn read(&self, hold: u64) {
+        if !self.lobby_reads.load(Ordering::Acquire) {
             return;
         }
-        let now = Instant::now();
+        // Busy (the writer sending a ping): read at the next tick rather than wait.
+        let mut s = match self.state.try_lock() {
+            Ok(s) => s,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        if !s.lobby_reads || s.hold != hold {
+            return;
+        }
+        let now = std::time::Instant::now();
         let State {
             codec, guard, conn, ..
         } = &mut *s;
         let mut io = Io::new(&self.wire, guard, true);
         let mut handback = None;
-        for _ in 0..SEATED_READS {
+        for _ in 0..LOBBY_READS {
             match codec.read(&mut io) {
                 Ok(Message::Binary(frame)) if is_play_frame(&frame) => {
                     match conn.on_frame(now, Incoming::Binary(&frame)) {
@@ -313,10 +339,14 @@ impl SeatedRead for Link {
         }
     }
 
-    fn release(&self) {
+    fn release(&self, hold: u64) {
         let mut s = self.state();
-        s.held = false;
-        if s.seated {
+        if s.hold != hold {
+            // A newer seat holds it (the player moved on before this lobby let go).
+            return;
+        }
+        s.hold = 0;
+        if s.lobby_reads {
             self.hand_back(s, None);
         }
     }

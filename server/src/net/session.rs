@@ -61,7 +61,10 @@ pub async fn run(
             Instant::now(),
         );
         let link = Link::new(wire, guard, conn, config);
-        outbox.attach_reader(link.clone());
+        outbox.attach_reads(link.clone());
+        // However this task ends (even by a panic), the outbox lets go of the socket and
+        // the connection: the lobby may hold the outbox a while yet.
+        let _detach = Detach(outbox.clone());
         let ping_every = app.config.ping_timeout / 3;
         let writer = tokio::spawn(writer::write_loop(
             link.clone(),
@@ -78,7 +81,7 @@ pub async fn run(
             }
             Err(refusal) => (None, Some(refused(refusal))),
         };
-        link.unseat();
+        link.take_back();
         if let Some(call) = link.conn(|c| c.disconnect(Instant::now())) {
             let _ = call.perform().await;
         }
@@ -92,23 +95,33 @@ pub async fn run(
         // Finish the closing handshake: flush what is queued, and keep reading (discarding)
         // until the peer's close, so it is not reset while it still sends.
         let drain = async {
-            while let Handback::Read(Ok(msg)) = link.next().await {
-                if matches!(msg, Message::Close(_)) {
-                    break;
+            loop {
+                match link.next().await {
+                    Handback::Read(Ok(Message::Close(_)) | Err(_)) => break,
+                    Handback::Read(Ok(_)) | Handback::Step(_) => {}
                 }
             }
         };
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
-        // The lobby may still hold the outbox a moment: it must not hold the socket or the
-        // connection open.
-        outbox.detach();
         drop(slot);
         METRICS.clients.dec();
         debug!("disconnected");
     }
     .instrument(span)
     .await
+}
+
+/// Lets the outbox go of the socket and the connection when dropped.
+struct Detach(Arc<Outbox>);
+
+impl Drop for Detach {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close(close::INTERNAL_ERROR, "internal error");
+        }
+        self.0.detach();
+    }
 }
 
 fn refused(refusal: Refusal) -> Ending {
@@ -146,8 +159,8 @@ async fn read_loop(link: &Link, app: &AppState, frames: &FrameWatch) -> Option<E
             }
             () = &mut pong_deadline => {
                 let deadline = link.pongs().deadline(timeout);
-                if deadline > Instant::now() {
-                    pong_deadline.as_mut().reset(deadline.into());
+                if deadline > tokio::time::Instant::now() {
+                    pong_deadline.as_mut().reset(deadline);
                     continue;
                 }
                 // The peer is gone or not reading: a close frame is all it may still get.
@@ -164,11 +177,11 @@ async fn read_loop(link: &Link, app: &AppState, frames: &FrameWatch) -> Option<E
                     Ok(Message::Binary(bytes)) => Incoming::Binary(bytes),
                     Ok(Message::Pong(payload)) => {
                         link.pongs().answer(payload);
-                        link.settle();
+                        link.pass_to_lobby();
                         continue;
                     }
                     Ok(Message::Ping(_) | Message::Frame(_)) => {
-                        link.settle();
+                        link.pass_to_lobby();
                         continue;
                     }
                     Ok(Message::Close(_)) => return None,
@@ -186,7 +199,7 @@ async fn read_loop(link: &Link, app: &AppState, frames: &FrameWatch) -> Option<E
         loop {
             match step {
                 Step::Read => {
-                    link.settle();
+                    link.pass_to_lobby();
                     break;
                 }
                 Step::Call(call) => {

@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -65,9 +66,13 @@ fn has_close(mut bytes: &[u8]) -> bool {
 pub struct Wire {
     tcp: TcpStream,
     events: Mutex<Option<Arc<tokio::net::TcpStream>>>,
+    /// The connection's task reads (through the event loop), rather than its lobby at ticks.
+    task_reads: AtomicBool,
     queue: Mutex<Queue>,
     /// Bytes the HTTP server read past the upgrade request, read before the socket's.
     early: Mutex<Bytes>,
+    /// `early` still holds bytes (checked without its lock on the lobby's reads).
+    early_left: AtomicBool,
 }
 
 /// The header of an unmasked binary frame (FIN set) of `len` payload bytes.
@@ -94,7 +99,9 @@ impl Wire {
         Ok(Arc::new(Self {
             tcp: tcp.into_std()?,
             events: Mutex::new(None),
+            task_reads: AtomicBool::new(true),
             queue: Mutex::new(Queue::default()),
+            early_left: AtomicBool::new(!early.is_empty()),
             early: Mutex::new(early),
         }))
     }
@@ -180,21 +187,20 @@ impl Wire {
             return Ok(());
         }
         let ev = self.events()?;
-        std::future::poll_fn(|cx| self.poll_drain(&ev, cx)).await
+        let drained = std::future::poll_fn(|cx| self.poll_drain(&ev, cx)).await;
+        if !self.task_reads.load(Ordering::Acquire) {
+            // A seated player's socket leaves the event loop again once it takes all.
+            self.stop_events();
+        }
+        drained
     }
 
     /// Reads what has arrived into `buf` without waiting: first what the HTTP server read
     /// past the upgrade request, then the socket's. `WouldBlock` when nothing has (through
     /// the registration, if there is one, which then waits for more).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        {
-            let mut early = self.early.lock().unwrap_or_else(|e| e.into_inner());
-            if !early.is_empty() {
-                let n = early.len().min(buf.len());
-                buf[..n].copy_from_slice(&early[..n]);
-                early.advance(n);
-                return Ok(n);
-            }
+        if let Some(n) = self.read_early(buf) {
+            return Ok(n);
         }
         let events = self
             .events
@@ -207,23 +213,50 @@ impl Wire {
         }
     }
 
+    /// [`Wire::try_read`] for the lobby's reads at its ticks: the socket is then out of the
+    /// event loop, so this is one system call and no lock.
+    pub fn read_direct(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.read_early(buf) {
+            Some(n) => Ok(n),
+            None => (&self.tcp).read(buf),
+        }
+    }
+
+    fn read_early(&self, buf: &mut [u8]) -> Option<usize> {
+        if !self.early_left.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut early = self.early.lock().unwrap_or_else(|e| e.into_inner());
+        if early.is_empty() {
+            return None;
+        }
+        let n = early.len().min(buf.len());
+        buf[..n].copy_from_slice(&early[..n]);
+        early.advance(n);
+        self.early_left.store(!early.is_empty(), Ordering::Release);
+        Some(n)
+    }
+
     /// Waits until the socket may have something to read (it may not: read, and wait
     /// again on `WouldBlock`).
     pub async fn readable(&self) -> io::Result<()> {
+        self.task_reads.store(true, Ordering::Release);
         self.events()?.readable().await
     }
 
-    /// Nothing waits on the socket any more (its lobby reads it at each tick): arrivals stop
-    /// waking the event loop. A writer waiting for room keeps its registration until done.
+    /// The connection's lobby reads it at its ticks: arrivals stop waking the event loop (a
+    /// writer waiting for room keeps the socket there until the socket takes all).
     pub fn stop_events(&self) {
+        self.task_reads.store(false, Ordering::Release);
         self.events.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// Queues the codec's bytes (whole frames: pongs, pings, close frames) behind what is
-    /// queued, and writes what the socket takes now.
-    pub fn write_codec(&self, bytes: &[u8]) -> io::Result<()> {
+    /// queued, and writes what the socket takes now. Once queued they are the wire's to
+    /// send: a broken socket shows on the next read or drain.
+    pub fn write_codec(&self, bytes: &[u8]) {
         self.push(bytes);
-        self.try_drain().map(|_| ())
+        let _ = self.try_drain();
     }
 
     /// Queues a binary frame of `payload` behind what is queued (no copy of the payload),
@@ -319,8 +352,7 @@ mod tests {
     async fn nothing_is_written_after_the_codec_sends_a_close_frame() {
         let (wire, _client) = pair().await;
         // A ping, then a close (code 1000), in one write, as the codec batches them.
-        wire.write_codec(&[0x89, 1, 7, 0x88, 2, 0x03, 0xe8])
-            .expect("written");
+        wire.write_codec(&[0x89, 1, 7, 0x88, 2, 0x03, 0xe8]);
         assert_eq!(wire.write_now(&[b"late"]), Written::Failed);
         assert!(wire.send_binary(Bytes::from_static(b"late")).is_err());
         assert!(
@@ -337,14 +369,14 @@ mod tests {
     async fn frames_written_now_and_queued_arrive_whole_and_in_order() {
         let (wire, mut client) = pair().await;
         // The codec's writes go out at once while the socket takes them.
-        wire.write_codec(b"codec").expect("written");
+        wire.write_codec(b"codec");
         assert_eq!(wire.queued(), 0);
         assert_eq!(wire.write_now(&[b"ab", b"cd"]), Written::All);
         // A frame larger than the socket's buffers goes partly now, the rest queued; what
         // comes after waits behind it, whoever writes it.
         let big = vec![7u8; 8 << 20];
         assert_eq!(wire.write_now(&[&big]), Written::Queued);
-        wire.write_codec(b"after").expect("queued");
+        wire.write_codec(b"after");
         wire.send_binary(Bytes::from_static(b"xy")).expect("queued");
         assert_eq!(wire.write_now(&[b"late"]), Written::Busy);
         let reading = tokio::spawn(async move {

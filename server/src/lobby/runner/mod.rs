@@ -7,7 +7,7 @@
 //! matter at the next step, so they wait in their own queue, taken just before the step (or
 //! before a command, to keep each connection's order) without waking the lobby for each.
 //! A seated player's connection is read by the lobby itself, just before the step
-//! ([`Outbox::read_seated`]): its play messages then reach that queue with no task woken.
+//! ([`Outbox::read_held`]): its play messages then reach that queue with no task woken.
 //!
 //! It also keeps the lobby's [`LobbyStats`] for the dashboard: a few relaxed atomics per
 //! tick, and the roster republished when it changes.
@@ -142,13 +142,26 @@ struct Seat {
     outbox: Arc<Outbox>,
     /// Consecutive snapshots replaced before the writer took them.
     stale: u32,
+    /// The lobby reads the connection's messages under this hold (0: it cannot).
+    reads: u64,
+}
+
+impl Seat {
+    fn new(outbox: Arc<Outbox>) -> Self {
+        let reads = outbox.hold_reads();
+        Self {
+            outbox,
+            stale: 0,
+            reads,
+        }
+    }
 }
 
 impl Drop for Seat {
     /// However the seat goes (a leave, a drop, a kick, a resume elsewhere, the lobby's
     /// end), its connection reads for itself again.
     fn drop(&mut self) {
-        self.outbox.release_reader();
+        self.outbox.release_reads(self.reads);
     }
 }
 
@@ -234,7 +247,7 @@ impl Runner {
                     // Everything that arrived before the deadline counts for this tick: what
                     // seated players sent is read now, and inputs waiting in the queue are
                     // applied now, not a tick later.
-                    self.read_seated();
+                    let read = self.read_seats();
                     let mut queued = Vec::new();
                     waiting(&mut commands, &mut queued);
                     for cmd in queued {
@@ -255,7 +268,7 @@ impl Runner {
                         LobbyStats::add(&self.shared.stats.missed_ticks, u64::from(plan.missed));
                     }
                     self.lobby.skip_ticks(plan.skipped());
-                    if !self.run_steps(plan.steps) {
+                    if !self.run_steps(plan.steps, read) {
                         break;
                     }
                     if self.lobby.closes_empty(self.empty_ticks) {
@@ -283,24 +296,27 @@ impl Runner {
         }
     }
 
-    /// Reads what the seated players sent. A connection's logic never panics on what a
-    /// client sends; if it did, that connection would read for itself again and the lobby
-    /// would go on.
-    fn read_seated(&self) {
+    /// Reads what the seated players sent; returns how long it took. A connection's logic
+    /// never panics on what a client sends; if it did, that connection would read for
+    /// itself again and the lobby would go on.
+    fn read_seats(&self) -> Duration {
+        let start = std::time::Instant::now();
         for (client, seat) in &self.seats {
-            if catch_unwind(AssertUnwindSafe(|| seat.outbox.read_seated())).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| seat.outbox.read_held(seat.reads))).is_err() {
                 warn!(
                     lobby = self.lobby.settings().id,
                     client, "reading a seated connection panicked"
                 );
-                seat.outbox.release_reader();
+                seat.outbox.release_reads(seat.reads);
             }
         }
+        start.elapsed()
     }
 
     /// Steps and snapshots; false if the simulation panicked (the lobby is then closed
-    /// for its players, and the process goes on).
-    fn run_steps(&mut self, steps: u32) -> bool {
+    /// for its players, and the process goes on). The tick's time counts `read`, the time
+    /// taken to read the seated players before it.
+    fn run_steps(&mut self, steps: u32, read: Duration) -> bool {
         if steps == 0 {
             return true;
         }
@@ -320,7 +336,7 @@ impl Runner {
                     .is_some_and(|s| s.outbox.snapshot_taken())
             });
             let encode = encode_start.elapsed();
-            let tick = start.elapsed();
+            let tick = read + start.elapsed();
             let (clamped, capped) = lobby.rewind_counts();
             METRICS.rewind_clamped.inc_by(clamped - rewind.0);
             METRICS.rewind_capped.inc_by(capped - rewind.1);
@@ -420,8 +436,7 @@ impl Runner {
             } => {
                 let result = self.lobby.join(client, &name);
                 if result.is_ok() {
-                    outbox.hold_reader();
-                    self.seats.insert(client, Seat { outbox, stale: 0 });
+                    self.seats.insert(client, Seat::new(outbox));
                 }
                 let _ = reply.send(result);
             }
@@ -521,11 +536,7 @@ impl Runner {
         match self.lobby.resume(p.client, self.quiet_ticks) {
             Resume::Resumed(id) => {
                 p.outbox.send(p.welcome);
-                p.outbox.hold_reader();
-                let seat = Seat {
-                    outbox: p.outbox,
-                    stale: 0,
-                };
+                let seat = Seat::new(p.outbox);
                 if let Some(old) = self.seats.insert(p.client, seat) {
                     old.outbox.close(1000, "resumed on a newer connection");
                 }
