@@ -1,5 +1,5 @@
-//! The connection's protocol logic in process, with no sockets and the clock stepped by
-//! hand: the handshake, refusals, the message rate limit and the per-connection budgets,
+//! The connection's protocol logic in process, with no sockets and tokio's clock paused and
+//! stepped by hand: the handshake, refusals, the message rate limit and the per-connection budgets,
 //! lobby requests and resumes. (What only sockets show, framing, Origin, slow readers and
 //! shutdown, is tested over real sockets in the tests crate.)
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 use tickwire_protocol::PROTOCOL_VERSION;
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, ServerMsg};
 use tickwire_server::net::connection::{Incoming, close};
-use tickwire_server::testing::peer::{Peer, app};
+use tickwire_server::testing::peer::{Peer, app, pass};
 
 fn error_code(msg: &ServerMsg) -> Option<ErrorCode> {
     match msg {
@@ -27,7 +27,7 @@ fn create(name: &str) -> ClientMsg {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_client_of_another_protocol_version_is_refused_and_closed() -> anyhow::Result<()> {
     let app = app(&[])?;
     let mut peer = Peer::connect(&app, None);
@@ -47,7 +47,7 @@ async fn a_client_of_another_protocol_version_is_refused_and_closed() -> anyhow:
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_before_hello_and_bad_names_are_refused_and_the_connection_stays()
 -> anyhow::Result<()> {
     let app = app(&[])?;
@@ -84,7 +84,7 @@ async fn requests_before_hello_and_bad_names_are_refused_and_the_connection_stay
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn text_and_undecodable_frames_end_the_connection_with_a_reason() -> anyhow::Result<()> {
     let app = app(&[])?;
     let mut text = Peer::connect(&app, None);
@@ -105,7 +105,7 @@ async fn text_and_undecodable_frames_end_the_connection_with_a_reason() -> anyho
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_flood_is_dropped_with_one_warning_a_second_then_closed() -> anyhow::Result<()> {
     let app = app(&["--rate-limit", "10"])?;
     let mut peer = Peer::connect(&app, None);
@@ -128,7 +128,7 @@ async fn a_flood_is_dropped_with_one_warning_a_second_then_closed() -> anyhow::R
     assert_eq!(dropped.len(), 1, "{dropped:?}");
     assert_eq!(error_code(&dropped[0]), Some(ErrorCode::RateLimited));
     // A second on, the bucket has refilled by the rate: ten more are answered.
-    peer.advance(Duration::from_secs(1));
+    pass(Duration::from_secs(1)).await;
     for _ in 0..10 {
         assert!(peer.send(&ping).await.is_none());
     }
@@ -149,7 +149,7 @@ async fn a_flood_is_dropped_with_one_warning_a_second_then_closed() -> anyhow::R
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn joins_by_code_that_find_nothing_are_budgeted_and_refill_with_time() -> anyhow::Result<()> {
     let app = app(&[])?;
     let mut peer = Peer::connect(&app, None);
@@ -160,7 +160,7 @@ async fn joins_by_code_that_find_nothing_are_budgeted_and_refill_with_time() -> 
     };
     let mut answers = Vec::new();
     for _ in 0..7 {
-        peer.advance(Duration::from_millis(100));
+        pass(Duration::from_millis(100)).await;
         assert!(peer.send(&guess).await.is_none());
         answers.push(error_code(&peer.recv().await?));
     }
@@ -168,7 +168,7 @@ async fn joins_by_code_that_find_nothing_are_budgeted_and_refill_with_time() -> 
     let mut expected = vec![Some(ErrorCode::UnknownLobby); 5];
     expected.extend([Some(ErrorCode::RateLimited); 2]);
     assert_eq!(answers, expected);
-    peer.advance(Duration::from_secs(3));
+    pass(Duration::from_secs(3)).await;
     assert!(peer.send(&guess).await.is_none());
     assert_eq!(
         error_code(&peer.recv().await?),
@@ -178,7 +178,7 @@ async fn joins_by_code_that_find_nothing_are_budgeted_and_refill_with_time() -> 
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_created_lobby_is_joined_and_a_second_create_is_refused() -> anyhow::Result<()> {
     let app = app(&[])?;
     let mut peer = Peer::connect(&app, None);
@@ -202,14 +202,14 @@ async fn a_created_lobby_is_joined_and_a_second_create_is_refused() -> anyhow::R
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn opening_lobbies_is_budgeted_per_connection() -> anyhow::Result<()> {
     let app = app(&[])?;
     let mut peer = Peer::connect(&app, None);
     peer.hello("opener").await?;
     let mut refused = None;
     for i in 0..8 {
-        peer.advance(Duration::from_millis(500));
+        pass(Duration::from_millis(500)).await;
         assert!(peer.send(&create(&format!("lobby {i}"))).await.is_none());
         let answer = loop {
             match peer.recv().await? {
@@ -232,7 +232,7 @@ async fn opening_lobbies_is_budgeted_per_connection() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unknown_reconnect_token_is_refused_and_the_client_goes_on_as_new() -> anyhow::Result<()>
 {
     let app = app(&[])?;
@@ -251,7 +251,7 @@ async fn an_unknown_reconnect_token_is_refused_and_the_client_goes_on_as_new() -
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn inputs_in_flight_when_the_lobby_closes_are_dropped_quietly() -> anyhow::Result<()> {
     use tickwire_protocol::{Input, InputValues};
     use tickwire_server::lobby::runner::Command;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tickwire_protocol::messages::{ErrorCode, Joined, ServerMsg};
+use tickwire_protocol::messages::{ErrorCode, Joined, PlayerInfo, ServerMsg};
 use tickwire_protocol::schema::{GameInput, Replicate};
 use tickwire_protocol::{Input, InputValues, Layout, NetId, WorldState, decode_server};
 
@@ -16,11 +16,14 @@ pub mod peer;
 use crate::lobby::{ClientId, Game, Lobby, LobbySettings};
 use crate::maps::GameMap;
 
-/// What one client holds: every message it got, and the worlds its snapshots rebuilt.
+/// What one client holds: every message it got, its lobby's newest roster, and the worlds
+/// its snapshots rebuilt.
 #[derive(Default)]
 pub struct View {
     pub msgs: Vec<ServerMsg>,
+    /// The lobby it is in (none before a join, and after `Left`).
     pub joined: Option<Joined>,
+    pub roster: Vec<PlayerInfo>,
     layout: Option<Layout>,
     worlds: HashMap<u32, WorldState>,
     pub latest: Option<WorldState>,
@@ -51,6 +54,11 @@ impl View {
                 self.last_seq = s.last_input_seq;
                 self.worlds.insert(world.tick, world.clone());
                 self.latest = Some(world);
+            }
+            ServerMsg::Roster { players, .. } => self.roster.clone_from(players),
+            ServerMsg::Left => {
+                self.joined = None;
+                self.roster.clear();
             }
             _ => {}
         }
