@@ -504,6 +504,11 @@ impl Lobby {
         let Some(member) = self.member(client) else {
             return Queued::Ignored;
         };
+        if member.away_until.is_some() {
+            // Its connection dropped, or was let go for not reading: a connection still
+            // sending moves nothing until the seat is resumed.
+            return Queued::Ignored;
+        }
         member.baseline.ack(input.ack);
         member.last_heard = tick;
         let entity = member.entity;

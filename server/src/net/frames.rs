@@ -45,11 +45,6 @@ impl FrameWatch {
         }
     }
 
-    /// Whether a violation has been raised.
-    pub fn raised(&self) -> bool {
-        self.get().is_some()
-    }
-
     /// Waits for a violation.
     pub async fn violated(&self) -> Violation {
         loop {

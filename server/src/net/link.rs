@@ -16,6 +16,7 @@ use bytes::Bytes;
 use tickwire_protocol::codec::is_play_frame;
 use tokio::sync::Notify;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{
     CloseFrame, Role, WebSocketConfig, WebSocketContext,
@@ -85,6 +86,32 @@ struct State {
     lobby_reads: bool,
     /// What the lobby read and left to the connection's task.
     handed: Option<Handback>,
+    /// The codec failed (a broken or oversized frame, a reset): it is not read again.
+    broken: bool,
+}
+
+impl State {
+    /// The codec's next message; once it fails, never again.
+    fn read(&mut self, wire: &Wire, io_lobby: bool) -> Result<Message, WsError> {
+        if self.broken {
+            return Err(WsError::AlreadyClosed);
+        }
+        let read = self
+            .codec
+            .read(&mut Io::new(wire, &mut self.guard, io_lobby));
+        self.broken = read.as_ref().is_err_and(failed);
+        read
+    }
+}
+
+/// Whether a codec error means it failed (not merely: nothing yet, or the close handshake
+/// is over).
+fn failed(e: &WsError) -> bool {
+    match e {
+        WsError::Io(io) => io.kind() != io::ErrorKind::WouldBlock,
+        WsError::ConnectionClosed | WsError::AlreadyClosed => false,
+        _ => true,
+    }
 }
 
 /// The codec's view of the socket: reads pass the frame guard, writes join the wire's queue.
@@ -109,17 +136,10 @@ impl<'a> Io<'a> {
     }
 }
 
-fn broke_limits() -> io::Error {
-    io::Error::other("a frame broke the connection's limits")
-}
-
 impl Read for Io<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.drained {
             return Err(io::ErrorKind::WouldBlock.into());
-        }
-        if self.guard.blocked() {
-            return Err(broke_limits());
         }
         let n = if self.lobby {
             self.wire.read_direct(buf)?
@@ -127,11 +147,16 @@ impl Read for Io<'_> {
             self.wire.try_read(buf)?
         };
         self.drained = self.lobby && n < buf.len();
-        let pass = self.guard.pass(&buf[..n]);
-        if pass == 0 && n > 0 {
-            return Err(broke_limits());
+        if n == 0 {
+            return Ok(0);
         }
-        Ok(pass)
+        // Past a frame that broke a rule nothing reaches the codec: what the peer still
+        // sends is read and dropped, so the socket is not reset before the connection's
+        // error and close frame reach it.
+        match self.guard.pass(&buf[..n]) {
+            0 => Err(io::ErrorKind::WouldBlock.into()),
+            pass => Ok(pass),
+        }
     }
 }
 
@@ -180,6 +205,7 @@ impl Link {
                 hold: 0,
                 lobby_reads: false,
                 handed: None,
+                broken: false,
             }),
             lobby_reads: AtomicBool::new(false),
             handed: Notify::new(),
@@ -239,8 +265,7 @@ impl Link {
                 if s.lobby_reads {
                     None
                 } else {
-                    let State { codec, guard, .. } = &mut *s;
-                    Some(codec.read(&mut Io::new(&self.wire, guard, false)))
+                    Some(s.read(&self.wire, false))
                 }
             };
             match read {
@@ -251,6 +276,35 @@ impl Link {
                     }
                 }
                 Some(read) => return Handback::Read(read),
+            }
+        }
+    }
+
+    /// After the connection's end: reads (and drops) what the peer still sends until it
+    /// closes or hangs up, so the socket is not reset under the frames sent last. Past a
+    /// failed frame the bytes are dropped unread by the codec.
+    pub async fn until_peer_closes(&self) {
+        loop {
+            if self.state().broken {
+                break;
+            }
+            match self.next().await {
+                Handback::Read(Ok(Message::Close(_))) => return,
+                Handback::Read(Err(e)) if !failed(&e) => return,
+                Handback::Read(_) | Handback::Step(_) => {}
+            }
+        }
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.wire.try_read(&mut buf) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if self.wire.readable().await.is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
             }
         }
     }
@@ -277,7 +331,14 @@ impl Link {
             code: CloseCode::from(code),
             reason: reason.into(),
         };
-        let _ = codec.close(&mut io, Some(frame));
+        if codec.close(&mut io, Some(frame.clone())).is_err() && !self.wire.close_sent() {
+            // The codec has given up on the connection (the peer half-closed, or sent a
+            // broken frame): the peer may still read, so it still gets the close frame.
+            let mut bytes = Vec::new();
+            if Frame::close(Some(frame)).format(&mut bytes).is_ok() {
+                self.wire.write_codec(&bytes);
+            }
+        }
     }
 
     fn hand_back(&self, mut s: MutexGuard<'_, State>, handback: Option<Handback>) {
@@ -310,12 +371,18 @@ impl LobbyReads for Link {
         }
         let now = std::time::Instant::now();
         let State {
-            codec, guard, conn, ..
+            codec,
+            guard,
+            conn,
+            broken,
+            ..
         } = &mut *s;
         let mut io = Io::new(&self.wire, guard, true);
         let mut handback = None;
         for _ in 0..LOBBY_READS {
-            match codec.read(&mut io) {
+            let read = codec.read(&mut io);
+            *broken = read.as_ref().is_err_and(failed);
+            match read {
                 Ok(Message::Binary(frame)) if is_play_frame(&frame) => {
                     match conn.on_frame(now, Incoming::Binary(&frame)) {
                         Step::Read => {}

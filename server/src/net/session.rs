@@ -94,14 +94,7 @@ pub async fn run(
         });
         // Finish the closing handshake: flush what is queued, and keep reading (discarding)
         // until the peer's close, so it is not reset while it still sends.
-        let drain = async {
-            loop {
-                match link.next().await {
-                    Handback::Read(Ok(Message::Close(_)) | Err(_)) => break,
-                    Handback::Read(Ok(_)) | Handback::Step(_) => {}
-                }
-            }
-        };
+        let drain = link.until_peer_closes();
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
         drop(slot);
@@ -187,8 +180,6 @@ async fn read_loop(link: &Link, app: &AppState, frames: &FrameWatch) -> Option<E
                     Ok(Message::Close(_)) => return None,
                     Ok(Message::Text(_)) => Incoming::Text,
                     Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => return None,
-                    // The frame guard stopped the bytes: the violation branch says why.
-                    Err(WsError::Io(_)) if frames.raised() => continue,
                     Err(WsError::Io(_)) => return None,
                     Err(WsError::Capacity(e)) => Incoming::TooLarge(e.to_string()),
                     Err(e) => Incoming::Broken(e.to_string()),

@@ -21,8 +21,10 @@ use super::wire::Wire;
 /// Bytes the codec buffers for one incoming message before refusing it outright; frames
 /// between the protocol limit and this get a protocol `Error TooLarge` with close 1009.
 const WS_READ_LIMIT: usize = 64 << 10;
-/// The codec's read buffer; larger frames still arrive, over several reads.
-const WS_READ_BUFFER: usize = 4 << 10;
+/// The codec's read buffer, zeroed up to its size before every read: room for any honest
+/// client message (the protocol caps them at 512 bytes); larger frames still arrive, over
+/// several reads.
+const WS_READ_BUFFER: usize = 1 << 10;
 
 /// This server's own origins: the bound address (with `localhost` and `127.0.0.1` when it
 /// is loopback or every interface) and the origin of `public_url`.
@@ -129,7 +131,7 @@ pub async fn upgrade(
             }
         };
         let (guard, frames) = FrameGuard::new(app.config.rate_limit);
-        // Client frames are tiny: a small read buffer saves zeroing 128 KiB on every read.
+        // Client frames are tiny: a small read buffer saves zeroing a large one on every read.
         let config = WebSocketConfig::default()
             .read_buffer_size(WS_READ_BUFFER)
             .max_message_size(Some(WS_READ_LIMIT))

@@ -251,6 +251,11 @@ impl Wire {
         self.events.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
+    /// Whether a close frame has been queued (nothing may follow it).
+    pub fn close_sent(&self) -> bool {
+        self.queue().closed
+    }
+
     /// Queues the codec's bytes (whole frames: pongs, pings, close frames) behind what is
     /// queued, and writes what the socket takes now. Once queued they are the wire's to
     /// send: a broken socket shows on the next read or drain.
