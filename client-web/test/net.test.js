@@ -41,7 +41,7 @@ test('says Hello on open, is ready after Welcome, pings each second and measures
   assert.equal(conn.ready, true);
   assert.deepEqual(ws.sent[1], { type: 'Ping', client_time: 1000 });
   clock = 1042;
-  ws.receive({ type: 'Pong', client_time: 1000, server_tick: 99 });
+  ws.receive({ type: 'Pong', client_time: 1000, server_tick: 99, waited_us: 0 });
   assert.equal(conn.rttMs, 42);
   assert.equal(conn.serverTick, 99);
   mock.timers.tick(1000);
@@ -55,8 +55,22 @@ test('RTT survives the u32 wrap of the client clock', () => {
   conn.open('Ada');
   FakeSocket.all[0].open();
   clock = 2 ** 32 + 5;
-  FakeSocket.all[0].receive({ type: 'Pong', client_time: 2 ** 32 - 5, server_tick: 0 });
+  FakeSocket.all[0].receive({ type: 'Pong', client_time: 2 ** 32 - 5, server_tick: 0, waited_us: 0 });
   assert.equal(conn.rttMs, 10);
+});
+
+test('seated, a ping goes out with the next input, and the wait for the tick is not round trip', () => {
+  const { conn, ws } = seated();
+  const before = ws.sent.length;
+  mock.timers.tick(1000);
+  assert.equal(ws.sent.length, before, 'no ping on its own while seated');
+  const input = { type: 'Input', seq: 1, client_tick: 1, ack: 0, values: [] };
+  conn.send(input);
+  assert.deepEqual(ws.sent.slice(before).map((m) => m.type), ['Input', 'Ping']);
+  const ping = ws.sent.at(-1);
+  clock = ping.client_time + 30;
+  ws.receive({ type: 'Pong', client_time: ping.client_time, server_tick: 5, waited_us: 21_400 });
+  assert.equal(conn.rttMs, 9, '30 ms old, 21 of them waiting for the lobby\'s tick');
 });
 
 test('reconnects with exponential backoff and says Hello again', () => {

@@ -32,4 +32,4 @@ pub use schema::{GameInput, Replicate, Schema};
 pub use world::{Layout, NetId, SUBUNITS_PER_UNIT, WorldState};
 
 /// Bumped whenever any byte of the wire format changes.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;

@@ -113,6 +113,10 @@ pub enum ServerMsg {
     Pong {
         client_time: u32,
         server_tick: u32,
+        /// Microseconds the `Ping` waited in the server after it arrived (a seated
+        /// client's messages are read at the lobby's tick): the round trip is the
+        /// `client_time`'s age minus this.
+        waited_us: u32,
     },
     Error {
         code: ErrorCode,

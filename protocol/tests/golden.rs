@@ -315,6 +315,7 @@ fn messages() {
             ServerMsg::Pong {
                 client_time: 123_456,
                 server_tick: 9000,
+                waited_us: 16_500,
             },
         ),
         (

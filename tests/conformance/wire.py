@@ -272,6 +272,7 @@ def decode_server(data: bytes) -> dict:
     elif variant == PONG:
         msg["client_time"] = r.u32()
         msg["server_tick"] = r.u32()
+        msg["waited_us"] = r.u32()
     elif variant == ERROR:
         code = r.u32()
         if code >= len(_ERROR_CODES):

@@ -172,7 +172,10 @@ class Run:
         # The next message, in one frame, is read as a message of its own.
         p.send(wire.ping(7))
         again = p.next_message()
-        check(again == {"type": "Pong", "client_time": 7, "server_tick": 0}, f"then {again}")
+        check(
+            again == {"type": "Pong", "client_time": 7, "server_tick": 0, "waited_us": 0},
+            f"then {again}",
+        )
         p.send_close(1000, "")
         p.expect_close()
         p.expect_clean_end()

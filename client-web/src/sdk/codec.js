@@ -238,7 +238,7 @@ const SERVER = variants([
   ['Left', []],
   ['Roster', [['host', prim.u32], ['players', vec(playerInfo)]]],
   ['Snapshot', [['last_input_seq', prim.u32], ['body', rest]]],
-  ['Pong', [['client_time', prim.u32], ['server_tick', prim.u32]]],
+  ['Pong', [['client_time', prim.u32], ['server_tick', prim.u32], ['waited_us', prim.u32]]],
   ['Error', [['code', unitEnum(ERROR_CODES)], ['message', prim.string]]],
   ['Redirect', [['url', prim.string], ['ticket', option(seatTicket)]]],
 ]);

@@ -2,7 +2,7 @@
 // messages.rs): the protocol version, name lengths, lobby sizes and the name rule. The
 // golden vectors' `limits` hold Rust's values; test/codec.test.js checks these against them.
 
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 export const MAX_NAME_CHARS = 24;
 export const MAX_LOBBY_NAME_CHARS = 32;
 export const MIN_PLAYERS = 2;

@@ -82,6 +82,8 @@ export class Connection {
     this.serverTick = 0;
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.pingTimer = undefined;
+    /** A ping is due with the next input. */
+    this.pingDue = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
     /** Reconnect token from the latest Welcome; null before the first. */
@@ -152,6 +154,9 @@ export class Connection {
   send(msg) {
     if (!this.ready) return false;
     this.write(msg);
+    // A seated client's messages are read at the lobby's tick, stamped with when their
+    // last bytes arrived: a ping sent with an input is stamped as its own.
+    if (msg.type === 'Input' && this.pingDue) this.ping();
     return true;
   }
 
@@ -227,7 +232,11 @@ export class Connection {
       this.ready = true;
       this.backoff.reset();
       this.ping();
-      this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+      // While seated, the ping goes out with the next input (see send).
+      this.pingTimer = setInterval(() => {
+        if (this.seated) this.pingDue = true;
+        else this.ping();
+      }, PING_INTERVAL_MS);
       this.onStatus({ state: 'open' });
     } else if (msg.type === 'Error' && msg.code === 'ResumeRefused') {
       // The seat is gone (or this server never knew it); a plain Welcome follows.
@@ -239,13 +248,16 @@ export class Connection {
     } else if (msg.type === 'Left') {
       this.seated = false;
     } else if (msg.type === 'Pong') {
-      this.rttMs = (clientTime(this.now()) - msg.client_time) >>> 0;
+      // The ping's age, less the time it waited in the server for its lobby's tick.
+      const age = (clientTime(this.now()) - msg.client_time) >>> 0;
+      this.rttMs = Math.max(0, age - Math.round(msg.waited_us / 1000));
       this.serverTick = msg.server_tick;
     }
     this.onMessage(msg);
   }
 
   ping() {
+    this.pingDue = false;
     this.send({ type: 'Ping', client_time: clientTime(this.now()) });
   }
 

@@ -123,6 +123,8 @@ struct Io<'a> {
     /// would say so).
     lobby: bool,
     drained: bool,
+    /// How long ago the bytes of the lobby's last read arrived.
+    waited: Option<Duration>,
 }
 
 impl<'a> Io<'a> {
@@ -132,6 +134,7 @@ impl<'a> Io<'a> {
             guard,
             lobby,
             drained: false,
+            waited: None,
         }
     }
 }
@@ -142,7 +145,9 @@ impl Read for Io<'_> {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let n = if self.lobby {
-            self.wire.read_direct(buf)?
+            let (n, waited) = self.wire.read_direct(buf)?;
+            self.waited = waited.or(self.waited);
+            n
         } else {
             self.wire.try_read(buf)?
         };
@@ -384,7 +389,10 @@ impl LobbyReads for Link {
             *broken = read.as_ref().is_err_and(failed);
             match read {
                 Ok(Message::Binary(frame)) if is_play_frame(&frame) => {
-                    match conn.on_frame(now, Incoming::Binary(&frame)) {
+                    conn.waited(io.waited.unwrap_or_default());
+                    let step = conn.on_frame(now, Incoming::Binary(&frame));
+                    conn.waited(Duration::ZERO);
+                    match step {
                         Step::Read => {}
                         step => {
                             handback = Some(Handback::Step(step));

@@ -15,10 +15,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use std::io::{Read, Write};
+use std::io::{IoSliceMut, Read, Write};
 use std::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, SystemTime};
 
 use bytes::{Buf, Bytes};
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use tokio::io::Interest;
 
 use crate::outbox::{DirectWrite, Written};
@@ -96,8 +99,12 @@ impl Wire {
     /// Takes the socket out of the runtime's hands (it must be in one: the wire registers
     /// it with that runtime's event loop).
     pub fn new(tcp: tokio::net::TcpStream, early: Bytes) -> io::Result<Arc<Self>> {
+        let tcp = tcp.into_std()?;
+        // The kernel stamps when bytes arrive: a lobby reads at its ticks, and a pong says
+        // how long the ping waited.
+        setsockopt(&tcp, sockopt::ReceiveTimestampns, &true)?;
         Ok(Arc::new(Self {
-            tcp: tcp.into_std()?,
+            tcp,
             events: Mutex::new(None),
             task_reads: AtomicBool::new(true),
             queue: Mutex::new(Queue::default()),
@@ -214,12 +221,34 @@ impl Wire {
     }
 
     /// [`Wire::try_read`] for the lobby's reads at its ticks: the socket is then out of the
-    /// event loop, so this is one system call and no lock.
-    pub fn read_direct(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.read_early(buf) {
-            Some(n) => Ok(n),
-            None => (&self.tcp).read(buf),
+    /// event loop, so this is one system call and no lock. Also says how long ago the last
+    /// of the bytes read arrived, by the kernel's receive timestamp.
+    pub fn read_direct(&self, buf: &mut [u8]) -> io::Result<(usize, Option<Duration>)> {
+        if let Some(n) = self.read_early(buf) {
+            return Ok((n, None));
         }
+        let mut iov = [IoSliceMut::new(buf)];
+        // Room for one timestamp message (CMSG_SPACE of a timespec is 32 bytes).
+        let mut control = [0u8; 64];
+        let msg = recvmsg::<()>(
+            self.tcp.as_raw_fd(),
+            &mut iov,
+            Some(&mut control),
+            MsgFlags::empty(),
+        )
+        .map_err(io::Error::from)?;
+        let arrived = msg.cmsgs().ok().and_then(|mut messages| {
+            messages.find_map(|m| match m {
+                ControlMessageOwned::ScmTimestampns(ts) => {
+                    let secs = u64::try_from(ts.tv_sec()).ok()?;
+                    let nanos = u32::try_from(ts.tv_nsec()).ok()?;
+                    Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos))
+                }
+                _ => None,
+            })
+        });
+        let waited = arrived.and_then(|at| SystemTime::now().duration_since(at).ok());
+        Ok((msg.bytes, waited))
     }
 
     fn read_early(&self, buf: &mut [u8]) -> Option<usize> {

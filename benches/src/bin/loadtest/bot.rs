@@ -377,6 +377,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
     };
     let mut pending: VecDeque<(u32, Instant)> = VecDeque::new();
     let mut pings_sent: VecDeque<(u32, Instant)> = VecDeque::new();
+    let mut ping_due = false;
     let mut phase = TickPhase::new(period);
     let mut seq = 0u32;
     let mut last_tick: Option<u32> = None;
@@ -408,16 +409,20 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                     }
                     pending.push_back((seq, sent));
                     sink.send(Message::Binary(msg.into())).await?;
-                }
-                _ = pings.tick() => {
-                    let sent = Instant::now();
-                    let id = (sent - epoch).as_millis() as u32;
-                    if pings_sent.len() == 8 {
-                        pings_sent.pop_front();
+                    // The ping goes with an input, as the SDK sends it: the server stamps
+                    // the two as arriving together, and reports the wait for its tick.
+                    if ping_due {
+                        ping_due = false;
+                        let sent = Instant::now();
+                        let id = (sent - epoch).as_millis() as u32;
+                        if pings_sent.len() == 8 {
+                            pings_sent.pop_front();
+                        }
+                        pings_sent.push_back((id, sent));
+                        sink.send(frame(&ClientMsg::Ping { client_time: id })).await?;
                     }
-                    pings_sent.push_back((id, sent));
-                    sink.send(frame(&ClientMsg::Ping { client_time: id })).await?;
                 }
+                _ = pings.tick() => ping_due = true,
                 msg = stream.next() => {
                     let now = Instant::now();
                     let second = shared.second_of(now);
@@ -488,14 +493,15 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                                 }
                             }
                         }
-                        ServerMsg::Pong { client_time, .. } => {
+                        ServerMsg::Pong { client_time, waited_us, .. } => {
                             if in_window {
                                 report.other_bytes_down += bytes.len() as u64;
                             }
                             while let Some((id, sent)) = pings_sent.pop_front() {
                                 if id == client_time {
                                     if shared.in_window(sent) {
-                                        report.rtt_us.saturating_record((now - sent).as_micros() as u64);
+                                        let age = (now - sent).as_micros() as u64;
+                                        report.rtt_us.saturating_record(age.saturating_sub(u64::from(waited_us)));
                                     }
                                     break;
                                 }

@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tickwire_protocol::codec::{CodecError, encode};
@@ -158,6 +158,9 @@ pub struct Connection {
     /// A control frame did not fit in the outbox: the client is not reading.
     stuck: bool,
     pending: Option<Pending>,
+    /// How long the frame being taken waited in the server after it arrived (its lobby
+    /// reads it at a tick); a pong reports it.
+    waited: Duration,
     /// Its lobby let it go on its own (closed, or removed it) and told it why; play messages
     /// still in flight are dropped quietly until it is seated again.
     let_go: bool,
@@ -180,12 +183,19 @@ impl Connection {
             lobby: None,
             token: [0; 16],
             plays_this_tick: (0, 0),
+            waited: Duration::ZERO,
             budgets: Budgets::new(ip, now),
             limiter,
             stuck: false,
             pending: None,
             let_go: false,
         }
+    }
+
+    /// The frames taken next waited this long in the server after they arrived (until
+    /// said otherwise).
+    pub fn waited(&mut self, waited: Duration) {
+        self.waited = waited;
     }
 
     /// Whether the connection holds a seat in a lobby.
@@ -442,9 +452,11 @@ impl Connection {
                     .lobby
                     .as_ref()
                     .map_or(0, |l| l.shared.tick.load(Ordering::Relaxed));
+                let waited_us = u32::try_from(self.waited.as_micros()).unwrap_or(u32::MAX);
                 self.send(&ServerMsg::Pong {
                     client_time,
                     server_tick,
+                    waited_us,
                 });
             }
         }
