@@ -64,7 +64,7 @@ pub async fn run(
         outbox.attach_reads(link.clone());
         // However this task ends (even by a panic), the outbox lets go of the socket and
         // the connection: the lobby may hold the outbox a while yet.
-        let _detach = Detach(outbox.clone());
+        let detach = Detach(outbox.clone());
         let ping_every = app.config.ping_timeout / 3;
         let writer = tokio::spawn(writer::write_loop(
             link.clone(),
@@ -97,6 +97,7 @@ pub async fn run(
         let drain = link.until_peer_closes();
         let _ =
             tokio::time::timeout(FLUSH_DEADLINE, futures_util::future::join(writer, drain)).await;
+        drop(detach);
         drop(slot);
         METRICS.clients.dec();
         debug!("disconnected");
