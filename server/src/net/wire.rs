@@ -2,22 +2,21 @@
 //! the one queue every byte sent to it passes through, in order.
 //!
 //! The WebSocket codec (tungstenite, driven by `link.rs`) reads from the socket, and its
-//! writes land in the queue whole. The lobby's thread
-//! may write a snapshot frame straight to the socket ([`Wire::write_now`]) when nothing is
-//! queued: one vectored write of the frame's few header bytes and the shared body, with no
-//! copy, no task woken and no thread crossed. What the socket does not take at once is
-//! queued, and the connection's task finishes it. Server frames are not masked, so a
-//! binary frame is its RFC 6455 header and the payload as is.
+//! writes land in the queue whole. The lobby's thread may write a snapshot frame straight
+//! to the socket ([`Wire::write_now`]) when nothing is queued: one vectored write of the
+//! frame's few header bytes and the shared body, with no copy, no task woken and no thread
+//! crossed. What the socket does not take at once is queued, and the connection's writer
+//! finishes it. Server frames are not masked, so a binary frame is its RFC 6455 header and
+//! the payload as is. The socket is in the runtime's event loop only while a task waits on
+//! it, and the kernel stamps when its bytes arrive (for the pong's `waited_us`).
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-
-use std::io::{IoSliceMut, Read, Write};
-use std::net::TcpStream;
-use std::os::fd::AsRawFd;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Buf, Bytes};
