@@ -82,8 +82,6 @@ struct State {
     /// The lobby seat this connection's messages are read by: its hold number, 0 for none
     /// ([`LobbyReads::hold`]).
     hold: u64,
-    /// The lobby reads; the connection's task waits for a hand-back.
-    lobby_reads: bool,
     /// What the lobby read and left to the connection's task.
     handed: Option<Handback>,
     /// The codec failed (a broken or oversized frame, a reset): it is not read again.
@@ -91,17 +89,25 @@ struct State {
 }
 
 impl State {
-    /// The codec's next message; once it fails, never again.
-    fn read(&mut self, wire: &Wire, io_lobby: bool) -> Result<Message, WsError> {
-        if self.broken {
-            return Err(WsError::AlreadyClosed);
-        }
-        let read = self
-            .codec
-            .read(&mut Io::new(wire, &mut self.guard, io_lobby));
-        self.broken = read.as_ref().is_err_and(failed);
-        read
+    /// The codec's next message, read by the connection's task.
+    fn read(&mut self, wire: &Wire) -> Result<Message, WsError> {
+        let mut io = Io::new(wire, &mut self.guard, false);
+        read_codec(&mut self.codec, &mut io, &mut self.broken)
     }
+}
+
+/// The codec's next message through `io`; once the codec fails (`broken`), never again.
+fn read_codec(
+    codec: &mut WebSocketContext,
+    io: &mut Io<'_>,
+    broken: &mut bool,
+) -> Result<Message, WsError> {
+    if *broken {
+        return Err(WsError::AlreadyClosed);
+    }
+    let read = codec.read(io);
+    *broken = read.as_ref().is_err_and(failed);
+    read
 }
 
 /// Whether a codec error means it failed (not merely: nothing yet, or the close handshake
@@ -179,7 +185,8 @@ impl Write for Io<'_> {
 pub struct Link {
     wire: Arc<Wire>,
     state: Mutex<State>,
-    /// `State::lobby_reads`, readable without the lock.
+    /// The lobby reads; the connection's task waits for a hand-back. Changed only under the
+    /// state's lock, read without it by the lobby's cheap check.
     lobby_reads: AtomicBool,
     handed: Notify,
     pongs: Pongs,
@@ -208,7 +215,6 @@ impl Link {
                 guard,
                 conn,
                 hold: 0,
-                lobby_reads: false,
                 handed: None,
                 broken: false,
             }),
@@ -236,9 +242,13 @@ impl Link {
         f(&mut self.state().conn)
     }
 
-    fn set_lobby_reads(&self, s: &mut State, on: bool) {
-        s.lobby_reads = on;
+    /// Sets who reads; the caller holds the state's lock (`_locked`).
+    fn set_lobby_reads(&self, _locked: &mut State, on: bool) {
         self.lobby_reads.store(on, Ordering::Release);
+    }
+
+    fn lobby_reads(&self) -> bool {
+        self.lobby_reads.load(Ordering::Acquire)
     }
 
     /// The connection's task has acted on everything it was handed: while a lobby holds
@@ -267,10 +277,10 @@ impl Link {
                 if let Some(h) = s.handed.take() {
                     return h;
                 }
-                if s.lobby_reads {
+                if self.lobby_reads() {
                     None
                 } else {
-                    Some(s.read(&self.wire, false))
+                    Some(s.read(&self.wire))
                 }
             };
             match read {
@@ -362,7 +372,7 @@ impl LobbyReads for Link {
     }
 
     fn read(&self, hold: u64) {
-        if !self.lobby_reads.load(Ordering::Acquire) {
+        if !self.lobby_reads() {
             return;
         }
         // Busy (the writer sending a ping): read at the next tick rather than wait.
@@ -371,7 +381,7 @@ impl LobbyReads for Link {
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
             Err(TryLockError::WouldBlock) => return,
         };
-        if !s.lobby_reads || s.hold != hold {
+        if !self.lobby_reads() || s.hold != hold {
             return;
         }
         let now = std::time::Instant::now();
@@ -385,9 +395,7 @@ impl LobbyReads for Link {
         let mut io = Io::new(&self.wire, guard, true);
         let mut handback = None;
         for _ in 0..LOBBY_READS {
-            let read = codec.read(&mut io);
-            *broken = read.as_ref().is_err_and(failed);
-            match read {
+            match read_codec(codec, &mut io, broken) {
                 Ok(Message::Binary(frame)) if is_play_frame(&frame) => {
                     conn.waited(io.waited.unwrap_or_default());
                     let step = conn.on_frame(now, Incoming::Binary(&frame));
@@ -421,7 +429,7 @@ impl LobbyReads for Link {
             return;
         }
         s.hold = 0;
-        if s.lobby_reads {
+        if self.lobby_reads() {
             self.hand_back(s, None);
         }
     }
