@@ -38,10 +38,18 @@ const SNAPSHOT_VARIANT: u32 = 5;
 
 /// A `ServerMsg::Snapshot` frame built from a body encoded once and shared by many clients:
 /// the same bytes as encoding the whole message, without encoding the body again.
+/// The buffer is exactly as long as the frame, so it becomes `Bytes` with no second
+/// allocation.
 pub fn snapshot_frame(last_input_seq: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 6);
-    encode_into(&SNAPSHOT_VARIANT, &mut out);
-    encode_into(&last_input_seq, &mut out);
+    // A varint u32 is at most 5 bytes; the variant index takes 1.
+    let mut head = [0u8; 6];
+    let head_len =
+        match bincode::encode_into_slice((SNAPSHOT_VARIANT, last_input_seq), &mut head, CONFIG) {
+            Ok(n) => n,
+            Err(e) => unreachable!("a variant and a u32 fit in 6 bytes: {e}"),
+        };
+    let mut out = Vec::with_capacity(head_len + body.len());
+    out.extend_from_slice(&head[..head_len]);
     out.extend_from_slice(body);
     out
 }
@@ -142,11 +150,14 @@ mod tests {
             tick: 300,
             ..Default::default()
         };
-        let whole = encode(&ServerMsg::Snapshot(Snapshot {
-            last_input_seq: 70_000,
-            body: body.clone(),
-        }));
-        assert_eq!(snapshot_frame(70_000, &encode(&body)), whole);
+        // Every width of a varint u32.
+        for seq in [0, 250, 251, 70_000, u32::MAX] {
+            let whole = encode(&ServerMsg::Snapshot(Snapshot {
+                last_input_seq: seq,
+                body: body.clone(),
+            }));
+            assert_eq!(snapshot_frame(seq, &encode(&body)), whole, "seq {seq}");
+        }
     }
 
     /// A `Hello` whose frame is exactly `len` bytes (its name fills the rest).

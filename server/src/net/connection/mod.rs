@@ -353,9 +353,12 @@ impl Connection {
                 ));
             }
         };
-        let Some(name) = self.name.clone() else {
+        let Some(name) = &self.name else {
             return self.hello(now, msg);
         };
+        // Only requests that seat the player take its name (a clone per input would cost
+        // every tick an allocation).
+        let name = || name.clone();
         if let Some(id) = self.outbox.take_removal() {
             // The lobby closed or the operator removed this player (the lobby said so).
             if self.lobby.as_ref().is_some_and(|l| l.id == id) {
@@ -406,7 +409,7 @@ impl Connection {
                         max_players,
                         private,
                     };
-                    return self.create(now, req, name);
+                    return self.create(now, req, name());
                 }
             }
             ClientMsg::JoinLobby { target, schema } => {
@@ -418,10 +421,10 @@ impl Connection {
                     );
                     return Step::Read;
                 }
-                return self.join_target(now, name, target, schema);
+                return self.join_target(now, name(), target, schema);
             }
             ClientMsg::QuickJoin { game, schema } => {
-                return self.quick_join(now, name, &game, schema);
+                return self.quick_join(now, name(), &game, schema);
             }
             ClientMsg::LeaveLobby => {
                 if self.lobby.is_none() {
