@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
 use std::net::{IpAddr, SocketAddr};
 use tickwire_benches::view::{Applied, WorldStore};
 
+use crate::delays::Delays;
 use crate::timeline::Timeline;
 use tickwire_benches::bot_input::BotInput;
 use tickwire_benches::wander::Wander;
@@ -57,6 +57,8 @@ pub struct Shared {
     pub dropped: AtomicUsize,
     /// The window second by second, all bots together.
     pub timeline: Timeline,
+    /// The window's delay distributions, all bots together.
+    pub delays: Delays,
 }
 
 impl Shared {
@@ -116,11 +118,6 @@ pub struct Seated {
 pub struct BotReport {
     pub connected: bool,
     pub error: Option<String>,
-    pub latency_us: Histogram<u64>,
-    pub server_added_us: Histogram<u64>,
-    pub rtt_us: Histogram<u64>,
-    /// |interval between consecutive snapshots - tick period|.
-    pub jitter_us: Histogram<u64>,
     pub snapshot_bytes_down: u64,
     pub other_bytes_down: u64,
     pub input_bytes_up: u64,
@@ -136,21 +133,11 @@ pub struct BotReport {
     pub held_inputs: u64,
 }
 
-pub fn histogram() -> Histogram<u64> {
-    // One microsecond to an hour, three significant digits; these bounds are valid.
-    Histogram::new_with_bounds(1, 3_600_000_000, 3)
-        .unwrap_or_else(|_| unreachable!("valid histogram bounds"))
-}
-
 impl BotReport {
     pub fn empty() -> Self {
         Self {
             connected: false,
             error: None,
-            latency_us: histogram(),
-            server_added_us: histogram(),
-            rtt_us: histogram(),
-            jitter_us: histogram(),
             snapshot_bytes_down: 0,
             other_bytes_down: 0,
             input_bytes_up: 0,
@@ -444,7 +431,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                             if in_window {
                                 if let Some((at, _)) = last_arrival.filter(|(_, prev)| tick == prev + 1) {
                                     let off = (now - at).as_micros().abs_diff(period.as_micros());
-                                    report.jitter_us.saturating_record(off as u64);
+                                    shared.delays.record(|d| d.jitter_us.saturating_record(off as u64));
                                 }
                                 report.snapshots += 1;
                                 report.snapshot_bytes_down += bytes.len() as u64;
@@ -462,16 +449,18 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                                 };
                                 let latency = now - sent;
                                 let latency_us = latency.as_micros() as u64;
-                                report.latency_us.saturating_record(latency_us);
                                 let added_us = phase.next_boundary(ns(sent)).map(|boundary| {
                                     let wait = (boundary - ns(sent)).max(0);
                                     let added = (latency.as_nanos() as i128 - wait).max(0);
                                     report.held_inputs += u64::from(added > phase.period_ns / 2);
                                     (added / 1000) as u64
                                 });
-                                if let Some(added_us) = added_us {
-                                    report.server_added_us.saturating_record(added_us);
-                                }
+                                shared.delays.record(|d| {
+                                    d.latency_us.saturating_record(latency_us);
+                                    if let Some(added_us) = added_us {
+                                        d.server_added_us.saturating_record(added_us);
+                                    }
+                                });
                                 shared.timeline.latency(sent_second, latency_us, added_us);
                             }
                             match store.apply(&snap).context("applying a snapshot")? {
@@ -501,7 +490,7 @@ pub async fn play(seated: Seated, shared: Arc<Shared>, seed: u64) -> BotReport {
                                 if id == client_time {
                                     if shared.in_window(sent) {
                                         let age = (now - sent).as_micros() as u64;
-                                        report.rtt_us.saturating_record(age.saturating_sub(u64::from(waited_us)));
+                                        shared.delays.record(|d| d.rtt_us.saturating_record(age.saturating_sub(u64::from(waited_us))));
                                     }
                                     break;
                                 }

@@ -12,6 +12,7 @@
 //! `cargo run --release -p tickwire-benches --bin loadtest -- --spawn-server --lobbies 100 --players 20`
 
 mod bot;
+mod delays;
 mod sampler;
 mod server;
 mod timeline;
@@ -34,6 +35,11 @@ use tickwire_benches::usage;
 use tokio::sync::{Semaphore, watch};
 
 use bot::{BotReport, Role, Shared};
+
+/// The bots allocate a frame for every message each way; as in the server, mimalloc keeps
+/// that off the load generator's own delay.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sampler::{Reading, cores, counter_delta, histogram_ms};
 use server::LocalServer;
 
@@ -323,6 +329,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         failed: AtomicUsize::new(0),
         dropped: AtomicUsize::new(0),
         timeline: timeline::Timeline::default(),
+        delays: delays::Delays::default(),
     });
     let permits = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let tick_rate = Arc::new(OnceLock::new());
@@ -485,20 +492,18 @@ fn build_report(
     let server_cpu = cores(first.server_cpu, last.server_cpu, wall);
     let loadgen_cpu = cores(first.loadgen_cpu, last.loadgen_cpu, wall);
     let machine_cpu = cores(first.machine_busy, last.machine_busy, wall);
-    let mut latency = bot::histogram();
-    let mut added = bot::histogram();
-    let mut rtt = bot::histogram();
-    let mut jitter = bot::histogram();
+    let delays::Sets {
+        latency_us: latency,
+        server_added_us: added,
+        rtt_us: rtt,
+        jitter_us: jitter,
+    } = shared.delays.take();
     let mut traffic = Traffic::default();
     let (mut snap_bytes, mut other, mut up, mut snaps, mut inputs) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut errors: Vec<String> = Vec::new();
     let mut held = 0u64;
     for r in reports {
         held += r.held_inputs;
-        let _ = latency.add(&r.latency_us);
-        let _ = added.add(&r.server_added_us);
-        let _ = rtt.add(&r.rtt_us);
-        let _ = jitter.add(&r.jitter_us);
         snap_bytes += r.snapshot_bytes_down;
         other += r.other_bytes_down;
         up += r.input_bytes_up;
