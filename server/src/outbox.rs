@@ -95,6 +95,22 @@ impl Queue {
             && self.close.is_none()
             && !self.writer_gone
     }
+
+    /// Writes `frame` straight to the socket when it may (see [`Queue::idle`]), from the
+    /// caller's thread, waking no task: `Some(false)` when the socket took it all,
+    /// `Some(true)` when the writer must be woken to finish it, `None` when it must wait
+    /// in the queue (behind queued bytes, or the socket broke: the writer finds out).
+    fn write_direct(&self, frame: &Bytes) -> Option<bool> {
+        let direct = self.direct.as_ref().filter(|_| self.idle())?;
+        let wake = match direct.write_now(&[frame]) {
+            Written::All => false,
+            Written::Queued => true,
+            Written::Busy | Written::Failed => return None,
+        };
+        METRICS.messages_out.inc();
+        METRICS.bytes_out.inc_by(frame.len() as u64);
+        Some(wake)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -127,8 +143,9 @@ impl Outbox {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a control frame. False when the queue is full (in frames or bytes), closing,
-    /// or the writer is gone: the client is stuck or disconnected.
+    /// Sends a control frame: straight to the socket when nothing waits and the writer is
+    /// idle, else queued. False when the queue is full (in frames or bytes), closing, or
+    /// the writer is gone: the client is stuck or disconnected.
     pub fn send(&self, frame: Bytes) -> bool {
         let mut q = self.queue();
         if q.writer_gone
@@ -137,6 +154,13 @@ impl Outbox {
             || q.control_bytes + frame.len() > CONTROL_BYTES
         {
             return false;
+        }
+        if let Some(wake) = q.write_direct(&frame) {
+            drop(q);
+            if wake {
+                self.ready.notify_one();
+            }
+            return true;
         }
         q.control_bytes += frame.len();
         q.control.push_back(frame);
@@ -215,25 +239,12 @@ impl Outbox {
     /// replaced an unsent one.
     pub fn send_snapshot(&self, frame: Bytes) -> bool {
         let mut q = self.queue();
-        if q.idle()
-            && let Some(direct) = &q.direct
-        {
-            match direct.write_now(&[&frame]) {
-                Written::All => {
-                    METRICS.messages_out.inc();
-                    METRICS.bytes_out.inc_by(frame.len() as u64);
-                    return true;
-                }
-                Written::Queued => {
-                    METRICS.messages_out.inc();
-                    METRICS.bytes_out.inc_by(frame.len() as u64);
-                    drop(q);
-                    self.ready.notify_one();
-                    return true;
-                }
-                // Behind queued bytes, or broken (the writer finds out): the slot.
-                Written::Busy | Written::Failed => {}
+        if let Some(wake) = q.write_direct(&frame) {
+            drop(q);
+            if wake {
+                self.ready.notify_one();
             }
+            return true;
         }
         let replaced = q.snapshot.replace(frame).is_some();
         drop(q);
@@ -341,6 +352,46 @@ mod tests {
             ]
         );
         assert!(outbox.snapshot_taken(), "the writer has s2");
+    }
+
+    /// A socket that takes every frame whole, recording each.
+    #[derive(Debug, Default)]
+    struct Socket(Mutex<Vec<Vec<u8>>>);
+
+    impl DirectWrite for Socket {
+        fn write_now(&self, payload: &[&[u8]]) -> Written {
+            self.0.lock().expect("socket").push(payload.concat());
+            Written::All
+        }
+
+        fn queued(&self) -> usize {
+            0
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idle_writer_lets_control_frames_go_straight_to_the_socket_in_order() {
+        let (outbox, mut reader) = Outbox::new();
+        let socket = Arc::new(Socket::default());
+        outbox.attach(socket.clone());
+        assert!(outbox.send(Bytes::from_static(b"pong")));
+        assert!(outbox.send_snapshot(Bytes::from_static(b"s1")));
+        assert_eq!(
+            *socket.0.lock().expect("socket"),
+            [b"pong".to_vec(), b"s1".to_vec()]
+        );
+        // Behind a roster waiting for the writer, a control frame waits too, and goes
+        // first.
+        assert!(outbox.send_roster(Bytes::from_static(b"r1")));
+        assert!(outbox.send(Bytes::from_static(b"error")));
+        assert!(matches!(reader.next(&outbox).await, Some(Outgoing::Frame(f)) if f == "error"));
+        outbox.written();
+        assert!(matches!(reader.next(&outbox).await, Some(Outgoing::Frame(f)) if f == "r1"));
+        assert_eq!(
+            socket.0.lock().expect("socket").len(),
+            2,
+            "nothing else went direct"
+        );
     }
 
     #[test]
