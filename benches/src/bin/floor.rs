@@ -9,7 +9,7 @@
 //!
 //! `cargo run --release -p tickwire-benches --bin floor -- --clients 600`
 
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use tickwire_benches::usage::thread_cpu_time;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{MissedTickBehavior, interval_at};
 
 #[derive(Debug, Parser)]
@@ -47,6 +47,9 @@ struct Args {
     #[arg(long, default_value_t = 10)]
     seconds: u64,
 }
+
+/// Connections the listener holds before they are accepted.
+const BACKLOG: u32 = 4096;
 
 /// When the window opens: time to connect everyone, then two seconds of warm-up.
 const SETTLE: Duration = Duration::from_secs(6);
@@ -124,14 +127,11 @@ fn late() -> anyhow::Error {
     )
 }
 
-fn server(
-    args: &Args,
-    listener: StdListener,
-    start: Instant,
-    end: Instant,
-) -> anyhow::Result<Side> {
+fn server(args: &Args, socket: TcpSocket, start: Instant, end: Instant) -> anyhow::Result<Side> {
     runtime()?.block_on(async {
-        let listener = TcpListener::from_std(listener)?;
+        // A backlog for everyone: the clients connect in a tight loop, and with a short one
+        // a dropped handshake is retried a second later, past the settling time.
+        let listener = socket.listen(BACKLOG)?;
         let period = Duration::from_secs(1) / args.rate;
         let written = Arc::new(AtomicU64::new(0));
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -175,9 +175,9 @@ fn main() -> anyhow::Result<()> {
     if args.clients == 0 || args.players == 0 || args.rate == 0 {
         bail!("--clients, --players and --rate must be at least 1");
     }
-    let listener = StdListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let addr = socket.local_addr()?;
     let start = Instant::now() + SETTLE;
     let seconds = args.seconds.max(1);
     let end = start + Duration::from_secs(seconds);
@@ -192,7 +192,7 @@ fn main() -> anyhow::Result<()> {
         SETTLE.as_secs()
     );
     let (server, clients) = std::thread::scope(|s| {
-        let server = s.spawn(|| server(&args, listener, start, end));
+        let server = s.spawn(|| server(&args, socket, start, end));
         let clients = s.spawn(|| clients(&args, addr, start, end));
         (server.join(), clients.join())
     });
