@@ -94,6 +94,13 @@ impl LobbyHandle {
     fn has_seat(&self) -> bool {
         self.shared.players.load(Ordering::Relaxed) < self.max_players
     }
+
+    /// Whether quick join may send players here: a seat is free, and someone holds one. A
+    /// lobby nobody holds a seat in has just been opened (its creator's join is on its
+    /// way, and must not find it filled by a burst of quick joins) or is about to close.
+    fn takes_quick_joins(&self) -> bool {
+        !self.private && self.has_seat() && self.shared.players.load(Ordering::Relaxed) > 0
+    }
 }
 
 #[derive(Default)]
@@ -454,7 +461,10 @@ impl Lobbies {
             c.extend(
                 view.lobbies
                     .iter()
-                    .filter(|l| l.info.game == game && l.info.players < l.info.max_players)
+                    .filter(|l| {
+                        // As `takes_quick_joins`, for lobbies on other nodes.
+                        l.info.game == game && (1..l.info.max_players).contains(&l.info.players)
+                    })
                     .map(|l| Candidate {
                         id: l.info.id,
                         players: l.info.players,
@@ -475,13 +485,14 @@ impl Lobbies {
             .sum()
     }
 
-    /// Public lobbies of `game` with a free seat, fullest first (then oldest).
+    /// Lobbies of `game` that take quick joins (public, a seat free, one held), fullest
+    /// first (then oldest).
     pub fn quick_join_candidates(&self, game: &str) -> Vec<LobbyHandle> {
         let mut c: Vec<LobbyHandle> = self
             .dir()
             .by_id
             .values()
-            .filter(|h| !h.private && h.has_seat() && h.game == game)
+            .filter(|h| h.takes_quick_joins() && h.game == game)
             .cloned()
             .collect();
         c.sort_by_key(|h| {

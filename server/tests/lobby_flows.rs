@@ -6,7 +6,7 @@
 use anyhow::Result;
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyInfo, LobbyTarget, ServerMsg};
 use tickwire_server::kit::mover::Body;
-use tickwire_server::lobbies::PRIVATE_CODE_LEN;
+use tickwire_server::lobbies::{NewLobby, PRIVATE_CODE_LEN};
 use tickwire_server::testing::peer::{Peer, app, pass};
 
 /// The stick at rest: an arena input that moves nobody.
@@ -52,6 +52,36 @@ async fn quick_join_fills_a_lobby_then_opens_another() -> Result<()> {
     assert_eq!(
         listed(&listing, other.lobby.id),
         Some(("third".into(), 1, other.lobby.max_players)),
+    );
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn quick_join_leaves_a_just_opened_lobby_to_its_creator() -> Result<()> {
+    let app = app(&[])?;
+    // Opened, and its creator's join not yet arrived: nobody holds a seat.
+    let opened = app.lobbies.create(NewLobby {
+        game: String::new(),
+        name: "opened".into(),
+        map: "arena".into(),
+        max_players: 2,
+        private: false,
+    });
+    let opened = opened.map_err(|code| anyhow::anyhow!("{code:?}"))?;
+    let mut quick = Peer::player(&app, "quick").await?;
+    let joined = quick.quick_join().await?;
+    assert_ne!(
+        joined.lobby.id, opened.id,
+        "a burst of quick joins must not fill the seat its creator is on the way to"
+    );
+    // Once someone holds a seat there, quick join sends players to it.
+    let mut host = Peer::player(&app, "host").await?;
+    host.join(LobbyTarget::Id(opened.id)).await?;
+    let mut next = Peer::player(&app, "next").await?;
+    assert_eq!(
+        next.quick_join().await?.lobby.id,
+        opened.id,
+        "the fullest with room"
     );
     Ok(())
 }

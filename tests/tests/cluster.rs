@@ -69,6 +69,13 @@ async fn cluster_join_by_code_and_by_id_across_nodes() -> Result<()> {
 
     // A public lobby by id, through the third node.
     let open = seat(&b.ws_url(), "Cy", create("open", false)).await?;
+    // A lobby reaches the directory shortly after it opens (opening never waits for
+    // Redis); players find its id there.
+    let open_id = u64::from(open.joined.lobby.id);
+    eventually(SETTLE, "node c lists node b's new lobby", || async {
+        Ok(c.listed().await?.contains(&open_id))
+    })
+    .await?;
     let by_id = seat(&c.ws_url(), "Di", by(LobbyTarget::Id(open.joined.lobby.id))).await?;
     assert_eq!(by_id.url, b.ws_url());
     assert_eq!(by_id.joined.code, open.joined.code);
