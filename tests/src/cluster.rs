@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use tickwire_protocol::messages::{ClientMsg, Joined, LobbyTarget, ReconnectToken, ServerMsg};
+use tickwire_protocol::messages::{
+    ClientMsg, ErrorCode, Joined, LobbyTarget, ReconnectToken, ServerMsg,
+};
 use tokio::process::{Child, Command};
 
 use crate::process::{Listening, start_listening};
@@ -267,10 +269,62 @@ pub async fn seat(url: &str, name: &str, request: ClientMsg) -> Result<Seated> {
                     schema: None,
                 };
             }
+            ServerMsg::Error { code, message } => {
+                return Err(Refused {
+                    name: name.to_owned(),
+                    code,
+                    message,
+                }
+                .into());
+            }
             other => bail!("{name}: {other:?}"),
         }
     }
     bail!("{name}: more than {MAX_REDIRECTS} redirects")
+}
+
+/// A request [`seat`] sent was refused.
+#[derive(Debug)]
+pub struct Refused {
+    pub name: String,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: refused ({:?}): {}",
+            self.name, self.code, self.message
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// As [`seat`], for a lobby that opened moments ago on another node. A lobby reaches the
+/// cluster's directory shortly after it opens (opening never waits for Redis), and until
+/// it does the other nodes answer `UnknownLobby`: that answer is retried for up to `limit`.
+pub async fn seat_once_published(
+    url: &str,
+    name: &str,
+    request: ClientMsg,
+    limit: Duration,
+) -> Result<Seated> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match seat(url, name, request.clone()).await {
+            Err(e)
+                if e.downcast_ref::<Refused>()
+                    .is_some_and(|r| r.code == ErrorCode::UnknownLobby)
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            seated => return seated,
+        }
+    }
 }
 
 /// Resumes `token`'s seat through `url`, following a `Redirect` to the node holding it.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 use tickwire_protocol::messages::{ClientMsg, ErrorCode, LobbyTarget, ServerMsg};
-use tickwire_tests::cluster::{Node, Redis, eventually, resume, seat};
+use tickwire_tests::cluster::{Node, Redis, eventually, resume, seat, seat_once_published};
 use tokio::sync::Mutex;
 
 /// One cluster at a time on a shared machine.
@@ -62,21 +62,20 @@ async fn cluster_join_by_code_and_by_id_across_nodes() -> Result<()> {
 
     // A private lobby, by its code, through another node: sent to the node holding it.
     let code = host.joined.code.to_lowercase();
-    let guest = seat(&c.ws_url(), "Bo", by(LobbyTarget::Code(code))).await?;
+    let guest = seat_once_published(&c.ws_url(), "Bo", by(LobbyTarget::Code(code)), SETTLE).await?;
     assert_eq!(guest.redirects, 1);
     assert_eq!(guest.url, a.ws_url(), "redirected to the lobby's node");
     assert_eq!(guest.joined.lobby.id, host.joined.lobby.id);
 
     // A public lobby by id, through the third node.
     let open = seat(&b.ws_url(), "Cy", create("open", false)).await?;
-    // A lobby reaches the directory shortly after it opens (opening never waits for
-    // Redis); players find its id there.
-    let open_id = u64::from(open.joined.lobby.id);
-    eventually(SETTLE, "node c lists node b's new lobby", || async {
-        Ok(c.listed().await?.contains(&open_id))
-    })
+    let by_id = seat_once_published(
+        &c.ws_url(),
+        "Di",
+        by(LobbyTarget::Id(open.joined.lobby.id)),
+        SETTLE,
+    )
     .await?;
-    let by_id = seat(&c.ws_url(), "Di", by(LobbyTarget::Id(open.joined.lobby.id))).await?;
     assert_eq!(by_id.url, b.ws_url());
     assert_eq!(by_id.joined.code, open.joined.code);
 
@@ -228,10 +227,11 @@ async fn cluster_a_redirected_client_plays_and_resumes_after_a_drop() -> Result<
     let redis = Redis::start().await?;
     let [a, b, c] = Node::three(&redis, NODE_ARGS).await?;
     let host = seat(&a.ws_url(), "Ada", create("duel", false)).await?;
-    let mut guest = seat(
+    let mut guest = seat_once_published(
         &b.ws_url(),
         "Bo",
         by(LobbyTarget::Code(host.joined.code.clone())),
+        SETTLE,
     )
     .await?;
     assert_eq!(guest.url, a.ws_url());
