@@ -91,15 +91,12 @@ impl LobbyHandle {
         }
     }
 
-    fn has_seat(&self) -> bool {
-        self.shared.players.load(Ordering::Relaxed) < self.max_players
-    }
-
-    /// Whether quick join may send players here: a seat is free, and someone holds one. A
+    /// Whether quick join may send players here: public, a seat free, and one held. A
     /// lobby nobody holds a seat in has just been opened (its creator's join is on its
     /// way, and must not find it filled by a burst of quick joins) or is about to close.
     fn takes_quick_joins(&self) -> bool {
-        !self.private && self.has_seat() && self.shared.players.load(Ordering::Relaxed) > 0
+        let players = self.shared.players.load(Ordering::Relaxed);
+        !self.private && (1..self.max_players).contains(&players)
     }
 }
 

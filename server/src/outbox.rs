@@ -95,22 +95,6 @@ impl Queue {
             && self.close.is_none()
             && !self.writer_gone
     }
-
-    /// Writes `frame` straight to the socket when it may (see [`Queue::idle`]), from the
-    /// caller's thread, waking no task: `Some(false)` when the socket took it all,
-    /// `Some(true)` when the writer must be woken to finish it, `None` when it must wait
-    /// in the queue (behind queued bytes, or the socket broke: the writer finds out).
-    fn write_direct(&self, frame: &Bytes) -> Option<bool> {
-        let direct = self.direct.as_ref().filter(|_| self.idle())?;
-        let wake = match direct.write_now(&[frame]) {
-            Written::All => false,
-            Written::Queued => true,
-            Written::Busy | Written::Failed => return None,
-        };
-        METRICS.messages_out.inc();
-        METRICS.bytes_out.inc_by(frame.len() as u64);
-        Some(wake)
-    }
 }
 
 #[derive(Debug, Default)]
@@ -143,11 +127,37 @@ impl Outbox {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Writes `frame` straight to the socket when the queue lets it ([`Queue::idle`]), from
+    /// the caller's thread, waking the writer only to finish a partial write. Hands the
+    /// queue back when the frame must wait in it instead (behind queued bytes, or the
+    /// socket broke: the writer finds out).
+    fn write_direct<'a>(
+        &self,
+        q: MutexGuard<'a, Queue>,
+        frame: &Bytes,
+    ) -> Option<MutexGuard<'a, Queue>> {
+        let Some(direct) = q.direct.as_ref().filter(|_| q.idle()) else {
+            return Some(q);
+        };
+        let wake = match direct.write_now(&[frame]) {
+            Written::All => false,
+            Written::Queued => true,
+            Written::Busy | Written::Failed => return Some(q),
+        };
+        drop(q);
+        METRICS.messages_out.inc();
+        METRICS.bytes_out.inc_by(frame.len() as u64);
+        if wake {
+            self.ready.notify_one();
+        }
+        None
+    }
+
     /// Sends a control frame: straight to the socket when nothing waits and the writer is
     /// idle, else queued. False when the queue is full (in frames or bytes), closing, or
     /// the writer is gone: the client is stuck or disconnected.
     pub fn send(&self, frame: Bytes) -> bool {
-        let mut q = self.queue();
+        let q = self.queue();
         if q.writer_gone
             || q.close.is_some()
             || q.control.len() >= CONTROL_CAPACITY
@@ -155,13 +165,9 @@ impl Outbox {
         {
             return false;
         }
-        if let Some(wake) = q.write_direct(&frame) {
-            drop(q);
-            if wake {
-                self.ready.notify_one();
-            }
+        let Some(mut q) = self.write_direct(q, &frame) else {
             return true;
-        }
+        };
         q.control_bytes += frame.len();
         q.control.push_back(frame);
         drop(q);
@@ -238,14 +244,9 @@ impl Outbox {
     /// Offers the newest snapshot; an unsent older one is dropped. Returns false when it
     /// replaced an unsent one.
     pub fn send_snapshot(&self, frame: Bytes) -> bool {
-        let mut q = self.queue();
-        if let Some(wake) = q.write_direct(&frame) {
-            drop(q);
-            if wake {
-                self.ready.notify_one();
-            }
+        let Some(mut q) = self.write_direct(self.queue(), &frame) else {
             return true;
-        }
+        };
         let replaced = q.snapshot.replace(frame).is_some();
         drop(q);
         if replaced {
